@@ -1,0 +1,64 @@
+"""Every error the server gives, as an RFC 9457 problem+json response.
+
+One function, `problem_response`, turns any exception into the problem body
+the conventions describe. It serves both the Flask-RESTX `Api` (for URLs
+under /api/v1) and the app itself (unknown URLs elsewhere, 405, 500), so no
+error can leave in another shape. Nothing internal (a trace, SQL, a path, a
+route hint) ever reaches the client.
+"""
+
+from http import HTTPStatus
+
+from flask import Response, current_app, g, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemError(HTTPException):
+    """An HTTP error with a detail for the client and, for validation, errors by field."""
+
+    def __init__(self, status: int, detail: str, errors: dict | None = None, headers: dict | None = None):
+        super().__init__(description=detail)
+        self.code = status
+        self.errors = errors
+        self.extra_headers = headers or {}
+
+    def get_headers(self, environ=None, scope=None):
+        return list(self.extra_headers.items())
+
+
+def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
+    """The problem document for the current request."""
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "request_id": g.get("request_id"),
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(error: Exception) -> Response:
+    """Turn any exception into a problem+json response."""
+    if isinstance(error, HTTPException) and error.code is not None and error.code < 400:
+        return error.get_response()  # a routing redirect, such as /api/v1 -> /api/v1/
+    if isinstance(error, HTTPException) and error.code is not None:
+        status, detail = error.code, error.description or HTTPStatus(error.code).phrase
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    else:
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        status, detail, headers = 500, "The server failed to answer this request. It has been logged.", []
+    body = problem_body(status, detail, getattr(error, "errors", None))
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE, headers=headers)
+    return response
+
+
+def register_error_handlers(app) -> None:
+    """Answer errors outside the Flask-RESTX Api (unknown URLs, 405, 500) as problems too."""
+    app.register_error_handler(HTTPException, problem_response)
+    app.register_error_handler(Exception, problem_response)

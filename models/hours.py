@@ -1,0 +1,92 @@
+"""Whether the studio is open at a given moment, and when that next changes.
+
+Pure functions over the schedule: the weekly intervals, the dated exceptions
+and the studio's IANA time zone. Unknown stays unknown: on a day the studio is
+open at unpublished times nobody can say whether it is open now, so the answer
+is None rather than a guess.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Mapping, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+# How far ahead to look for the next opening or closing.
+HORIZON_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A span of a day; both ends None means open at times not published."""
+
+    opens: Optional[time]
+    closes: Optional[time]
+
+    @property
+    def times_known(self) -> bool:
+        return self.opens is not None and self.closes is not None
+
+
+@dataclass(frozen=True)
+class HoursStatus:
+    open_now: Optional[bool]
+    next_opening: Optional[datetime]
+    next_closing: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: datetime  # UTC
+    end: datetime  # UTC
+    times_known: bool
+
+
+def _spans_of_day(day: date, intervals: Sequence[Interval], zone: ZoneInfo) -> list[_Span]:
+    spans = []
+    for interval in intervals:
+        if interval.times_known:
+            start = datetime.combine(day, interval.opens, zone)
+            end_day = day if interval.closes > interval.opens else day + timedelta(days=1)
+            end = datetime.combine(end_day, interval.closes, zone)
+        else:
+            start = datetime.combine(day, time(0), zone)
+            end = datetime.combine(day + timedelta(days=1), time(0), zone)
+        spans.append(_Span(start.astimezone(timezone.utc), end.astimezone(timezone.utc), interval.times_known))
+    return spans
+
+
+def hours_status(
+    weekly: Mapping[int, Sequence[Interval]],
+    exceptions: Mapping[date, Sequence[Interval]],
+    zone: ZoneInfo,
+    at: datetime,
+) -> HoursStatus:
+    """Answer open_now, next_opening and next_closing (UTC) for the moment `at`.
+
+    `weekly` maps Python weekdays (0 = Monday) to intervals; a dated exception
+    replaces its weekday's intervals for that date.
+    """
+    now = at.astimezone(timezone.utc)
+    today = now.astimezone(zone).date()
+    spans: list[_Span] = []
+    for offset in range(-1, HORIZON_DAYS + 1):  # yesterday, for intervals running past midnight
+        day = today + timedelta(days=offset)
+        intervals = exceptions.get(day, weekly.get(day.weekday(), ()))
+        spans.extend(_spans_of_day(day, intervals, zone))
+    spans.sort(key=lambda span: span.start)
+
+    current = [span for span in spans if span.start <= now < span.end]
+    if any(span.times_known for span in current):
+        open_now: Optional[bool] = True
+    elif current:
+        return HoursStatus(open_now=None, next_opening=None, next_closing=None)
+    else:
+        open_now = False
+
+    upcoming = next((span for span in spans if span.start > now), None)
+    next_opening = upcoming.start if upcoming is not None and upcoming.times_known else None
+    if open_now:
+        next_closing: Optional[datetime] = max(span.end for span in current if span.times_known)
+    else:
+        next_closing = upcoming.end if next_opening is not None else None
+    return HoursStatus(open_now=open_now, next_opening=next_opening, next_closing=next_closing)

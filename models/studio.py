@@ -1,0 +1,118 @@
+"""The studio (a singleton) and its opening hours.
+
+Hours are a weekly schedule of intervals per day plus dated exceptions. An
+interval whose `opens` and `closes` are both NULL means "open, at times not
+published"; a day with no interval is closed.
+"""
+
+import datetime as dt
+from datetime import datetime, time
+from typing import Optional
+
+from sqlalchemy import ForeignKey, JSON, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from models import db
+from models.hours import Interval
+from models.types import UTCDateTime, utcnow
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Studio(db.Model):
+    """The studio's contact details, location and front-page content. One row."""
+
+    __tablename__ = "studio"
+
+    studio_id: Mapped[int] = mapped_column("id", primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tagline: Mapped[Optional[str]] = mapped_column(String(300))
+    about: Mapped[Optional[str]] = mapped_column(Text)
+    highlights: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hero_slides: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    phone_display: Mapped[Optional[str]] = mapped_column(String(40))
+    phone_e164: Mapped[Optional[str]] = mapped_column(String(16))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    street_address: Mapped[Optional[str]] = mapped_column(String(200))
+    locality: Mapped[Optional[str]] = mapped_column(String(120))
+    region: Mapped[Optional[str]] = mapped_column(String(120))
+    postal_code: Mapped[Optional[str]] = mapped_column(String(20))
+    country: Mapped[Optional[str]] = mapped_column(String(2))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # The hours as the studio itself words them ("Mon - Wed"), for display beside the schedule.
+    hours_display: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def phone(self) -> dict:
+        return {"display": self.phone_display, "e164": self.phone_e164}
+
+    @property
+    def address(self) -> dict:
+        return {
+            "street_address": self.street_address,
+            "locality": self.locality,
+            "region": self.region,
+            "postal_code": self.postal_code,
+            "country": self.country,
+        }
+
+
+class OpeningInterval(db.Model):
+    """One span of a weekday during which the studio is open."""
+
+    __tablename__ = "opening_intervals"
+
+    interval_id: Mapped[int] = mapped_column("id", primary_key=True)
+    weekday: Mapped[int]  # 0 = Monday, as in Python's date.weekday()
+    opens: Mapped[Optional[time]]
+    closes: Mapped[Optional[time]]
+
+
+class HoursException(db.Model):
+    """A dated change to the weekly schedule (a holiday); no interval means closed that day."""
+
+    __tablename__ = "hours_exceptions"
+
+    exception_id: Mapped[int] = mapped_column("id", primary_key=True)
+    date: Mapped[dt.date] = mapped_column(unique=True)
+    note: Mapped[Optional[str]] = mapped_column(String(200))
+
+    intervals: Mapped[list["ExceptionInterval"]] = relationship(
+        cascade="all, delete-orphan", order_by=lambda: ExceptionInterval.opens
+    )
+
+
+class ExceptionInterval(db.Model):
+    """One span of an exceptional day during which the studio is open."""
+
+    __tablename__ = "exception_intervals"
+    __table_args__ = (UniqueConstraint("exception_id", "opens"),)
+
+    interval_id: Mapped[int] = mapped_column("id", primary_key=True)
+    exception_id: Mapped[int] = mapped_column(ForeignKey("hours_exceptions.id", ondelete="CASCADE"))
+    opens: Mapped[Optional[time]]
+    closes: Mapped[Optional[time]]
+
+
+def weekly_intervals() -> dict[int, list[Interval]]:
+    """The weekly schedule: Python weekday (0 = Monday) -> its intervals, by opening time."""
+    schedule: dict[int, list[Interval]] = {weekday: [] for weekday in range(7)}
+    rows = db.session.scalars(
+        select(OpeningInterval).order_by(OpeningInterval.weekday, OpeningInterval.opens, OpeningInterval.interval_id)
+    )
+    for row in rows:
+        schedule[row.weekday].append(Interval(row.opens, row.closes))
+    return schedule
+
+
+def exceptions_from(first_day: dt.date) -> list[HoursException]:
+    """Dated exceptions on or after a day, in date order, with their intervals."""
+    return list(
+        db.session.scalars(
+            select(HoursException)
+            .where(HoursException.date >= first_day)
+            .options(selectinload(HoursException.intervals))
+            .order_by(HoursException.date)
+        )
+    )

@@ -1,0 +1,95 @@
+"""Fields and schemas every resource shares: timestamps, pages, envelopes, problems."""
+
+from datetime import datetime, time, timezone
+
+from marshmallow import Schema, fields, validate
+
+MAX_PAGE = 2**31 - 1
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def doc(description: str, example=None) -> dict:
+    """Field metadata for the spec: a description and, where useful, an example."""
+    metadata = {"description": description}
+    if example is not None:
+        metadata["example"] = example
+    return metadata
+
+
+class UtcDateTime(fields.DateTime):
+    """An ISO 8601 timestamp served in UTC with a `Z`: 2026-11-23T18:00:00Z."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class WallTime(fields.String):
+    """A wall-clock time `HH:MM` in the studio's own time zone."""
+
+    def _serialize(self, value: time | None, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%H:%M")
+
+
+class PageQuery(Schema):
+    """Query parameters of every paginated list."""
+
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata=doc("Page number, from 1. A page past the end is empty, with the true total.", 1),
+    )
+    per_page = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=100),
+        metadata=doc("Items per page, from 1 to 100.", 20),
+    )
+
+
+class PageMeta(Schema):
+    page = fields.Integer(metadata=doc("This page's number.", 1))
+    per_page = fields.Integer(metadata=doc("Items per page.", 20))
+    total = fields.Integer(metadata=doc("Items in the whole list.", 1))
+    pages = fields.Integer(metadata=doc("Number of pages (0 for an empty list).", 1))
+
+
+class PageLinks(Schema):
+    self = fields.String(metadata=doc("This page.", "http://127.0.0.1:5000/api/v1/articles?page=1&per_page=20"))
+    first = fields.String(metadata=doc("The first page."))
+    prev = fields.String(allow_none=True, metadata=doc("The previous page, or null on the first."))
+    next = fields.String(allow_none=True, metadata=doc("The next page, or null on the last."))
+    last = fields.String(metadata=doc("The last page."))
+
+
+class Problem(Schema):
+    """An RFC 9457 problem: the body of every error."""
+
+    type = fields.String(metadata=doc("A URI naming the kind of problem.", "about:blank"))
+    title = fields.String(metadata=doc("A short summary of the kind of problem.", "Not Found"))
+    status = fields.Integer(metadata=doc("The HTTP status code.", 404))
+    detail = fields.String(metadata=doc("What went wrong in this occurrence.", "No article has the slug 'x'."))
+    instance = fields.String(metadata=doc("The path of the request that failed.", "/api/v1/articles/x"))
+    request_id = fields.String(metadata=doc("The request's id, as in the X-Request-ID header.", "5f0c6a1e9b0d4c53"))
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata=doc("Validation problems by field name.", {"per_page": ["Must be between 1 and 100."]}),
+    )
+
+
+def item_envelope(name: str, schema: type[Schema]) -> type[Schema]:
+    """The `{"data": {...}}` envelope around one item."""
+    return Schema.from_dict({"data": fields.Nested(schema, metadata=doc("The item."))}, name=name)
+
+
+def list_envelope(name: str, schema: type[Schema]) -> type[Schema]:
+    """The `{"data": [...], "meta": ..., "links": ...}` envelope around a page of items."""
+    return Schema.from_dict(
+        {
+            "data": fields.List(fields.Nested(schema), metadata=doc("This page's items, in the list's order.")),
+            "meta": fields.Nested(PageMeta, metadata=doc("Where this page sits in the whole list.")),
+            "links": fields.Nested(PageLinks, metadata=doc("Links to this and the neighbouring pages (also in the Link header).")),
+        },
+        name=name,
+    )

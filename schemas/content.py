@@ -1,0 +1,115 @@
+"""Schemas of articles, series and topics, as the read API serves them."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import SLUG_PATTERN, PageQuery, UtcDateTime, doc, item_envelope, list_envelope
+
+QL = "quadratus-lumborum"
+
+
+class TopicRef(Schema):
+    """A topic named from elsewhere (an article's topics, a topic's related topics)."""
+
+    slug = fields.String(metadata=doc("The topic's slug.", QL))
+    name = fields.String(metadata=doc("The topic's name.", "Quadratus Lumborum"))
+
+
+class SeriesRef(Schema):
+    """The series an article belongs to."""
+
+    slug = fields.String(metadata=doc("The series' slug.", "learn-about-massage-for-back-pain"))
+    title = fields.String(metadata=doc("The series' title.", "Learn About Massage For Back Pain"))
+    description = fields.String(allow_none=True, metadata=doc("What the series is about."))
+
+
+class ArticleRef(Schema):
+    """An article named from a topic."""
+
+    slug = fields.String(metadata=doc("The article's slug.", "massage-for-quadratus-lumborum"))
+    title = fields.String(metadata=doc("The article's title.", "Massage For Quadratus Lumborum"))
+    excerpt = fields.String(allow_none=True, metadata=doc("A short summary for lists and cards."))
+    published_at = UtcDateTime(allow_none=True, metadata=doc("When it was published (UTC).", "2026-11-23T18:00:00Z"))
+
+
+class TocEntry(Schema):
+    level = fields.Integer(metadata=doc("Heading level, 1 to 6.", 2))
+    id = fields.String(metadata=doc("The heading's anchor in body_html.", "the-quadratus-lumborum"))
+    text = fields.String(metadata=doc("The heading's text.", "The Quadratus Lumborum"))
+
+
+class Seo(Schema):
+    title = fields.String(metadata=doc("Title for the page's <title>; the article's title unless set."))
+    description = fields.String(
+        allow_none=True, metadata=doc("Meta description; the excerpt unless set.")
+    )
+
+
+class ArticleSummary(ArticleRef):
+    """An article as lists show it: everything but the body."""
+
+    status = fields.String(
+        attribute="effective_status",
+        validate=validate.OneOf(["draft", "published", "scheduled"]),
+        metadata=doc("draft, published, or scheduled (published with a future time).", "published"),
+    )
+    reading_time_minutes = fields.Integer(metadata=doc("Estimated reading time at 200 words a minute.", 4))
+    topics = fields.List(fields.Nested(TopicRef), metadata=doc("The muscle groups it is about, by name."))
+    series = fields.Nested(SeriesRef, allow_none=True, metadata=doc("The series it belongs to, if any."))
+    created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
+    updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+
+
+class ArticleDetail(ArticleSummary):
+    """One article with its body as sanitized HTML, as plain text, and its headings."""
+
+    body_html = fields.String(metadata=doc("The body as sanitized HTML, headings carrying ids.", "<p>Lower back pain…</p>"))
+    body_text = fields.String(metadata=doc("The body as plain text, paragraphs separated by blank lines."))
+    toc = fields.List(fields.Nested(TocEntry), metadata=doc("The body's headings, in order."))
+    seo = fields.Nested(Seo, metadata=doc("What to put in the page's head."))
+
+
+class TopicSummary(Schema):
+    """A muscle group as lists show it."""
+
+    slug = fields.String(metadata=doc("The topic's slug.", QL))
+    name = fields.String(metadata=doc("The muscle group's name.", "Quadratus Lumborum"))
+    aliases = fields.List(fields.String(), metadata=doc("Other names the source uses.", ["QL", "QL’s", "QL muscles"]))
+    body_region = fields.String(allow_none=True, metadata=doc("Where in the body it is.", "lower back"))
+    summary = fields.String(allow_none=True, metadata=doc("One or two sentences about it, from the source."))
+    updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+
+
+def _passages(description: str) -> fields.List:
+    return fields.List(fields.String(), metadata=doc(description + " Passages quoted from the source, in order."))
+
+
+class TopicDetail(TopicSummary):
+    """One muscle group with its anatomy and care content, related topics and articles."""
+
+    attachments = _passages("Where it attaches.")
+    actions = _passages("What it does.")
+    stressors = _passages("What stresses it.")
+    signs = _passages("How problems with it show.")
+    assessment = _passages("How problems with it are found.")
+    care = _passages("What helps.")
+    related = fields.List(fields.Nested(TopicRef), metadata=doc("Related muscle groups."))
+    articles = fields.List(
+        fields.Nested(ArticleRef),
+        attribute="public_articles",
+        metadata=doc("Published articles about it, newest first."),
+    )
+
+
+class ArticleListQuery(PageQuery):
+    """Query parameters of the article list."""
+
+    topic = fields.String(
+        validate=validate.Regexp(SLUG_PATTERN, error="Must be a slug: lowercase letters, digits and hyphens."),
+        metadata=doc("Only articles about the topic with this slug.", QL),
+    )
+
+
+ArticleListEnvelope = list_envelope("ArticleList", ArticleSummary)
+ArticleEnvelope = item_envelope("ArticleItem", ArticleDetail)
+TopicListEnvelope = list_envelope("TopicList", TopicSummary)
+TopicEnvelope = item_envelope("TopicItem", TopicDetail)

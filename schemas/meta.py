@@ -1,0 +1,30 @@
+"""Schemas of the index and the health checks."""
+
+from marshmallow import Schema, fields
+
+from schemas.common import doc, item_envelope
+
+
+class IndexLinks(Schema):
+    docs = fields.String(metadata=doc("Swagger UI.", "http://127.0.0.1:5000/api/v1/docs"))
+    spec = fields.String(metadata=doc("The OpenAPI (Swagger 2.0) document.", "http://127.0.0.1:5000/api/v1/swagger.json"))
+    articles = fields.String(metadata=doc("Published articles."))
+    topics = fields.String(metadata=doc("Muscle-group topics."))
+    studio = fields.String(metadata=doc("The studio's details."))
+    hours = fields.String(metadata=doc("Opening hours."))
+    health = fields.String(metadata=doc("Liveness check."))
+
+
+class Index(Schema):
+    name = fields.String(metadata=doc("The API's name.", "Corey Proffitt Studios Massage content API"))
+    version = fields.String(metadata=doc("The API's version.", "1.0"))
+    links = fields.Nested(IndexLinks, metadata=doc("Where the docs, the spec and each resource are."))
+
+
+class Health(Schema):
+    status = fields.String(metadata=doc("ok when the check passes.", "ok"))
+    database = fields.String(metadata=doc("ok when the database answers (readiness only).", "ok"))
+
+
+IndexEnvelope = item_envelope("IndexItem", Index)
+HealthEnvelope = item_envelope("HealthItem", Health)

@@ -1,0 +1,93 @@
+"""Schemas of the studio and its opening hours."""
+
+from marshmallow import Schema, fields, validate
+
+from models.studio import WEEKDAYS
+from schemas.common import UtcDateTime, WallTime, doc, item_envelope
+
+
+class Phone(Schema):
+    display = fields.String(allow_none=True, metadata=doc("The number as the studio writes it.", "(859) 421-3085"))
+    e164 = fields.String(allow_none=True, metadata=doc("The number in E.164, for tel: links.", "+18594213085"))
+
+
+class Address(Schema):
+    street_address = fields.String(allow_none=True, metadata=doc("Street and number; null where unpublished."))
+    locality = fields.String(allow_none=True, metadata=doc("City.", "Lexington"))
+    region = fields.String(allow_none=True, metadata=doc("State or region.", "KY"))
+    postal_code = fields.String(allow_none=True, metadata=doc("Postal code; null where unpublished."))
+    country = fields.String(allow_none=True, metadata=doc("ISO 3166-1 alpha-2 country code.", "US"))
+
+
+class HeroSlide(Schema):
+    headline = fields.String(metadata=doc("The slide's headline.", "Great Massage In Lexington KY"))
+    subheadline = fields.String(
+        allow_none=True, metadata=doc("The line beneath it.", "Welcome To Corey Proffitt Studios Massage")
+    )
+
+
+class StudioOut(Schema):
+    """The studio's contact details, location and front-page content."""
+
+    name = fields.String(metadata=doc("The studio's name.", "Corey Proffitt Studios Massage"))
+    tagline = fields.String(allow_none=True, metadata=doc("A one-line description.", "Great Massage In Lexington KY"))
+    about = fields.String(allow_none=True, metadata=doc("The studio's about text."))
+    highlights = fields.List(fields.String(), metadata=doc("Short claims worth showing off.", ["Voted Lexington's best massage by consumers!"]))
+    hero_slides = fields.List(fields.Nested(HeroSlide), metadata=doc("The front page's slides, in order."))
+    phone = fields.Nested(Phone, metadata=doc("The phone number, as displayed and in E.164."))
+    email = fields.String(allow_none=True, metadata=doc("E-mail address; null where unpublished."))
+    address = fields.Nested(Address, metadata=doc("Where the studio is; unknown parts are null."))
+    time_zone = fields.String(metadata=doc("The studio's IANA time zone, in which its hours are given.", "America/New_York"))
+    updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+
+
+class OpeningIntervalOut(Schema):
+    opens = WallTime(allow_none=True, metadata=doc("Opening time, HH:MM; null when open at times not published.", "09:00"))
+    closes = WallTime(allow_none=True, metadata=doc("Closing time, HH:MM; null when open at times not published.", "17:00"))
+
+
+class WeeklyDay(Schema):
+    day = fields.String(
+        validate=validate.OneOf(WEEKDAYS),
+        metadata=doc("Day of the week, lowercase English; the list starts on Monday.", "monday"),
+    )
+    closed = fields.Boolean(metadata=doc("True when the studio is closed that day.", False))
+    intervals = fields.List(
+        fields.Nested(OpeningIntervalOut),
+        metadata=doc("When it is open; one interval with null times means open at times not published."),
+    )
+
+
+class HoursExceptionOut(Schema):
+    date = fields.Date(metadata=doc("The date, YYYY-MM-DD.", "2026-12-25"))
+    note = fields.String(allow_none=True, metadata=doc("Why the day differs.", "Christmas Day"))
+    closed = fields.Boolean(metadata=doc("True when the studio is closed that day.", True))
+    intervals = fields.List(fields.Nested(OpeningIntervalOut), metadata=doc("When it is open that day."))
+
+
+class HoursOut(Schema):
+    """The weekly schedule, dated exceptions, and whether the studio is open now."""
+
+    time_zone = fields.String(metadata=doc("The IANA time zone the times are in.", "America/New_York"))
+    as_of = UtcDateTime(metadata=doc("The moment open_now and the next changes were computed for (UTC)."))
+    open_now = fields.Boolean(
+        allow_none=True,
+        metadata=doc("Whether the studio is open at as_of; null when it is open that day at unpublished times."),
+    )
+    next_opening = UtcDateTime(allow_none=True, metadata=doc("The next opening (UTC); null when unknown."))
+    next_closing = UtcDateTime(allow_none=True, metadata=doc("The next closing (UTC); null when unknown."))
+    weekly = fields.List(fields.Nested(WeeklyDay), metadata=doc("Seven days, Monday first."))
+    exceptions = fields.List(
+        fields.Nested(HoursExceptionOut), metadata=doc("Dated changes from today on, in date order.")
+    )
+    display = fields.List(fields.String(), metadata=doc("The hours as the studio itself words them.", ["Mon - Wed", "Fri - Sun"]))
+
+
+class HoursQuery(Schema):
+    at = fields.AwareDateTime(
+        metadata=doc("Compute open_now for this moment instead of now (ISO 8601 with an offset).", "2026-11-26T15:00:00Z"),
+    )
+
+
+StudioEnvelope = item_envelope("StudioItem", StudioOut)
+HoursEnvelope = item_envelope("HoursItem", HoursOut)

@@ -1,0 +1,124 @@
+"""The studio's page as data, and the one function that loads it.
+
+`seed_database()` adds whatever of the page's content is missing and leaves
+what is already there alone, so it is idempotent and never overwrites an
+admin's edits. The CLI (`flask --app wsgi seed`), the README's run command and
+the tests all call it.
+"""
+
+from datetime import time
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from models import Article, ExceptionInterval, HoursException, OpeningInterval, Series, Studio, Topic, db
+from models.studio import WEEKDAYS
+from models.types import utcnow
+
+SEED_DIRECTORY = Path(__file__).resolve().parent
+
+
+def read_seed(name: str):
+    """One seed file, parsed."""
+    with open(SEED_DIRECTORY / name, encoding="utf-8") as seed_file:
+        return yaml.safe_load(seed_file)
+
+
+def _time(value):
+    # YAML reads "09:00" as a string; the database wants a time.
+    return None if value is None else time.fromisoformat(value)
+
+
+def _seed_studio() -> int:
+    if db.session.scalar(select(Studio).limit(1)) is not None:
+        return 0
+    studio = Studio(**read_seed("studio.yaml"))
+    studio.hours_display = read_seed("hours.yaml")["display"]
+    db.session.add(studio)
+    return 1
+
+
+def _seed_hours() -> int:
+    if db.session.scalar(select(OpeningInterval).limit(1)) is not None:
+        return 0
+    hours = read_seed("hours.yaml")
+    if db.session.scalar(select(HoursException).limit(1)) is None:
+        for exception in hours["exceptions"]:
+            db.session.add(
+                HoursException(
+                    date=exception["date"],
+                    note=exception.get("note"),
+                    intervals=[
+                        ExceptionInterval(opens=_time(i["opens"]), closes=_time(i["closes"]))
+                        for i in exception["intervals"]
+                    ],
+                )
+            )
+    added = 0
+    for weekday, name in enumerate(WEEKDAYS):
+        for interval in hours["weekly"][name]:
+            db.session.add(OpeningInterval(weekday=weekday, opens=_time(interval["opens"]), closes=_time(interval["closes"])))
+            added += 1
+    return added
+
+
+def _seed_series() -> int:
+    added = 0
+    for entry in read_seed("series.yaml"):
+        if db.session.scalar(select(Series).where(Series.slug == entry["slug"])) is None:
+            db.session.add(Series(**entry))
+            added += 1
+    return added
+
+
+def _seed_topics() -> int:
+    entries = read_seed("topics.yaml")
+    existing = {topic.slug: topic for topic in db.session.scalars(select(Topic))}
+    added = []
+    for entry in entries:
+        if entry["slug"] not in existing:
+            fields = {key: value for key, value in entry.items() if key != "related"}
+            topic = Topic(**fields)
+            db.session.add(topic)
+            existing[topic.slug] = topic
+            added.append(entry)
+    for entry in added:
+        for related_slug in entry.get("related", []):
+            existing[entry["slug"]].relate_to(existing[related_slug])
+    return len(added)
+
+
+def _seed_articles() -> int:
+    added = 0
+    for entry in read_seed("articles.yaml"):
+        if db.session.scalar(select(Article).where(Article.slug == entry["slug"])) is not None:
+            continue
+        body = (SEED_DIRECTORY / "articles" / f"{entry['slug']}.md").read_text(encoding="utf-8")
+        article = Article(
+            slug=entry["slug"],
+            title=entry["title"],
+            excerpt=entry.get("excerpt"),
+            body_markdown=body,
+            status=entry["status"],
+            published_at=utcnow() if entry["status"] == "published" else None,
+            series=db.session.scalar(select(Series).where(Series.slug == entry["series"])),
+            topics=list(db.session.scalars(select(Topic).where(Topic.slug.in_(entry["topics"])))),
+        )
+        db.session.add(article)
+        added += 1
+    return added
+
+
+def seed_database() -> dict[str, int]:
+    """Add whatever of the page's content is missing; return how many of each kind were added."""
+    added = {
+        "studio": _seed_studio(),
+        "opening intervals": _seed_hours(),
+        "series": _seed_series(),
+        "topics": _seed_topics(),
+    }
+    db.session.flush()
+    added["articles"] = _seed_articles()
+    db.session.commit()
+    return added

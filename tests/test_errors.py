@@ -1,0 +1,65 @@
+"""Every failure is an RFC 9457 problem, inside the API and outside it, and leaks nothing."""
+
+import pytest
+from sqlalchemy import text
+
+from models import db
+
+
+@pytest.mark.parametrize("url", ["/", "/nope", "/api", "/api/v2/articles", "/api/v1/nope", "/api/v1/articles/"])
+def test_unknown_urls_are_404_problems_without_route_hints(client, url):
+    body = client.problem(url, 404)
+    assert "did you mean" not in body["detail"].lower()
+    assert "api_v1" not in str(body)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("url", ["/api/v1/articles", "/api/v1/studio", "/api/v1/topics/quadratus-lumborum", "/api/v1/"])
+def test_unsupported_methods_are_405_problems_with_allow(client, url, method):
+    response = client.raw.open(url, method=method)
+    client.problem(url, 405, method=method)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_405_outside_the_api_is_a_problem_too(client):
+    response = client.raw.post("/swaggerui/swagger-ui.css")
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_crash_is_a_500_problem_that_reveals_nothing(seeded_app, client):
+    with seeded_app.app_context():
+        db.session.execute(text("DROP TABLE article_topics"))
+        db.session.commit()
+    body = client.problem("/api/v1/articles", 500)
+    assert "article_topics" not in str(body)
+    assert "Traceback" not in str(body) and "sqlite" not in str(body).lower()
+
+
+def test_a_crash_outside_the_api_is_a_500_problem(seeded_app):
+    @seeded_app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = seeded_app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
+    assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_the_request_id_is_echoed_in_header_and_problem(client):
+    response = client.raw.get("/api/v1/nope", headers={"X-Request-ID": "req-42.a_b"})
+    assert response.headers["X-Request-ID"] == "req-42.a_b"
+    assert response.get_json()["request_id"] == "req-42.a_b"
+
+
+def test_an_unsafe_request_id_is_replaced(client):
+    response = client.raw.get("/api/v1/health", headers={"X-Request-ID": "<script>"})
+    assert response.headers["X-Request-ID"] != "<script>"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_the_bare_prefix_redirects_to_the_index(client):
+    response = client.raw.get("/api/v1")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/api/v1/")

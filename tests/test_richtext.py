@@ -1,0 +1,42 @@
+"""Markdown bodies reach readers as sanitized HTML, plain text and a table of contents."""
+
+import pytest
+
+from tests.factories import add_article
+
+HOSTILE_MARKDOWN = [
+    "<script>alert(1)</script>",
+    '<img src="x.png" onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">click</a>',
+    '<iframe src="https://example.com"></iframe>',
+    '<p style="x" onclick="alert(1)">hi</p>',
+    "<svg><script>alert(1)</script></svg>",
+]
+
+
+@pytest.mark.parametrize("markdown", HOSTILE_MARKDOWN)
+def test_no_script_handler_javascript_url_or_iframe_reaches_a_reader(seeded_app, client, markdown):
+    add_article(seeded_app, "hostile", body_markdown=f"Intro\n\n{markdown}\n\nOutro")
+    article = client.get_json("/api/v1/articles/hostile").get_json()["data"]
+    html = article["body_html"].lower()
+    for forbidden in ("<script", "onerror=", "onclick=", 'href="javascript:', "<iframe", "style="):
+        assert forbidden not in html
+    assert "<script" not in article["body_text"]
+    assert article["body_text"].startswith("Intro")
+
+
+def test_markdown_renders_headings_with_anchors_lists_and_links(seeded_app, client):
+    add_article(
+        seeded_app,
+        "formatted",
+        body_markdown="# Title\n\nSome *emphasis* and a [link](https://example.com).\n\n## Part\n\n- one\n- two\n\n## Part\n",
+    )
+    article = client.get_json("/api/v1/articles/formatted").get_json()["data"]
+    assert '<h1 id="title">Title</h1>' in article["body_html"]
+    assert "<em>emphasis</em>" in article["body_html"]
+    assert '<a href="https://example.com" rel="noopener noreferrer">link</a>' in article["body_html"]
+    assert "<li>one</li>" in article["body_html"]
+    assert [entry["id"] for entry in article["toc"]] == ["title", "part", "part-2"]
+    assert article["body_text"] == "Title\n\nSome emphasis and a link.\n\nPart\n\none\n\ntwo\n\nPart"
+    assert article["reading_time_minutes"] == 1

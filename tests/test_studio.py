@@ -1,0 +1,137 @@
+"""Reading the studio's details and its hours, with open_now computed in its time zone."""
+
+from datetime import date
+
+import pytest
+
+from tests.factories import add_hours_exception, set_weekly_hours
+
+HOURS = "/api/v1/studio/hours"
+NINE_TO_FIVE_WEEKDAYS = {weekday: [("09:00", "17:00")] for weekday in range(5)}
+
+
+def test_studio_details_are_the_pages_and_nothing_more(client):
+    studio = client.get_json("/api/v1/studio").get_json()["data"]
+    assert studio["name"] == "Corey Proffitt Studios Massage"
+    assert studio["phone"] == {"display": "(859) 421-3085", "e164": "+18594213085"}
+    assert studio["address"] == {
+        "street_address": None,
+        "locality": "Lexington",
+        "region": "KY",
+        "postal_code": None,
+        "country": "US",
+    }
+    assert studio["email"] is None
+    assert studio["time_zone"] == "America/New_York"
+    assert studio["hero_slides"] == [
+        {"headline": "Great Massage In Lexington KY", "subheadline": "Welcome To Corey Proffitt Studios Massage"},
+        {
+            "headline": "Enjoy Our Beautiful Massage Studio",
+            "subheadline": "Come see why we've best voted best massage in Lexington, KY numerous times.",
+        },
+    ]
+    assert studio["highlights"] == ["Voted Lexington's best massage by consumers!"]
+
+
+def test_unseeded_studio_is_a_404_problem(empty_client):
+    empty_client.problem("/api/v1/studio", 404)
+    empty_client.problem(HOURS, 404)
+
+
+def test_seeded_week_has_unpublished_times_and_thursday_closed(client):
+    hours = client.get_json(HOURS).get_json()["data"]
+    assert [day["day"] for day in hours["weekly"]] == [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    ]
+    for day in hours["weekly"]:
+        if day["day"] == "thursday":
+            assert day == {"day": "thursday", "closed": True, "intervals": []}
+        else:
+            assert day["closed"] is False
+            assert day["intervals"] == [{"opens": None, "closes": None}]
+    assert hours["display"] == ["Mon - Wed", "Fri - Sun"]
+    assert hours["exceptions"] == []
+    assert hours["time_zone"] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "at, open_now",
+    [
+        ("2026-11-23T15:00:00Z", None),  # Monday: open, times unknown
+        ("2026-11-26T15:00:00Z", False),  # Thursday: closed
+        ("2026-11-27T04:30:00Z", False),  # still Thursday in Lexington (23:30), though Friday in UTC
+        ("2026-11-27T05:30:00Z", None),  # Friday 00:30 in Lexington
+    ],
+)
+def test_seeded_open_now_is_unknown_on_open_days_and_false_on_thursday(client, at, open_now):
+    hours = client.get_json(f"{HOURS}?at={at}").get_json()["data"]
+    assert hours["as_of"] == at
+    assert hours["open_now"] is open_now
+    # The next opening is on a day with unpublished times: unknown, never guessed.
+    assert hours["next_opening"] is None
+    assert hours["next_closing"] is None
+
+
+def test_known_hours_give_open_now_and_the_next_changes_in_utc(seeded_app, client):
+    set_weekly_hours(seeded_app, NINE_TO_FIVE_WEEKDAYS)
+    during = client.get_json(f"{HOURS}?at=2026-11-23T15:00:00Z").get_json()["data"]  # Monday 10:00 EST
+    assert during["open_now"] is True
+    assert during["next_closing"] == "2026-11-23T22:00:00Z"
+    assert during["next_opening"] == "2026-11-24T14:00:00Z"
+    assert during["weekly"][0]["intervals"] == [{"opens": "09:00", "closes": "17:00"}]
+    assert during["weekly"][5] == {"day": "saturday", "closed": True, "intervals": []}
+
+    evening = client.get_json(f"{HOURS}?at=2026-11-24T04:00:00%2B00:00").get_json()["data"]  # Monday 23:00
+    assert evening["open_now"] is False
+    assert evening["next_opening"] == "2026-11-24T14:00:00Z"
+    assert evening["next_closing"] == "2026-11-24T22:00:00Z"
+
+
+def test_next_opening_across_the_spring_clock_change(seeded_app, client):
+    set_weekly_hours(seeded_app, NINE_TO_FIVE_WEEKDAYS)
+    # Saturday 7 March 2026, EST; clocks go forward on Sunday 8 March, so Monday 09:00 is EDT (UTC-4).
+    hours = client.get_json(f"{HOURS}?at=2026-03-07T17:00:00Z").get_json()["data"]
+    assert hours["open_now"] is False
+    assert hours["next_opening"] == "2026-03-09T13:00:00Z"
+
+
+def test_a_dated_exception_replaces_its_weekday(seeded_app, client):
+    set_weekly_hours(seeded_app, NINE_TO_FIVE_WEEKDAYS)
+    add_hours_exception(seeded_app, date(2026, 11, 24), note="Closed for the day")
+    add_hours_exception(seeded_app, date(2026, 11, 28), intervals=[("10:00", "12:00")], note="Saturday special")
+    add_hours_exception(seeded_app, date(2026, 11, 1), note="In the past")
+    hours = client.get_json(f"{HOURS}?at=2026-11-24T04:00:00Z").get_json()["data"]  # Monday 23:00
+    assert hours["next_opening"] == "2026-11-25T14:00:00Z"  # Tuesday is skipped
+    assert hours["exceptions"] == [
+        {"date": "2026-11-24", "note": "Closed for the day", "closed": True, "intervals": []},
+        {
+            "date": "2026-11-28",
+            "note": "Saturday special",
+            "closed": False,
+            "intervals": [{"opens": "10:00", "closes": "12:00"}],
+        },
+    ]
+    saturday = client.get_json(f"{HOURS}?at=2026-11-28T15:30:00Z").get_json()["data"]  # 10:30
+    assert saturday["open_now"] is True
+    assert saturday["next_closing"] == "2026-11-28T17:00:00Z"
+
+
+def test_an_interval_past_midnight_is_open_the_next_morning(seeded_app, client):
+    set_weekly_hours(seeded_app, {4: [("20:00", "02:00")]})  # Friday night
+    hours = client.get_json(f"{HOURS}?at=2026-11-28T06:00:00Z").get_json()["data"]  # Saturday 01:00
+    assert hours["open_now"] is True
+    assert hours["next_closing"] == "2026-11-28T07:00:00Z"
+
+
+def test_an_unpublished_day_before_the_next_known_opening_makes_it_unknown(seeded_app, client):
+    set_weekly_hours(seeded_app, {0: [("09:00", "17:00")], 1: [(None, None)], 2: [("09:00", "17:00")]})
+    hours = client.get_json(f"{HOURS}?at=2026-11-23T23:00:00Z").get_json()["data"]  # Monday 18:00
+    assert hours["open_now"] is False
+    assert hours["next_opening"] is None
+    assert hours["next_closing"] is None
+
+
+@pytest.mark.parametrize("at", ["yesterday", "2026-11-23T10:00:00", "2026-13-01T00:00:00Z", ""])
+def test_bad_at_is_a_400(client, at):
+    body = client.problem(f"{HOURS}?at={at}", 400)
+    assert list(body["errors"]) == ["at"]
