@@ -9,7 +9,8 @@ from api.cli import register_commands  # noqa: F401  (the CLI is exercised below
 from models import Article, OpeningInterval, Studio, Topic, db
 from seed_data import seed_database
 
-SOURCE_PAGE = Path(__file__).resolve().parents[2] / "shared" / "source-page.txt"
+# The studio page as captured, kept beside the seed data drawn from it.
+SOURCE_PAGE = Path(__file__).resolve().parent.parent / "seed_data" / "source-page.txt"
 # Site furniture rather than content: navigation labels and a share widget.
 PAGE_CHROME = {"Call Us:", "About Us", "Opening Hours", "Business Hours", "Share by:"}
 
