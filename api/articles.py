@@ -1,45 +1,192 @@
-"""Articles: the public list (newest first, by topic) and one article by slug."""
+"""Articles: the public list and item; with a key, drafts, writes, soft delete, restore, purge, revisions."""
+
+from dataclasses import replace
 
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.http import load_query, not_found, paginate
-from api.spec import model, query_params
-from models import Article, Topic, db
-from schemas.content import ArticleDetail, ArticleListQuery, ArticleSummary
+from api import items
+from api.auth import current_key
+from api.errors import ProblemError
+from api.http import item_response, load_query
+from api.spec import body, model, problems, query_params
+from models import Article, Series, Topic, db
+from models.richtext import slugify
+from models.types import utcnow
+from schemas.common import NoQuery, PageQuery
+from schemas.content import ArticleAdmin, ArticleDetail, ArticleListQuery, ArticleSummary
+from schemas.input import ArticleIn
 
 ns = Namespace("articles", description="Articles about massage and the muscle groups it helps")
+KEY = {"security": "bearer"}
 
-_with_relations = (selectinload(Article.topics), selectinload(Article.series))
+
+def _resolve_topics(slugs: list[str]) -> list[Topic]:
+    topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(slugs), Topic.public())))
+    unknown = sorted(set(slugs) - {topic.slug for topic in topics})
+    if unknown:
+        raise ProblemError(422, "The body names unknown topics.", errors={"topics": [f"No topic has the slug '{s}'." for s in unknown]})
+    return sorted(topics, key=lambda topic: slugs.index(topic.slug))
+
+
+def _resolve_series(slug: str | None) -> Series | None:
+    if slug is None:
+        return None
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        raise ProblemError(422, "The body names an unknown series.", errors={"series": [f"No series has the slug '{slug}'."]})
+    return series
+
+
+def apply_article_input(article: Article, data: dict, replace: bool) -> None:
+    """Copy validated input onto an article; on replace, absent fields take their defaults."""
+    if replace:
+        data = {"excerpt": None, "seo_title": None, "seo_description": None, "topics": [], "series": None,
+                "published_at": None, **data}
+    if "topics" in data:
+        article.topics = _resolve_topics(data.pop("topics"))
+    if "series" in data:
+        article.series = _resolve_series(data.pop("series"))
+    was_published = article.status == "published"
+    explicit_time = "published_at" in data and data["published_at"] is not None
+    for field, value in data.items():
+        setattr(article, field, value)
+    if article.slug is None:
+        article.slug = slugify(article.title)[:120].strip("-")
+        if not article.slug:
+            raise ProblemError(422, "No slug can be made from this title.", errors={"slug": ["Give a slug."]})
+    if article.status == "published" and not explicit_time and (not was_published or article.published_at is None):
+        article.published_at = utcnow()  # publishing defaults to now
+
+
+def snapshot_to_input(snapshot: dict) -> dict:
+    """A revision's snapshot as the input that recreates it."""
+    writable = {name: snapshot[name] for name in ArticleIn().fields if name in snapshot}
+    writable["topics"] = [topic["slug"] for topic in snapshot.get("topics", [])]
+    writable["series"] = snapshot["series"]["slug"] if snapshot.get("series") else None
+    writable["status"] = "draft" if snapshot.get("status") == "draft" else "published"
+    return writable
+
+
+ARTICLES = items.ItemKind(
+    item_type="article",
+    model=Article,
+    public_schema=ArticleDetail(),
+    admin_schema=ArticleAdmin(),
+    snapshot_schema=ArticleAdmin(exclude=("body_html", "body_text", "toc", "seo")),
+    load_options=(selectinload(Article.topics), selectinload(Article.series)),
+    apply=apply_article_input,
+    list_order=Article.newest_first,
+    to_input=snapshot_to_input,
+)
+# Lists show everything but the body.
+ARTICLE_LIST = replace(
+    ARTICLES,
+    public_schema=ArticleSummary(),
+    admin_schema=ArticleAdmin(exclude=("body_html", "body_text", "toc", "body_markdown", "seo")),
+)
+
+
+def _topic_filter(query, args):
+    if "topic" in args:
+        query = query.where(Article.topics.any((Topic.slug == args["topic"]) & Topic.public()))
+    return query
 
 
 @ns.route("")
 class ArticleList(Resource):
     @ns.doc(params=query_params(ArticleListQuery))
-    @ns.response(200, "A page of published articles, newest first.", model("ArticleList"))
-    @ns.response(400, "A query parameter is unknown, repeated or out of range.", model("Problem"))
+    @ns.response(200, "A page of articles, newest first.", model("ArticleList"))
+    @problems(ns, 400, 401)
     def get(self):
-        """List published articles, newest first."""
-        args = load_query(ArticleListQuery)
-        query = select(Article).where(Article.public()).options(*_with_relations).order_by(*Article.newest_first())
-        if "topic" in args:
-            query = query.where(Article.topics.any(Topic.slug == args["topic"]))
-        articles, meta, links, headers = paginate(query, args["page"], args["per_page"])
-        body = {"data": ArticleSummary(many=True).dump(articles), "meta": meta, "links": links}
-        return body, 200, headers
+        """List published articles, newest first (with a key, any status)."""
+        return items.list_items(ARTICLE_LIST, ArticleListQuery, _topic_filter)
+
+    @ns.doc(**KEY)
+    @ns.expect(body("ArticleIn", "The new item as JSON. Unknown and server-owned fields are refused."))
+    @ns.response(201, "Created; Location names it.", model("ArticleAdminItem"))
+    @problems(ns, 400, 401, 403, 409, 413, 415, 422)
+    def post(self):
+        """Create an article (editor)."""
+        return items.create_item(ARTICLES, ArticleIn(), "api_v1.articles_article_item")
 
 
 @ns.route("/<string:slug>")
 @ns.param("slug", "The article's slug, for example massage-for-quadratus-lumborum")
 class ArticleItem(Resource):
-    @ns.response(200, "The article, with its body as HTML and plain text.", model("ArticleItem"))
-    @ns.response(404, "No published article has this slug.", model("Problem"))
+    @ns.response(200, "The article, with its body as HTML and plain text (and Markdown, with a key).", model("ArticleItem"))
+    @problems(ns, 400, 401, 404)
     def get(self, slug: str):
-        """Show one published article by its slug."""
-        article = db.session.scalar(
-            select(Article).where(Article.slug == slug, Article.public()).options(*_with_relations)
-        )
-        if article is None:
-            raise not_found(f"No published article has the slug '{slug}'.")
-        return {"data": ArticleDetail().dump(article)}
+        """Show one published article by its slug (with a key, in any state)."""
+        load_query(NoQuery)
+        article = ARTICLES.find(slug, include_hidden=current_key() is not None)
+        return item_response(ARTICLES.representation(article))
+
+    @ns.doc(**KEY)
+    @ns.expect(body("ArticleIn", "The whole item as JSON; fields left out take their defaults."))
+    @ns.response(200, "Replaced.", model("ArticleAdminItem"))
+    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
+    def put(self, slug: str):
+        """Replace an article (editor); fields left out take their defaults."""
+        return items.change_item(ARTICLES, slug, ArticleIn(), partial=False)
+
+    @ns.doc(**KEY)
+    @ns.expect(body("ArticleIn", "Only the fields to change, as JSON."))
+    @ns.response(200, "Updated.", model("ArticleAdminItem"))
+    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
+    def patch(self, slug: str):
+        """Change some of an article's fields (editor)."""
+        return items.change_item(ARTICLES, slug, ArticleIn(), partial=True)
+
+    @ns.doc(**KEY)
+    @ns.response(204, "Deleted (softly: an admin can restore it).")
+    @problems(ns, 401, 403, 404, 412)
+    def delete(self, slug: str):
+        """Delete an article (editor); an admin can restore it or purge it."""
+        return items.delete_item(ARTICLES, slug)
+
+
+@ns.route("/<string:slug>/restore")
+@ns.param("slug", "The deleted article's slug")
+class ArticleRestore(Resource):
+    @ns.doc(**KEY)
+    @ns.response(200, "Restored.", model("ArticleAdminItem"))
+    @problems(ns, 401, 403, 404, 409, 412)
+    def post(self, slug: str):
+        """Restore a deleted article (admin)."""
+        return items.restore_item(ARTICLES, slug)
+
+
+@ns.route("/<string:slug>/purge")
+@ns.param("slug", "The deleted article's slug")
+class ArticlePurge(Resource):
+    @ns.doc(**KEY)
+    @ns.response(204, "Gone for good, with its revisions.")
+    @problems(ns, 401, 403, 404, 409, 412)
+    def post(self, slug: str):
+        """Purge a deleted article for good, with its revisions (admin)."""
+        return items.purge_item(ARTICLES, slug)
+
+
+@ns.route("/<string:slug>/revisions")
+@ns.param("slug", "The article's slug")
+class ArticleRevisions(Resource):
+    @ns.doc(params=query_params(PageQuery), **KEY)
+    @ns.response(200, "The article's revisions, newest first.", model("RevisionList"))
+    @problems(ns, 400, 401, 403, 404)
+    def get(self, slug: str):
+        """List an article's revisions, newest first (admin)."""
+        return items.list_revisions(ARTICLES, slug, PageQuery)
+
+
+@ns.route("/<string:slug>/revisions/<int:number>/restore")
+@ns.param("slug", "The article's slug")
+@ns.param("number", "The revision's number")
+class ArticleRevisionRestore(Resource):
+    @ns.doc(**KEY)
+    @ns.response(200, "The article is as it was in that revision again.", model("ArticleAdminItem"))
+    @problems(ns, 401, 403, 404, 409, 412, 422)
+    def post(self, slug: str, number: int):
+        """Restore an article to one of its revisions, as a new change (admin)."""
+        return items.restore_revision(ARTICLES, slug, number, ArticleIn())

@@ -7,7 +7,8 @@ import click
 import yaml
 from flask import Flask
 
-from models import Studio, db
+from models import ApiKey, Studio, db
+from models.auth import ROLES, create_key, revoke_key
 from seed_data import seed_database
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +47,36 @@ def register_commands(app: Flask) -> None:
         """Write the live spec to openapi.yaml."""
         Path(output).write_text(spec_as_yaml(live_spec(app)), encoding="utf-8")
         click.echo(f"Wrote {output}.")
+
+    @app.cli.group("api-keys")
+    def api_keys() -> None:
+        """Make, list and revoke the API keys that writes need."""
+
+    @api_keys.command("create")
+    @click.argument("name")
+    @click.option("--role", type=click.Choice(ROLES), required=True, help="editor: articles and topics; admin: everything.")
+    def create_key_command(name: str, role: str) -> None:
+        """Make a key called NAME; it is printed once, as the last line."""
+        db.create_all()
+        if db.session.scalar(db.select(ApiKey).where(ApiKey.name == name)) is not None:
+            raise click.ClickException(f"a key called {name!r} exists already")
+        token = create_key(name, role)
+        click.echo(f"Created the {role} key {name!r}. It is shown only now; keep it safe:")
+        click.echo(token)
+
+    @api_keys.command("list")
+    def list_keys_command() -> None:
+        """List the keys: name, role, created, last used, revoked (never the keys themselves)."""
+        keys = db.session.scalars(db.select(ApiKey).order_by(ApiKey.name)).all()
+        click.echo(f"{'name':<24} {'role':<7} {'created':<20} {'last used':<20} revoked")
+        for key in keys:
+            stamp = lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"  # noqa: E731
+            click.echo(f"{key.name:<24} {key.role:<7} {stamp(key.created_at):<20} {stamp(key.last_used_at):<20} {stamp(key.revoked_at)}")
+
+    @api_keys.command("revoke")
+    @click.argument("name")
+    def revoke_key_command(name: str) -> None:
+        """Revoke the key called NAME; it stops working at once."""
+        if not revoke_key(name):
+            raise click.ClickException(f"no key is called {name!r}")
+        click.echo(f"Revoked {name!r}.")

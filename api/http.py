@@ -5,6 +5,8 @@ query is the client's URL being wrong, so it is a 400 (not a 422), and an
 unknown or repeated parameter is refused rather than silently ignored.
 """
 
+import hashlib
+import json
 import math
 import re
 import uuid
@@ -18,6 +20,7 @@ from models import db
 
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+PRIVATE_CACHE_CONTROL = "private, no-store"
 
 
 def load_query(schema: type[Schema]) -> dict:
@@ -30,6 +33,70 @@ def load_query(schema: type[Schema]) -> dict:
         return schema(unknown=RAISE).load({name: values[0] for name, values in raw.items()})
     except ValidationError as error:
         raise ProblemError(400, "The query string is not valid.", errors=error.normalized_messages()) from None
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"field.sub.0": ["message", ...]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            for field, field_messages in flatten_errors(value, path).items():
+                flat.setdefault(field, []).extend(field_messages)
+    elif isinstance(messages, list) and all(isinstance(message, str) for message in messages):
+        flat[prefix or "_body"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}"))
+    else:
+        flat[prefix or "_body"] = [str(messages)]
+    return flat
+
+
+def load_body(schema: Schema, **load_options) -> dict:
+    """Validate the JSON body with a schema: 415 if not JSON, 400 if malformed, 422 if invalid."""
+    if not request.is_json:
+        raise ProblemError(415, "Send the body as JSON, with Content-Type: application/json.")
+    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH, with or without Content-Length
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ProblemError(400, "The body is not well-formed JSON (UTF-8).") from None
+    if not isinstance(body, dict):
+        raise ProblemError(422, "The body must be a JSON object.", errors={"_body": ["Must be a JSON object."]})
+    try:
+        return schema.load(body, **load_options)
+    except ValidationError as error:
+        errors = flatten_errors(error.normalized_messages())
+        for field in getattr(schema, "SERVER_OWNED", ()):
+            if field in errors:
+                errors[field] = ["This field is set by the server and cannot be written."]
+        raise ProblemError(422, "The body is not valid; `errors` names each bad field.", errors=errors) from None
+
+
+def etag_of(body: dict) -> str:
+    """The strong ETag of a JSON representation, the same however its keys were ordered."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return '"' + hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + '"'
+
+
+def check_if_match(current_body: dict) -> None:
+    """Honour If-Match: a stale one is a 412 that carries the current ETag."""
+    if "If-Match" not in request.headers:
+        return
+    current = etag_of(current_body)
+    if request.if_match.star_tag or request.if_match.contains(current.strip('"')):
+        return
+    raise ProblemError(
+        412,
+        "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+        headers={"ETag": current},
+    )
+
+
+def item_response(body: dict, status: int = 200, headers: dict | None = None):
+    """An item answer `{"data": ...}` with the ETag of that representation."""
+    return {"data": body}, status, {"ETag": etag_of(body), **(headers or {})}
 
 
 def not_found(detail: str) -> ProblemError:
@@ -70,7 +137,10 @@ def finish_response(response):
     """Echo the request id; give successful reads an ETag, caching rules and 304s."""
     response.headers["X-Request-ID"] = g.get("request_id", "")
     if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
-        response.headers.setdefault("Cache-Control", PUBLIC_CACHE_CONTROL)
-        response.add_etag()
+        authenticated = g.get("api_key") is not None
+        response.headers.setdefault("Cache-Control", PRIVATE_CACHE_CONTROL if authenticated else PUBLIC_CACHE_CONTROL)
+        response.vary.add("Authorization")
+        if "ETag" not in response.headers:
+            response.add_etag()
         response.make_conditional(request)
     return response

@@ -43,6 +43,14 @@ rest_api = ContentApi(
         "problem (application/problem+json)."
     ),
     doc="/docs",
+    authorizations={
+        "bearer": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An API key from `flask --app wsgi api-keys create`. Type: Bearer <key>",
+        }
+    },
 )
 rest_api.models.update(MODELS)
 for namespace in (meta_ns, articles_ns, topics_ns, studio_ns):

@@ -1,20 +1,30 @@
-"""The studio's details and its opening hours, with whether it is open now."""
+"""The studio's details and opening hours: public reads, and an admin's writes."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from flask_restx import Namespace, Resource
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
-from api.http import load_query, not_found
-from api.spec import model, query_params
-from models import Studio, db
+from api.auth import key_name, require_role
+from api.errors import ProblemError
+from api.http import check_if_match, item_response, load_body, load_query, not_found
+from api.spec import body, model, problems, query_params
+from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
 from models.hours import Interval, hours_status
+from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
 from models.types import utcnow
-from schemas.studio import HoursOut, HoursQuery, StudioOut
+from schemas.common import NoQuery
+from schemas.input import HoursExceptionIn, HoursIn, StudioIn
+from schemas.studio import HoursExceptionOut, HoursOut, HoursQuery, StudioOut
 
 ns = Namespace("studio", description="The studio's contact details, location and opening hours")
+KEY = {"security": "bearer"}
+_STUDIO_OUT, _HOURS_OUT, _EXCEPTION_OUT = StudioOut(), HoursOut(), HoursExceptionOut()
 
 
 def _the_studio() -> Studio:
@@ -24,44 +34,68 @@ def _the_studio() -> Studio:
     return studio
 
 
+def _commit(what: str, snapshot: dict, item_id: int) -> None:
+    """Record the change as a revision and commit; a lost race is a 412."""
+    record_revision(what, item_id, snapshot, "updated", key_name())
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ProblemError(412, f"The {what} changed meanwhile; fetch it again and retry.") from None
+
+
 def _intervals_out(intervals) -> list[dict]:
     return [{"opens": interval.opens, "closes": interval.closes} for interval in intervals]
 
 
-@ns.route("")
-class StudioItem(Resource):
-    @ns.response(200, "The studio's details.", model("StudioItem"))
-    @ns.response(404, "The studio has not been set up yet.", model("Problem"))
-    def get(self):
-        """Show the studio's contact details, location, about text and front-page slides."""
-        return {"data": StudioOut().dump(_the_studio())}
+def _exception_fields(exception: HoursException) -> dict:
+    return {
+        "date": exception.date,
+        "note": exception.note,
+        "closed": not exception.intervals,
+        "intervals": _intervals_out(exception.intervals),
+    }
 
 
-@ns.route("/hours")
-class OpeningHours(Resource):
-    @ns.doc(params=query_params(HoursQuery))
-    @ns.response(200, "The weekly hours, exceptions, and whether the studio is open.", model("HoursItem"))
-    @ns.response(400, "`at` is not an ISO 8601 timestamp with an offset.", model("Problem"))
-    @ns.response(404, "The studio has not been set up yet.", model("Problem"))
-    def get(self):
-        """Show the opening hours and whether the studio is open now, in its own time zone."""
-        args = load_query(HoursQuery)
-        studio = _the_studio()
-        zone = ZoneInfo(studio.time_zone)
-        at = args.get("at") or utcnow()
-        weekly = weekly_intervals()
-        # From the day before, so that an exception's interval running past midnight counts.
-        exceptions = exceptions_from(at.astimezone(zone).date() - timedelta(days=1))
-        status = hours_status(
-            weekly,
-            {exception.date: [Interval(i.opens, i.closes) for i in exception.intervals] for exception in exceptions},
-            zone,
-            at,
-        )
-        today = at.astimezone(zone).date()
-        hours = {
+def _exception_out(exception: HoursException) -> dict:
+    return _EXCEPTION_OUT.dump(_exception_fields(exception))
+
+
+def _wall_time(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)
+
+
+def apply_studio_input(studio: Studio, data: dict, replace: bool) -> None:
+    if replace:
+        data = {"tagline": None, "about": None, "highlights": [], "hero_slides": [], "email": None,
+                "phone": {"display": None, "e164": None},
+                "address": {"street_address": None, "locality": None, "region": None, "postal_code": None, "country": None},
+                **data}
+    for field, value in (data.pop("phone", None) or {}).items():
+        setattr(studio, f"phone_{field}", value)
+    for field, value in (data.pop("address", None) or {}).items():
+        setattr(studio, field, value)
+    for field, value in data.items():
+        setattr(studio, field, value)
+
+
+def hours_document(at) -> dict:
+    """The hours as served: weekly, exceptions from today on, and whether the studio is open at `at`."""
+    studio = _the_studio()
+    zone = ZoneInfo(studio.time_zone)
+    weekly = weekly_intervals()
+    today = at.astimezone(zone).date()
+    # From the day before, so that an exception's interval running past midnight counts.
+    exceptions = exceptions_from(today - timedelta(days=1))
+    status = hours_status(
+        weekly,
+        {exception.date: [Interval(i.opens, i.closes) for i in exception.intervals] for exception in exceptions},
+        zone,
+        at,
+    )
+    return _HOURS_OUT.dump(
+        {
             "time_zone": studio.time_zone,
-            "as_of": at,
             "open_now": status.open_now,
             "next_opening": status.next_opening,
             "next_closing": status.next_closing,
@@ -69,16 +103,140 @@ class OpeningHours(Resource):
                 {"day": name, "closed": not weekly[weekday], "intervals": _intervals_out(weekly[weekday])}
                 for weekday, name in enumerate(WEEKDAYS)
             ],
-            "exceptions": [
-                {
-                    "date": exception.date,
-                    "note": exception.note,
-                    "closed": not exception.intervals,
-                    "intervals": _intervals_out(exception.intervals),
-                }
-                for exception in exceptions
-                if exception.date >= today
-            ],
+            "exceptions": [_exception_fields(exception) for exception in exceptions if exception.date >= today],
             "display": studio.hours_display,
         }
-        return {"data": HoursOut().dump(hours)}
+    )
+
+
+@ns.route("")
+class StudioItem(Resource):
+    @ns.response(200, "The studio's details.", model("StudioItem"))
+    @problems(ns, 400, 404)
+    def get(self):
+        """Show the studio's contact details, location, about text and front-page slides."""
+        load_query(NoQuery)
+        return item_response(_STUDIO_OUT.dump(_the_studio()))
+
+    @ns.doc(security="bearer")
+    @ns.expect(body("StudioIn", "The whole item as JSON; fields left out take their defaults."))
+    @ns.response(200, "Replaced.", model("StudioItem"))
+    @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
+    def put(self):
+        """Replace the studio's details (admin); fields left out become null or empty."""
+        return self._change(partial=False)
+
+    @ns.doc(security="bearer")
+    @ns.expect(body("StudioIn", "Only the fields to change, as JSON."))
+    @ns.response(200, "Updated.", model("StudioItem"))
+    @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
+    def patch(self):
+        """Change some of the studio's details (admin)."""
+        return self._change(partial=True)
+
+    @staticmethod
+    def _change(partial: bool):
+        require_role("admin")
+        studio = _the_studio()
+        check_if_match(_STUDIO_OUT.dump(studio))
+        apply_studio_input(studio, load_body(StudioIn(), partial=partial), replace=not partial)
+        db.session.flush()
+        representation = _STUDIO_OUT.dump(studio)
+        _commit("studio", representation, studio.studio_id)
+        return item_response(representation)
+
+
+@ns.route("/hours")
+class OpeningHours(Resource):
+    @ns.doc(params=query_params(HoursQuery))
+    @ns.response(200, "The weekly hours, exceptions, and whether the studio is open.", model("HoursItem"))
+    @problems(ns, 400, 404)
+    def get(self):
+        """Show the opening hours and whether the studio is open now, in its own time zone."""
+        args = load_query(HoursQuery)
+        return item_response(hours_document(args.get("at") or utcnow()))
+
+    @ns.doc(security="bearer")
+    @ns.expect(body("HoursIn", "Every day of the week, each with its intervals ([] when closed)."))
+    @ns.response(200, "The new hours.", model("HoursItem"))
+    @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
+    def put(self):
+        """Replace the weekly hours (admin): every day, each with its intervals ([] when closed)."""
+        require_role("admin")
+        studio = _the_studio()
+        check_if_match(hours_document(utcnow()))
+        data = load_body(HoursIn())
+        db.session.execute(delete(OpeningInterval))
+        for weekday, name in enumerate(WEEKDAYS):
+            for interval in data["weekly"][name]:
+                db.session.add(OpeningInterval(weekday=weekday, opens=_wall_time(interval["opens"]), closes=_wall_time(interval["closes"])))
+        if "display" in data:
+            studio.hours_display = data["display"]
+        studio.updated_at = utcnow()  # bumps the studio's version: two concurrent replacements cannot both win
+        db.session.flush()
+        _commit("hours", {"weekly": data["weekly"], "display": studio.hours_display}, studio.studio_id)
+        return item_response(hours_document(utcnow()))
+
+
+@ns.route("/hours/exceptions")
+class HoursExceptionList(Resource):
+    @ns.doc(security="bearer")
+    @ns.expect(body("HoursExceptionIn", "The date, an optional note, and the intervals open that day ([] when closed)."))
+    @ns.response(201, "Added; Location names it.", model("HoursExceptionItem"))
+    @problems(ns, 400, 401, 403, 404, 409, 413, 415, 422)
+    def post(self):
+        """Add a dated exception to the weekly hours, such as a holiday (admin)."""
+        require_role("admin")
+        studio = _the_studio()
+        data = load_body(HoursExceptionIn())
+        exception = HoursException(
+            date=data["date"],
+            note=data.get("note"),
+            intervals=[ExceptionInterval(opens=_wall_time(i["opens"]), closes=_wall_time(i["closes"])) for i in data["intervals"]],
+        )
+        db.session.add(exception)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise ProblemError(409, f"{data['date'].isoformat()} already has an exception; delete it first.") from None
+        body = _exception_out(exception)
+        _commit("hours exception", {**body, "action": "added"}, studio.studio_id)
+        location = url_for("api_v1.studio_hours_exception_item", day=exception.date.isoformat(), _external=True)
+        return item_response(body, 201, {"Location": location})
+
+
+def _find_exception(day: str) -> HoursException:
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        raise not_found(f"'{day}' is not a date YYYY-MM-DD.") from None
+    exception = db.session.scalar(select(HoursException).where(HoursException.date == wanted))
+    if exception is None:
+        raise not_found(f"There is no exception on {day}.")
+    return exception
+
+
+@ns.route("/hours/exceptions/<string:day>")
+@ns.param("day", "The exception's date, YYYY-MM-DD")
+class HoursExceptionItem(Resource):
+    @ns.response(200, "The exception.", model("HoursExceptionItem"))
+    @problems(ns, 400, 404)
+    def get(self, day: str):
+        """Show one dated exception to the weekly hours."""
+        load_query(NoQuery)
+        return item_response(_exception_out(_find_exception(day)))
+
+    @ns.doc(security="bearer")
+    @ns.response(204, "Removed.")
+    @problems(ns, 401, 403, 404, 412)
+    def delete(self, day: str):
+        """Remove a dated exception (admin)."""
+        require_role("admin")
+        studio = _the_studio()
+        exception = _find_exception(day)
+        body = _exception_out(exception)
+        check_if_match(body)
+        db.session.delete(exception)
+        _commit("hours exception", {**body, "action": "removed"}, studio.studio_id)
+        return "", 204

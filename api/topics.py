@@ -1,44 +1,179 @@
-"""Topics (muscle groups): the list, and one topic with its related topics and articles."""
+"""Topics (muscle groups): the public list and item; with a key, writes, soft delete, restore, purge, revisions."""
+
+from dataclasses import replace
 
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.http import load_query, not_found, paginate
-from api.spec import model, query_params
+from api import items
+from api.auth import current_key
+from api.errors import ProblemError
+from api.http import item_response, load_query
+from api.spec import body, model, problems, query_params
 from models import Article, Topic, db
-from schemas.common import PageQuery
-from schemas.content import TopicDetail, TopicSummary
+from models.richtext import slugify
+from schemas.common import NoQuery, PageQuery
+from schemas.content import TopicAdmin, TopicDetail, TopicListQuery, TopicSummary
+from schemas.input import TopicIn
 
 ns = Namespace("topics", description="Muscle groups: anatomy, what stresses them, what helps")
+KEY = {"security": "bearer"}
+
+
+def apply_topic_input(topic: Topic, data: dict, replace: bool) -> None:
+    """Copy validated input onto a topic; on replace, absent fields take their defaults."""
+    if replace:
+        empty_lists = ("aliases", "attachments", "actions", "stressors", "signs", "assessment", "care", "related")
+        data = {"body_region": None, "summary": None, **{name: [] for name in empty_lists}, **data}
+    related_slugs = data.pop("related", None)
+    for field, value in data.items():
+        setattr(topic, field, value)
+    if topic.slug is None:
+        topic.slug = slugify(topic.name)[:120].strip("-")
+        if not topic.slug:
+            raise ProblemError(422, "No slug can be made from this name.", errors={"slug": ["Give a slug."]})
+    if related_slugs is not None:
+        if topic.slug in related_slugs:
+            raise ProblemError(422, "A topic cannot be related to itself.", errors={"related": ["Must not name the topic itself."]})
+        related = list(db.session.scalars(select(Topic).where(Topic.slug.in_(related_slugs), Topic.public())))
+        unknown = sorted(set(related_slugs) - {other.slug for other in related})
+        if unknown:
+            raise ProblemError(422, "The body names unknown topics.", errors={"related": [f"No topic has the slug '{s}'." for s in unknown]})
+        topic.set_related(related)
+
+
+def snapshot_to_input(snapshot: dict) -> dict:
+    """A revision's snapshot as the input that recreates it."""
+    writable = {name: snapshot[name] for name in TopicIn().fields if name in snapshot}
+    writable["related"] = [other["slug"] for other in snapshot.get("related", [])]
+    return writable
+
+
+def _with_public_articles(topic: Topic) -> Topic:
+    # The topic's articles as the public may see them, newest first; read by the schemas.
+    topic.public_articles = db.session.scalars(
+        select(Article)
+        .where(Article.public(), Article.topics.any(Topic.topic_id == topic.topic_id))
+        .order_by(*Article.newest_first())
+    ).all()
+    return topic
+
+
+class _TopicKind(items.ItemKind):
+    def representation(self, item) -> dict:
+        return super().representation(_with_public_articles(item))
+
+
+TOPICS = _TopicKind(
+    item_type="topic",
+    model=Topic,
+    public_schema=TopicDetail(),
+    admin_schema=TopicAdmin(),
+    snapshot_schema=TopicAdmin(exclude=("articles",)),
+    load_options=(selectinload(Topic.related),),
+    apply=apply_topic_input,
+    list_order=lambda: (Topic.name, Topic.topic_id),
+    to_input=snapshot_to_input,
+)
+TOPIC_LIST = replace(
+    TOPICS, public_schema=TopicSummary(), admin_schema=TopicAdmin(only=(*TopicSummary().fields, "status", "deleted_at"))
+)
 
 
 @ns.route("")
 class TopicList(Resource):
-    @ns.doc(params=query_params(PageQuery))
+    @ns.doc(params=query_params(TopicListQuery))
     @ns.response(200, "A page of topics, by name.", model("TopicList"))
-    @ns.response(400, "A query parameter is unknown, repeated or out of range.", model("Problem"))
+    @problems(ns, 400, 401)
     def get(self):
         """List muscle-group topics by name."""
-        args = load_query(PageQuery)
-        query = select(Topic).order_by(Topic.name, Topic.topic_id)
-        topics, meta, links, headers = paginate(query, args["page"], args["per_page"])
-        return {"data": TopicSummary(many=True).dump(topics), "meta": meta, "links": links}, 200, headers
+        return items.list_items(TOPIC_LIST, TopicListQuery)
+
+    @ns.doc(**KEY)
+    @ns.expect(body("TopicIn", "The new item as JSON. Unknown and server-owned fields are refused."))
+    @ns.response(201, "Created; Location names it.", model("TopicAdminItem"))
+    @problems(ns, 400, 401, 403, 409, 413, 415, 422)
+    def post(self):
+        """Create a topic (editor)."""
+        return items.create_item(TOPICS, TopicIn(), "api_v1.topics_topic_item")
 
 
 @ns.route("/<string:slug>")
 @ns.param("slug", "The topic's slug, for example quadratus-lumborum")
 class TopicItem(Resource):
     @ns.response(200, "The topic with its anatomy, care, related topics and articles.", model("TopicItem"))
-    @ns.response(404, "No topic has this slug.", model("Problem"))
+    @problems(ns, 400, 401, 404)
     def get(self, slug: str):
         """Show one topic with its related topics and published articles."""
-        topic = db.session.scalar(select(Topic).where(Topic.slug == slug).options(selectinload(Topic.related)))
-        if topic is None:
-            raise not_found(f"No topic has the slug '{slug}'.")
-        topic.public_articles = db.session.scalars(
-            select(Article)
-            .where(Article.public(), Article.topics.any(Topic.topic_id == topic.topic_id))
-            .order_by(*Article.newest_first())
-        ).all()
-        return {"data": TopicDetail().dump(topic)}
+        load_query(NoQuery)
+        topic = TOPICS.find(slug, include_hidden=current_key() is not None)
+        return item_response(TOPICS.representation(topic))
+
+    @ns.doc(**KEY)
+    @ns.expect(body("TopicIn", "The whole item as JSON; fields left out take their defaults."))
+    @ns.response(200, "Replaced.", model("TopicAdminItem"))
+    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
+    def put(self, slug: str):
+        """Replace a topic (editor); fields left out take their defaults."""
+        return items.change_item(TOPICS, slug, TopicIn(), partial=False)
+
+    @ns.doc(**KEY)
+    @ns.expect(body("TopicIn", "Only the fields to change, as JSON."))
+    @ns.response(200, "Updated.", model("TopicAdminItem"))
+    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
+    def patch(self, slug: str):
+        """Change some of a topic's fields (editor)."""
+        return items.change_item(TOPICS, slug, TopicIn(), partial=True)
+
+    @ns.doc(**KEY)
+    @ns.response(204, "Deleted (softly: an admin can restore it).")
+    @problems(ns, 401, 403, 404, 412)
+    def delete(self, slug: str):
+        """Delete a topic (editor); an admin can restore it or purge it."""
+        return items.delete_item(TOPICS, slug)
+
+
+@ns.route("/<string:slug>/restore")
+@ns.param("slug", "The deleted topic's slug")
+class TopicRestore(Resource):
+    @ns.doc(**KEY)
+    @ns.response(200, "Restored.", model("TopicAdminItem"))
+    @problems(ns, 401, 403, 404, 409, 412)
+    def post(self, slug: str):
+        """Restore a deleted topic (admin)."""
+        return items.restore_item(TOPICS, slug)
+
+
+@ns.route("/<string:slug>/purge")
+@ns.param("slug", "The deleted topic's slug")
+class TopicPurge(Resource):
+    @ns.doc(**KEY)
+    @ns.response(204, "Gone for good, with its revisions.")
+    @problems(ns, 401, 403, 404, 409, 412)
+    def post(self, slug: str):
+        """Purge a deleted topic for good, with its revisions (admin)."""
+        return items.purge_item(TOPICS, slug)
+
+
+@ns.route("/<string:slug>/revisions")
+@ns.param("slug", "The topic's slug")
+class TopicRevisions(Resource):
+    @ns.doc(params=query_params(PageQuery), **KEY)
+    @ns.response(200, "The topic's revisions, newest first.", model("RevisionList"))
+    @problems(ns, 400, 401, 403, 404)
+    def get(self, slug: str):
+        """List a topic's revisions, newest first (admin)."""
+        return items.list_revisions(TOPICS, slug, PageQuery)
+
+
+@ns.route("/<string:slug>/revisions/<int:number>/restore")
+@ns.param("slug", "The topic's slug")
+@ns.param("number", "The revision's number")
+class TopicRevisionRestore(Resource):
+    @ns.doc(**KEY)
+    @ns.response(200, "The topic is as it was in that revision again.", model("TopicAdminItem"))
+    @problems(ns, 401, 403, 404, 409, 412, 422)
+    def post(self, slug: str, number: int):
+        """Restore a topic to one of its revisions, as a new change (admin)."""
+        return items.restore_revision(TOPICS, slug, number, TopicIn())

@@ -16,6 +16,8 @@ db = SQLAlchemy(model_class=Base)
 
 from models.content import Article, Series, Topic, article_topics, related_topics  # noqa: E402
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio  # noqa: E402
+from models.auth import ApiKey  # noqa: E402
+from models.revisions import Revision  # noqa: E402
 
 __all__ = [
     "db",
@@ -28,4 +30,6 @@ __all__ = [
     "OpeningInterval",
     "HoursException",
     "ExceptionInterval",
+    "ApiKey",
+    "Revision",
 ]

@@ -7,7 +7,7 @@ the item, the list, its total and every later read path apply the same rule.
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, JSON, and_
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, JSON, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models import db
@@ -15,6 +15,9 @@ from models.richtext import render_markdown
 from models.types import UTCDateTime, utcnow
 
 ARTICLE_STATUSES = ("draft", "published")
+# What a key holder may ask a list for with `status=`.
+ARTICLE_STATES = ("published", "draft", "scheduled", "deleted", "all")
+TOPIC_STATES = ("published", "deleted", "all")
 
 article_topics = Table(
     "article_topics",
@@ -65,6 +68,10 @@ class Topic(db.Model):
     care: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Optimistic locking: an UPDATE that finds another version raises, so no update is lost.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
 
     related: Mapped[list["Topic"]] = relationship(
         secondary=related_topics,
@@ -73,6 +80,34 @@ class Topic(db.Model):
         order_by=lambda: Topic.name,
     )
     articles: Mapped[list["Article"]] = relationship(secondary=article_topics, back_populates="topics")
+
+    @property
+    def status(self) -> str:
+        return "deleted" if self.deleted_at is not None else "published"
+
+    @property
+    def visible_related(self) -> list["Topic"]:
+        return [topic for topic in self.related if topic.deleted_at is None]
+
+    @classmethod
+    def public(cls):
+        """The SQL condition for a topic the public may see: not deleted."""
+        return cls.deleted_at.is_(None)
+
+    @classmethod
+    def in_state(cls, state: str):
+        """The SQL condition for `status=` on a key holder's list."""
+        return {"published": cls.public(), "deleted": cls.deleted_at.is_not(None), "all": true()}[state]
+
+    def set_related(self, others: list["Topic"]) -> None:
+        """Make `others` this topic's related topics, both ways."""
+        for old in list(self.related):
+            if old not in others:
+                self.related.remove(old)
+                if self in old.related:
+                    old.related.remove(self)
+        for other in others:
+            self.relate_to(other)
 
     def relate_to(self, other: "Topic") -> None:
         """Relate two topics both ways."""
@@ -105,6 +140,10 @@ class Article(db.Model):
     series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("series.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Optimistic locking: an UPDATE that finds another version raises, so no update is lost.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
 
     series: Mapped[Optional[Series]] = relationship(back_populates="articles")
     topics: Mapped[list[Topic]] = relationship(
@@ -121,8 +160,14 @@ class Article(db.Model):
         return source
 
     @property
+    def visible_topics(self) -> list[Topic]:
+        return [topic for topic in self.topics if topic.deleted_at is None]
+
+    @property
     def effective_status(self) -> str:
-        """draft, published, or scheduled (published with a publication time still to come)."""
+        """draft, published, scheduled (published with a publication time still to come), or deleted."""
+        if self.deleted_at is not None:
+            return "deleted"
         if self.status == "published" and self.published_at is not None and self.published_at > utcnow():
             return "scheduled"
         return self.status
@@ -135,7 +180,26 @@ class Article(db.Model):
     @classmethod
     def public(cls):
         """The SQL condition for an article the public may see: published, and its time has come."""
-        return and_(cls.status == "published", cls.published_at.is_not(None), cls.published_at <= utcnow())
+        return and_(
+            cls.deleted_at.is_(None),
+            cls.status == "published",
+            cls.published_at.is_not(None),
+            cls.published_at <= utcnow(),
+        )
+
+    @classmethod
+    def in_state(cls, state: str):
+        """The SQL condition for `status=` on a key holder's list."""
+        live = cls.deleted_at.is_(None)
+        if state == "published":
+            return cls.public()
+        if state == "draft":
+            return and_(live, cls.status == "draft")
+        if state == "scheduled":
+            return and_(live, cls.status == "published", cls.published_at > utcnow())
+        if state == "deleted":
+            return cls.deleted_at.is_not(None)
+        return true()
 
     @classmethod
     def newest_first(cls):

@@ -42,6 +42,9 @@ class Studio(db.Model):
     # The hours as the studio itself words them ("Mon - Wed"), for display beside the schedule.
     hours_display: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: an UPDATE that finds another version raises, so no update is lost.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def phone(self) -> dict:

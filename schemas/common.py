@@ -47,6 +47,10 @@ class PageQuery(Schema):
     )
 
 
+class NoQuery(Schema):
+    """An endpoint that takes no query parameters: any is a 400."""
+
+
 class PageMeta(Schema):
     page = fields.Integer(metadata=doc("This page's number.", 1))
     per_page = fields.Integer(metadata=doc("Items per page.", 20))

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from models.content import ARTICLE_STATES, TOPIC_STATES
 from schemas.common import SLUG_PATTERN, PageQuery, UtcDateTime, doc, item_envelope, list_envelope
 
 QL = "quadratus-lumborum"
@@ -53,7 +54,9 @@ class ArticleSummary(ArticleRef):
         metadata=doc("draft, published, or scheduled (published with a future time).", "published"),
     )
     reading_time_minutes = fields.Integer(metadata=doc("Estimated reading time at 200 words a minute.", 4))
-    topics = fields.List(fields.Nested(TopicRef), metadata=doc("The muscle groups it is about, by name."))
+    topics = fields.List(
+        fields.Nested(TopicRef), attribute="visible_topics", metadata=doc("The muscle groups it is about, by name.")
+    )
     series = fields.Nested(SeriesRef, allow_none=True, metadata=doc("The series it belongs to, if any."))
     created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
@@ -92,7 +95,7 @@ class TopicDetail(TopicSummary):
     signs = _passages("How problems with it show.")
     assessment = _passages("How problems with it are found.")
     care = _passages("What helps.")
-    related = fields.List(fields.Nested(TopicRef), metadata=doc("Related muscle groups."))
+    related = fields.List(fields.Nested(TopicRef), attribute="visible_related", metadata=doc("Related muscle groups."))
     articles = fields.List(
         fields.Nested(ArticleRef),
         attribute="public_articles",
@@ -100,8 +103,47 @@ class TopicDetail(TopicSummary):
     )
 
 
+class ArticleAdmin(ArticleDetail):
+    """An article as a key holder sees it: with its Markdown source and raw SEO fields."""
+
+    status = fields.String(
+        attribute="effective_status",
+        validate=validate.OneOf(["draft", "published", "scheduled", "deleted"]),
+        metadata=doc("draft, published, scheduled (published with a future time) or deleted.", "published"),
+    )
+    body_markdown = fields.String(metadata=doc("The body's Markdown source.", "## The Quadratus Lumborum\n\nThe QL is…"))
+    seo_title = fields.String(allow_none=True, metadata=doc("The SEO title as set; null falls back to the title."))
+    seo_description = fields.String(allow_none=True, metadata=doc("The SEO description as set; null falls back to the excerpt."))
+    deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
+
+
+class TopicAdmin(TopicDetail):
+    """A topic as a key holder sees it: with its state."""
+
+    status = fields.String(validate=validate.OneOf(["published", "deleted"]), metadata=doc("published or deleted.", "published"))
+    deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
+
+
+class RevisionOut(Schema):
+    """One change to an item: who made it, when, what changed, and the item as it then was."""
+
+    number = fields.Integer(metadata=doc("The revision's number, from 1, per item.", 2))
+    action = fields.String(metadata=doc("What the change was.", "updated"))
+    key_name = fields.String(allow_none=True, metadata=doc("The name of the API key that made it.", "alice"))
+    created_at = UtcDateTime(metadata=doc("When (UTC).", "2026-11-23T18:00:00Z"))
+    changed_fields = fields.List(fields.String(), metadata=doc("The fields that changed.", ["title"]))
+    snapshot = fields.Dict(metadata=doc("The item as it was after the change."))
+
+
+_STATUS_DOC = "Key holders only: which items to list ({}). Without a key only published is allowed."
+
+
 class ArticleListQuery(PageQuery):
     """Query parameters of the article list."""
+
+    status = fields.String(
+        validate=validate.OneOf(ARTICLE_STATES), metadata=doc(_STATUS_DOC.format(", ".join(ARTICLE_STATES)), "published")
+    )
 
     topic = fields.String(
         validate=validate.Regexp(SLUG_PATTERN, error="Must be a slug: lowercase letters, digits and hyphens."),
@@ -109,7 +151,18 @@ class ArticleListQuery(PageQuery):
     )
 
 
+class TopicListQuery(PageQuery):
+    """Query parameters of the topic list."""
+
+    status = fields.String(
+        validate=validate.OneOf(TOPIC_STATES), metadata=doc(_STATUS_DOC.format(", ".join(TOPIC_STATES)), "published")
+    )
+
+
 ArticleListEnvelope = list_envelope("ArticleList", ArticleSummary)
 ArticleEnvelope = item_envelope("ArticleItem", ArticleDetail)
 TopicListEnvelope = list_envelope("TopicList", TopicSummary)
 TopicEnvelope = item_envelope("TopicItem", TopicDetail)
+ArticleAdminEnvelope = item_envelope("ArticleAdminItem", ArticleAdmin)
+TopicAdminEnvelope = item_envelope("TopicAdminItem", TopicAdmin)
+RevisionListEnvelope = list_envelope("RevisionList", RevisionOut)

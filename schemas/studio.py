@@ -69,7 +69,6 @@ class HoursOut(Schema):
     """The weekly schedule, dated exceptions, and whether the studio is open now."""
 
     time_zone = fields.String(metadata=doc("The IANA time zone the times are in.", "America/New_York"))
-    as_of = UtcDateTime(metadata=doc("The moment open_now and the next changes were computed for (UTC)."))
     open_now = fields.Boolean(
         allow_none=True,
         metadata=doc("Whether the studio is open at as_of; null when it is open that day at unpublished times."),
@@ -91,3 +90,4 @@ class HoursQuery(Schema):
 
 StudioEnvelope = item_envelope("StudioItem", StudioOut)
 HoursEnvelope = item_envelope("HoursItem", HoursOut)
+HoursExceptionEnvelope = item_envelope("HoursExceptionItem", HoursExceptionOut)
