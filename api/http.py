@@ -57,13 +57,21 @@ def load_body(schema: Schema, **load_options) -> dict:
     """Validate the JSON body with a schema: 415 if not JSON, 400 if malformed, 422 if invalid."""
     if not request.is_json:
         raise ProblemError(415, "Send the body as JSON, with Content-Type: application/json.")
-    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH, with or without Content-Length
+    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH when Content-Length says so
+    limit = request.max_content_length
+    if limit is not None and len(raw) >= limit:
+        # A body sent without Content-Length (chunked) is cut at the limit rather than refused;
+        # reading one byte more makes Werkzeug's stream answer 413 instead of parsing a truncated body.
+        request.stream.read(1)
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
         raise ProblemError(400, "The body is not well-formed JSON (UTF-8).") from None
     if not isinstance(body, dict):
         raise ProblemError(422, "The body must be a JSON object.", errors={"_body": ["Must be a JSON object."]})
+    if load_options.get("partial") is True:
+        # Only the top-level fields may be left out: an item in a list must still be whole.
+        load_options["partial"] = tuple(schema.fields)
     try:
         return schema.load(body, **load_options)
     except ValidationError as error:

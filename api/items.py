@@ -11,7 +11,7 @@ from typing import Callable
 
 from flask import url_for
 from marshmallow import Schema
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -62,6 +62,10 @@ class ItemKind:
         return schema.dump(item)
 
 
+def _primary_key(item) -> int:
+    return inspect(item).identity[0]
+
+
 def list_items(kind: ItemKind, query_schema, filters: Callable = None):
     """A page of items: the public's view, or with a key any `status=`."""
     args = load_query(query_schema)
@@ -90,7 +94,7 @@ def _save(kind: ItemKind, item, action: str):
     except StaleDataError:
         db.session.rollback()
         raise ProblemError(412, f"The {kind.item_type} was changed by someone else meanwhile. Fetch it and retry.") from None
-    record_revision(kind.item_type, item.item_id, kind.snapshot_schema.dump(item), action, key_name())
+    record_revision(kind.item_type, _primary_key(item), kind.snapshot_schema.dump(item), action, key_name())
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -145,7 +149,7 @@ def purge_item(kind: ItemKind, slug: str):
     if item.deleted_at is None:
         raise ProblemError(409, f"Delete the {kind.item_type} '{slug}' before purging it.")
     check_if_match(kind.representation(item))
-    purge_revisions(kind.item_type, item.item_id)
+    purge_revisions(kind.item_type, _primary_key(item))
     db.session.delete(item)
     db.session.commit()
     return "", 204
@@ -155,7 +159,7 @@ def list_revisions(kind: ItemKind, slug: str, query_schema):
     require_role("admin")
     args = load_query(query_schema)
     item = kind.find(slug, include_hidden=True)
-    revisions, meta, links, headers = paginate(revisions_of(kind.item_type, item.item_id), args["page"], args["per_page"])
+    revisions, meta, links, headers = paginate(revisions_of(kind.item_type, _primary_key(item)), args["page"], args["per_page"])
     return {"data": RevisionOut(many=True).dump(revisions), "meta": meta, "links": links}, 200, headers
 
 
@@ -164,7 +168,7 @@ def restore_revision(kind: ItemKind, slug: str, number: int, input_schema: Schem
     require_role("admin")
     item = kind.find_for_write(slug)
     check_if_match(kind.representation(item))
-    revision = db.session.scalar(revisions_of(kind.item_type, item.item_id).where(Revision.number == number))
+    revision = db.session.scalar(revisions_of(kind.item_type, _primary_key(item)).where(Revision.number == number))
     if revision is None:
         raise ProblemError(404, f"The {kind.item_type} '{slug}' has no revision {number}.")
     kind.apply(item, input_schema.load(kind.to_input(revision.snapshot)), replace=True)

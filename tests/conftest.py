@@ -1,9 +1,13 @@
 """Fixtures: a fresh app and database per test (flaskr style), and a client that checks what it gets."""
 
+import threading
+
 import pytest
+from werkzeug.serving import make_server
 
 from api import create_app
 from models import db
+from models.auth import create_key
 from seed_data import seed_database
 
 
@@ -36,14 +40,34 @@ class ApiClient:
     def get_json(self, url: str, status: int = 200, **kwargs):
         response = self.raw.get(url, **kwargs)
         expected_type = "application/json" if status < 400 else "application/problem+json"
-        assert response.status_code == status, response.get_data(as_text=True)
+        assert response.status_code == status, response.get_data(as_text=True)[:500]
         assert response.mimetype == expected_type
         return response
+
+    def write(self, method: str, url: str, key: str | None, status: int, **kwargs):
+        """Send a write with the key (if any), assert its status and media type, return the response."""
+        headers = dict(kwargs.pop("headers", {}))
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        response = self.raw.open(url, method=method, headers=headers, **kwargs)
+        assert response.status_code == status, response.get_data(as_text=True)[:500]
+        if status == 204:
+            assert response.get_data() == b""
+        elif status < 400:
+            assert response.mimetype == "application/json"
+        else:
+            assert response.mimetype == "application/problem+json"
+            assert response.get_json()["status"] == status
+        return response
+
+    def as_key(self, key: str, url: str, status: int = 200):
+        """GET with a key."""
+        return self.get_json(url, status, headers={"Authorization": f"Bearer {key}"})
 
     def problem(self, url: str, status: int, method: str = "GET", **kwargs):
         """Request `url`, assert it answers the problem `status`, and return the problem body."""
         response = self.raw.open(url, method=method, **kwargs)
-        assert response.status_code == status, response.get_data(as_text=True)
+        assert response.status_code == status, response.get_data(as_text=True)[:500]
         assert response.mimetype == "application/problem+json"
         body = response.get_json()
         assert body["status"] == status
@@ -62,3 +86,29 @@ def client(seeded_app):
 @pytest.fixture
 def empty_client(app):
     return ApiClient(app.test_client())
+
+
+def _make_key(app, name: str, role: str) -> str:
+    with app.app_context():
+        return create_key(name, role)
+
+
+@pytest.fixture
+def editor_key(seeded_app):
+    return _make_key(seeded_app, "editor-one", "editor")
+
+
+@pytest.fixture
+def admin_key(seeded_app):
+    return _make_key(seeded_app, "admin-one", "admin")
+
+
+@pytest.fixture
+def live_server(seeded_app):
+    """The seeded app served over real HTTP on a free loopback port, for what a test client cannot send."""
+    server = make_server("127.0.0.1", 0, seeded_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()

@@ -1,0 +1,105 @@
+"""API keys: made, listed and revoked from the CLI; 401 and 403 decided before the body is read."""
+
+import pytest
+from sqlalchemy import select
+
+from models import ApiKey, db
+
+ARTICLES = "/api/v1/articles"
+
+
+def test_cli_creates_a_key_shown_once_as_the_last_line_and_stores_only_a_digest(seeded_app):
+    runner = seeded_app.test_cli_runner()
+    result = runner.invoke(args=["api-keys", "create", "alice", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("cps_") and len(key) > 40
+    with seeded_app.app_context():
+        stored = db.session.scalar(select(ApiKey).where(ApiKey.name == "alice"))
+        assert stored.role == "admin"
+        assert key not in (stored.digest, stored.name) and len(stored.digest) == 64
+    listing = runner.invoke(args=["api-keys", "list"])
+    assert "alice" in listing.output and "admin" in listing.output and key not in listing.output
+    duplicate = runner.invoke(args=["api-keys", "create", "alice", "--role", "editor"])
+    assert duplicate.exit_code != 0
+    bad_role = runner.invoke(args=["api-keys", "create", "bob", "--role", "owner"])
+    assert bad_role.exit_code != 0
+
+
+def test_a_key_works_until_revoked_and_then_at_once_no_more(seeded_app, client):
+    runner = seeded_app.test_cli_runner()
+    key = runner.invoke(args=["api-keys", "create", "temp", "--role", "editor"]).output.strip().splitlines()[-1]
+    client.as_key(key, f"{ARTICLES}?status=draft")
+    assert runner.invoke(args=["api-keys", "revoke", "temp"]).exit_code == 0
+    client.problem(f"{ARTICLES}?status=draft", 401, headers={"Authorization": f"Bearer {key}"})
+    client.write("POST", ARTICLES, key, 401, json={"title": "x", "body_markdown": "y"})
+    assert runner.invoke(args=["api-keys", "revoke", "nobody"]).exit_code != 0
+    listing = runner.invoke(args=["api-keys", "list"]).output
+    assert "temp" in listing
+
+
+def test_last_use_is_recorded(seeded_app, client, editor_key):
+    client.as_key(editor_key, f"{ARTICLES}?status=draft")
+    with seeded_app.app_context():
+        assert db.session.scalar(select(ApiKey.last_used_at).where(ApiKey.name == "editor-one")) is not None
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer", "Bearer ", "Bearer cps_not-a-real-key", "Basic dXNlcjpwYXNz", "cps_no_scheme", "Bearer wrong-prefix"],
+)
+def test_missing_or_invalid_keys_are_401_with_a_bearer_challenge(client, authorization):
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = client.raw.post(ARTICLES, json={"title": "x", "body_markdown": "y"}, headers=headers)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_401_comes_before_the_body_is_looked_at(client):
+    # Not JSON, too big, and invalid: still a 401, because the key decides first.
+    response = client.raw.post(ARTICLES, data=b"\x00" * 2_000_000, content_type="text/plain")
+    assert response.status_code == 401
+    assert client.get_json(ARTICLES).get_json()["meta"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("PATCH", "/api/v1/studio"),
+        ("PUT", "/api/v1/studio/hours"),
+        ("POST", "/api/v1/studio/hours/exceptions"),
+        ("POST", "/api/v1/articles/massage-for-quadratus-lumborum/restore"),
+        ("POST", "/api/v1/articles/massage-for-quadratus-lumborum/purge"),
+        ("GET", "/api/v1/articles/massage-for-quadratus-lumborum/revisions"),
+        ("POST", "/api/v1/topics/quadratus-lumborum/revisions/1/restore"),
+    ],
+)
+def test_an_editor_reaching_for_admin_work_gets_403(client, editor_key, method, url):
+    body = client.write(method, url, editor_key, 403, json={}).get_json()
+    assert "admin" in body["detail"]
+
+
+def test_status_other_than_published_needs_a_key(client):
+    for status in ("draft", "scheduled", "deleted", "all"):
+        client.problem(f"{ARTICLES}?status={status}", 401)
+    client.get_json(f"{ARTICLES}?status=published")
+
+
+def test_authenticated_reads_are_private(client, editor_key):
+    response = client.as_key(editor_key, ARTICLES)
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "Authorization" in response.headers["Vary"]
+    assert client.get_json(ARTICLES).headers["Cache-Control"].startswith("public")
+
+
+def test_swagger_ui_offers_the_bearer_key(app):
+    spec = app.test_client().get("/api/v1/swagger.json").get_json()
+    assert spec["securityDefinitions"]["bearer"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "An API key from `flask --app wsgi api-keys create`. Type: Bearer <key>",
+    }
+    assert spec["paths"]["/articles"]["post"]["security"] == [{"bearer": []}]
+    assert "security" not in spec["paths"]["/articles"]["get"]
