@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api import items
+from api.lifecycle import add_lifecycle_routes
 from api.auth import current_key
 from api.errors import ProblemError
 from api.http import item_response, load_query
@@ -14,7 +15,7 @@ from api.spec import body, model, problems, query_params
 from models import Article, Series, Topic, db
 from models.richtext import slugify
 from models.types import utcnow
-from schemas.common import NoQuery, PageQuery
+from schemas.common import NoQuery
 from schemas.content import ArticleAdmin, ArticleDetail, ArticleListQuery, ArticleSummary
 from schemas.input import ArticleIn
 
@@ -147,46 +148,4 @@ class ArticleItem(Resource):
         return items.delete_item(ARTICLES, slug)
 
 
-@ns.route("/<string:slug>/restore")
-@ns.param("slug", "The deleted article's slug")
-class ArticleRestore(Resource):
-    @ns.doc(**KEY)
-    @ns.response(200, "Restored.", model("ArticleAdminItem"))
-    @problems(ns, 401, 403, 404, 409, 412)
-    def post(self, slug: str):
-        """Restore a deleted article (admin)."""
-        return items.restore_item(ARTICLES, slug)
-
-
-@ns.route("/<string:slug>/purge")
-@ns.param("slug", "The deleted article's slug")
-class ArticlePurge(Resource):
-    @ns.doc(**KEY)
-    @ns.response(204, "Gone for good, with its revisions.")
-    @problems(ns, 401, 403, 404, 409, 412)
-    def post(self, slug: str):
-        """Purge a deleted article for good, with its revisions (admin)."""
-        return items.purge_item(ARTICLES, slug)
-
-
-@ns.route("/<string:slug>/revisions")
-@ns.param("slug", "The article's slug")
-class ArticleRevisions(Resource):
-    @ns.doc(params=query_params(PageQuery), **KEY)
-    @ns.response(200, "The article's revisions, newest first.", model("RevisionList"))
-    @problems(ns, 400, 401, 403, 404)
-    def get(self, slug: str):
-        """List an article's revisions, newest first (admin)."""
-        return items.list_revisions(ARTICLES, slug, PageQuery)
-
-
-@ns.route("/<string:slug>/revisions/<int:number>/restore")
-@ns.param("slug", "The article's slug")
-@ns.param("number", "The revision's number")
-class ArticleRevisionRestore(Resource):
-    @ns.doc(**KEY)
-    @ns.response(200, "The article is as it was in that revision again.", model("ArticleAdminItem"))
-    @problems(ns, 401, 403, 404, 409, 412, 422)
-    def post(self, slug: str, number: int):
-        """Restore an article to one of its revisions, as a new change (admin)."""
-        return items.restore_revision(ARTICLES, slug, number, ArticleIn())
+add_lifecycle_routes(ns, ARTICLES, ArticleIn, "ArticleAdminItem")

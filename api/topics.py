@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api import items
+from api.lifecycle import add_lifecycle_routes
 from api.auth import current_key
 from api.errors import ProblemError
 from api.http import item_response, load_query
 from api.spec import body, model, problems, query_params
 from models import Article, Topic, db
 from models.richtext import slugify
-from schemas.common import NoQuery, PageQuery
+from schemas.common import NoQuery
 from schemas.content import TopicAdmin, TopicDetail, TopicListQuery, TopicSummary
 from schemas.input import TopicIn
 
@@ -134,46 +135,4 @@ class TopicItem(Resource):
         return items.delete_item(TOPICS, slug)
 
 
-@ns.route("/<string:slug>/restore")
-@ns.param("slug", "The deleted topic's slug")
-class TopicRestore(Resource):
-    @ns.doc(**KEY)
-    @ns.response(200, "Restored.", model("TopicAdminItem"))
-    @problems(ns, 401, 403, 404, 409, 412)
-    def post(self, slug: str):
-        """Restore a deleted topic (admin)."""
-        return items.restore_item(TOPICS, slug)
-
-
-@ns.route("/<string:slug>/purge")
-@ns.param("slug", "The deleted topic's slug")
-class TopicPurge(Resource):
-    @ns.doc(**KEY)
-    @ns.response(204, "Gone for good, with its revisions.")
-    @problems(ns, 401, 403, 404, 409, 412)
-    def post(self, slug: str):
-        """Purge a deleted topic for good, with its revisions (admin)."""
-        return items.purge_item(TOPICS, slug)
-
-
-@ns.route("/<string:slug>/revisions")
-@ns.param("slug", "The topic's slug")
-class TopicRevisions(Resource):
-    @ns.doc(params=query_params(PageQuery), **KEY)
-    @ns.response(200, "The topic's revisions, newest first.", model("RevisionList"))
-    @problems(ns, 400, 401, 403, 404)
-    def get(self, slug: str):
-        """List a topic's revisions, newest first (admin)."""
-        return items.list_revisions(TOPICS, slug, PageQuery)
-
-
-@ns.route("/<string:slug>/revisions/<int:number>/restore")
-@ns.param("slug", "The topic's slug")
-@ns.param("number", "The revision's number")
-class TopicRevisionRestore(Resource):
-    @ns.doc(**KEY)
-    @ns.response(200, "The topic is as it was in that revision again.", model("TopicAdminItem"))
-    @problems(ns, 401, 403, 404, 409, 412, 422)
-    def post(self, slug: str, number: int):
-        """Restore a topic to one of its revisions, as a new change (admin)."""
-        return items.restore_revision(TOPICS, slug, number, TopicIn())
+add_lifecycle_routes(ns, TOPICS, TopicIn, "TopicAdminItem")

@@ -8,7 +8,7 @@ fields changed, and the item as it then was, so any revision can be restored.
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Index, String, func, select
+from sqlalchemy import JSON, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import db
@@ -75,8 +75,3 @@ def revisions_of(item_type: str, item_id: int):
 def purge_revisions(item_type: str, item_id: int) -> None:
     db.session.execute(db.delete(Revision).where(Revision.item_type == item_type, Revision.item_id == item_id))
 
-
-def revision_count(item_type: str, item_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Revision).where(Revision.item_type == item_type, Revision.item_id == item_id)
-    )
