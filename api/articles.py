@@ -16,7 +16,7 @@ from models import Article, Series, Topic, db
 from models.richtext import slugify
 from models.types import utcnow
 from schemas.common import NoQuery
-from schemas.content import ArticleAdmin, ArticleDetail, ArticleListQuery, ArticleSummary
+from schemas.content import ARTICLE_SNAPSHOT, ArticleAdmin, ArticleDetail, ArticleListQuery, ArticleSummary
 from schemas.input import ArticleIn
 
 ns = Namespace("articles", description="Articles about massage and the muscle groups it helps")
@@ -75,7 +75,7 @@ ARTICLES = items.ItemKind(
     model=Article,
     public_schema=ArticleDetail(),
     admin_schema=ArticleAdmin(),
-    snapshot_schema=ArticleAdmin(exclude=("body_html", "body_text", "toc", "seo")),
+    snapshot_schema=ARTICLE_SNAPSHOT,
     load_options=(selectinload(Article.topics), selectinload(Article.series)),
     apply=apply_article_input,
     list_order=Article.newest_first,

@@ -15,7 +15,7 @@ from api.spec import body, model, problems, query_params
 from models import Article, Topic, db
 from models.richtext import slugify
 from schemas.common import NoQuery
-from schemas.content import TopicAdmin, TopicDetail, TopicListQuery, TopicSummary
+from schemas.content import TOPIC_SNAPSHOT, TopicAdmin, TopicDetail, TopicListQuery, TopicSummary
 from schemas.input import TopicIn
 
 ns = Namespace("topics", description="Muscle groups: anatomy, what stresses them, what helps")
@@ -71,7 +71,7 @@ TOPICS = _TopicKind(
     model=Topic,
     public_schema=TopicDetail(),
     admin_schema=TopicAdmin(),
-    snapshot_schema=TopicAdmin(exclude=("articles",)),
+    snapshot_schema=TOPIC_SNAPSHOT,
     load_options=(selectinload(Topic.related),),
     apply=apply_topic_input,
     list_order=lambda: (Topic.name, Topic.topic_id),

@@ -159,6 +159,10 @@ class TopicListQuery(PageQuery):
     )
 
 
+# What a revision keeps of an item: the admin's view without what is derived from other fields.
+ARTICLE_SNAPSHOT = ArticleAdmin(exclude=("body_html", "body_text", "toc", "seo"))
+TOPIC_SNAPSHOT = TopicAdmin(exclude=("articles",))
+
 ArticleListEnvelope = list_envelope("ArticleList", ArticleSummary)
 ArticleEnvelope = item_envelope("ArticleItem", ArticleDetail)
 TopicListEnvelope = list_envelope("TopicList", TopicSummary)

@@ -13,8 +13,10 @@ import yaml
 from sqlalchemy import select
 
 from models import Article, ExceptionInterval, HoursException, OpeningInterval, Series, Studio, Topic, db
+from models.revisions import record_revision
 from models.studio import WEEKDAYS
 from models.types import utcnow
+from schemas.content import ARTICLE_SNAPSHOT, TOPIC_SNAPSHOT
 
 SEED_DIRECTORY = Path(__file__).resolve().parent
 
@@ -72,7 +74,7 @@ def _seed_series() -> int:
     return added
 
 
-def _seed_topics() -> int:
+def _seed_topics() -> list[Topic]:
     entries = read_seed("topics.yaml")
     existing = {topic.slug: topic for topic in db.session.scalars(select(Topic))}
     added = []
@@ -86,11 +88,11 @@ def _seed_topics() -> int:
     for entry in added:
         for related_slug in entry.get("related", []):
             existing[entry["slug"]].relate_to(existing[related_slug])
-    return len(added)
+    return [existing[entry["slug"]] for entry in added]
 
 
-def _seed_articles() -> int:
-    added = 0
+def _seed_articles() -> list[Article]:
+    added = []
     for entry in read_seed("articles.yaml"):
         if db.session.scalar(select(Article).where(Article.slug == entry["slug"])) is not None:
             continue
@@ -106,19 +108,20 @@ def _seed_articles() -> int:
             topics=list(db.session.scalars(select(Topic).where(Topic.slug.in_(entry["topics"])))),
         )
         db.session.add(article)
-        added += 1
+        added.append(article)
     return added
 
 
 def seed_database() -> dict[str, int]:
     """Add whatever of the page's content is missing; return how many of each kind were added."""
-    added = {
-        "studio": _seed_studio(),
-        "opening intervals": _seed_hours(),
-        "series": _seed_series(),
-        "topics": _seed_topics(),
-    }
+    added = {"studio": _seed_studio(), "opening intervals": _seed_hours(), "series": _seed_series()}
+    topics = _seed_topics()
     db.session.flush()
-    added["articles"] = _seed_articles()
+    articles = _seed_articles()
+    db.session.flush()
+    # Each seeded item starts its revision history, so its first edit can be undone.
+    for item_type, items, schema in (("topic", topics, TOPIC_SNAPSHOT), ("article", articles, ARTICLE_SNAPSHOT)):
+        for item in items:
+            record_revision(item_type, db.inspect(item).identity[0], schema.dump(item), "seeded", None)
     db.session.commit()
-    return added
+    return {**added, "topics": len(topics), "articles": len(articles)}

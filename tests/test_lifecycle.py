@@ -157,3 +157,14 @@ def test_parallel_editors_with_the_same_if_match_lose_nothing(seeded_app, client
     assert sorted(statuses) == [200] + [412] * 7
     revisions = client.as_key(editor_key, ITEM)  # editor may read; revisions are admin-only
     assert revisions.get_json()["data"]["excerpt"].startswith("Thread")
+
+
+def test_seeded_items_start_their_history_so_a_first_edit_can_be_undone(client, editor_key, admin_key):
+    seeded = f"{ARTICLES}/massage-for-quadratus-lumborum"
+    original = client.get_json(seeded).get_json()["data"]
+    client.write("PATCH", seeded, editor_key, 200, json={"title": "Vandalised"})
+    history = client.as_key(admin_key, f"{seeded}/revisions").get_json()["data"]
+    assert [(r["number"], r["action"], r["key_name"]) for r in history] == [(2, "updated", "editor-one"), (1, "seeded", None)]
+    client.write("POST", f"{seeded}/revisions/1/restore", admin_key, 200)
+    restored = client.get_json(seeded).get_json()["data"]
+    assert {k: v for k, v in restored.items() if k != "updated_at"} == {k: v for k, v in original.items() if k != "updated_at"}
