@@ -9,8 +9,9 @@ PORT ?= 5000
 
 .PHONY: run test seed openapi clean
 
-## run: install, seed an empty embedded database, and serve on http://127.0.0.1:5000
+## run: install, migrate and seed an empty embedded database, and serve on http://127.0.0.1:5000
 run: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed --if-empty
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 

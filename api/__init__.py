@@ -8,8 +8,17 @@ while its database is down.
 import os
 
 from flask import Flask
+from flask_migrate import Migrate
 
+from api.limits import limiter
 from models import db
+from models.types import render_migration_item
+
+MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+# Batch mode lets SQLite take ALTERs; compare_type lets a test catch a column whose type drifted.
+migrate = Migrate(
+    directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True, render_item=render_migration_item
+)
 
 DEFAULTS = {
     "SQLALCHEMY_DATABASE_URI": "sqlite:///content.sqlite3",  # in the instance folder
@@ -19,17 +28,49 @@ DEFAULTS = {
     "RESTX_INCLUDE_ALL_MODELS": True,
     "RESTX_JSON": {"ensure_ascii": False},
     "ERROR_INCLUDE_MESSAGE": False,
+    # Rate limits (Flask-Limiter): in memory unless REDIS_URL names a Redis that processes share.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    "RATE_LIMIT_READS": "300 per minute",
+    "RATE_LIMIT_WRITES": "600 per minute",
+    "RATE_LIMIT_FAILED_AUTH": "20 per minute",
     "SWAGGER_UI_DOC_EXPANSION": "list",
 }
 
 
+def database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3, whichever spelling the environment uses."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def _config_from_environment() -> dict:
+    environment = os.environ
     config = {}
-    if os.environ.get("DATABASE_URL"):
-        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if os.environ.get("MAX_CONTENT_LENGTH"):
-        config["MAX_CONTENT_LENGTH"] = int(os.environ["MAX_CONTENT_LENGTH"])
+    if environment.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = database_url(environment["DATABASE_URL"])
+    if environment.get("REDIS_URL"):
+        config["RATELIMIT_STORAGE_URI"] = environment["REDIS_URL"]
+    if environment.get("MAX_CONTENT_LENGTH"):
+        config["MAX_CONTENT_LENGTH"] = int(environment["MAX_CONTENT_LENGTH"])
+    if environment.get("RATELIMIT_ENABLED"):
+        config["RATELIMIT_ENABLED"] = environment["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no", "off")
+    for name in ("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_FAILED_AUTH"):
+        if environment.get(name):
+            config[name] = environment[name]
     return config
+
+
+def _engine_options(uri: str) -> dict:
+    if uri.startswith("sqlite"):
+        # Writers wait for each other (up to 30 s) instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 30}}
+    # A connection that died while pooled (a database restart) is replaced, not handed out.
+    return {"pool_pre_ping": True}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,18 +84,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.url_map.strict_slashes = True
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Writers wait for each other (up to 30 s) instead of failing with "database is locked".
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
-    db.init_app(app)
-
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     from api.errors import register_error_handlers
     from api.http import assign_request_id, finish_response
     from api.rest import blueprint
     from api.cli import register_commands
 
     app.before_request(assign_request_id)
+    # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse)
+    # and has the last word on the headers.
     app.after_request(finish_response)
+    db.init_app(app)
+    migrate.init_app(app, db)
+    limiter.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(blueprint)
     register_commands(app)

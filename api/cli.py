@@ -6,7 +6,9 @@ from pathlib import Path
 import click
 import yaml
 from flask import Flask
+from flask_migrate import upgrade
 
+from api import MIGRATIONS_DIRECTORY
 from models import ApiKey, Studio, db
 from models.auth import ROLES, create_key, revoke_key
 from seed_data import seed_database
@@ -33,8 +35,8 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--if-empty", is_flag=True, help="Seed only a database that holds no studio yet.")
     def seed_command(if_empty: bool) -> None:
-        """Create missing tables and load the studio's page content (idempotent)."""
-        db.create_all()
+        """Bring the schema up to date (migrations), then load the studio's page content (idempotent)."""
+        upgrade(directory=MIGRATIONS_DIRECTORY)
         if if_empty and db.session.scalar(db.select(Studio).limit(1)) is not None:
             click.echo("The database already holds content; nothing seeded.")
             return
@@ -57,7 +59,6 @@ def register_commands(app: Flask) -> None:
     @click.option("--role", type=click.Choice(ROLES), required=True, help="editor: articles and topics; admin: everything.")
     def create_key_command(name: str, role: str) -> None:
         """Make a key called NAME; it is printed once, as the last line."""
-        db.create_all()
         if db.session.scalar(db.select(ApiKey).where(ApiKey.name == name)) is not None:
             raise click.ClickException(f"a key called {name!r} exists already")
         token = create_key(name, role)

@@ -10,7 +10,10 @@ route hint) ever reaches the client.
 from http import HTTPStatus
 
 from flask import Response, current_app, g, json, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from models import db
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -43,8 +46,20 @@ def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
     return body
 
 
+def database_unavailable(error: Exception) -> bool:
+    """Whether an error means the database cannot be reached or used right now (an outage, a full or
+    read-only disk, a lock held too long), as opposed to a fault in the request or the code."""
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
 def problem_response(error: Exception) -> Response:
     """Turn any exception into a problem+json response."""
+    if database_unavailable(error):
+        current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+        db.session.rollback()
+        error = ProblemError(503, "The database is not reachable right now; retry shortly.")
     if isinstance(error, HTTPException) and error.code is not None and error.code < 400:
         return error.get_response()  # a routing redirect, such as /api/v1 -> /api/v1/
     if isinstance(error, HTTPException) and error.code is not None:

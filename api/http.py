@@ -21,6 +21,7 @@ from models import db
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_CACHE_CONTROL = "private, no-store"
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def load_query(schema: type[Schema]) -> dict:
@@ -144,6 +145,9 @@ def assign_request_id() -> None:
 def finish_response(response):
     """Echo the request id; give successful reads an ETag, caching rules and 304s."""
     response.headers["X-Request-ID"] = g.get("request_id", "")
+    if response.status_code == 503:
+        # The limiter stretches any Retry-After to its own window; a database outage says its own.
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
         authenticated = g.get("api_key") is not None
         response.headers.setdefault("Cache-Control", PRIVATE_CACHE_CONTROL if authenticated else PUBLIC_CACHE_CONTROL)

@@ -53,5 +53,5 @@ class Readiness(Resource):
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
-            raise ProblemError(503, "The database is not reachable.", headers={"Retry-After": "5"}) from None
+            raise ProblemError(503, "The database is not reachable.") from None
         return {"data": {"status": "ok", "database": "ok"}}, 200, {"Cache-Control": "no-store"}

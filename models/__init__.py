@@ -4,8 +4,12 @@
 models can be imported without an application or a database.
 """
 
-from sqlalchemy.orm import DeclarativeBase
+import sqlite3
+
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
@@ -13,6 +17,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    """SQLite for several workers: WAL lets readers and a writer work at once, FULL sync survives power loss."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 from models.content import Article, Series, Topic, article_topics, related_topics  # noqa: E402
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio  # noqa: E402

@@ -32,3 +32,10 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+def render_migration_item(type_, obj, autogen_context):
+    """Write UTCDateTime into migrations as the plain DateTime it stores, so they need no app import."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False

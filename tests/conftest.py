@@ -14,7 +14,9 @@ from seed_data import seed_database
 @pytest.fixture
 def app(tmp_path):
     """An app on a new, empty SQLite database of its own, with its tables created."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}"})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}", "RATELIMIT_ENABLED": False}
+    )
     with app.app_context():
         db.create_all()
     yield app

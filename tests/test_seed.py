@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.cli import register_commands  # noqa: F401  (the CLI is exercised below)
+from api import create_app
 from models import Article, OpeningInterval, Studio, Topic, db
 from seed_data import seed_database
 
@@ -120,7 +120,8 @@ def test_seeding_again_keeps_an_edit(seeded_app, client):
     assert article["title"] == "Edited by an admin"
 
 
-def test_seed_command_seeds_then_if_empty_leaves_it(app):
+def test_seed_command_migrates_seeds_then_if_empty_leaves_it(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed", "--if-empty"])
     assert first.exit_code == 0, first.output
@@ -129,6 +130,8 @@ def test_seed_command_seeds_then_if_empty_leaves_it(app):
     assert second.exit_code == 0
     assert "nothing seeded" in second.output
     assert table_counts(app)["Article"] == 1
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_export_openapi_writes_the_live_spec(app, tmp_path):
