@@ -6,6 +6,7 @@ the rest the same way for both, so the visibility rule, the conflict answers
 drift apart between resources.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,6 +22,7 @@ from api.http import check_if_match, item_response, load_body, load_query, pagin
 from models import Revision, db
 from models.revisions import purge_revisions, record_revision, revisions_of
 from models.types import utcnow
+from schemas.common import SLUG_PATTERN
 from schemas.content import RevisionOut
 
 
@@ -42,6 +44,9 @@ class ItemKind:
     to_input: Callable = None
 
     def find(self, slug: str, include_hidden: bool):
+        if not re.fullmatch(SLUG_PATTERN, slug):
+            # Not a slug (it may hold characters no database should see, such as NUL): nothing has it.
+            raise ProblemError(404, f"No {self.item_type} has that slug.")
         query = select(self.model).where(self.model.slug == slug).options(*self.load_options)
         if not include_hidden:
             query = query.where(self.model.public())

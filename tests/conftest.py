@@ -1,28 +1,61 @@
 """Fixtures: a fresh app and database per test (flaskr style), and a client that checks what it gets."""
 
+import os
 import threading
 
 import pytest
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from api import create_app
+from api import create_app, database_url as normalise_database_url
 from models import db
 from models.auth import create_key
 from seed_data import seed_database
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An app on a new, empty SQLite database of its own, with its tables created."""
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}", "RATELIMIT_ENABLED": False}
-    )
+POSTGRESQL_SKIP_REASON = (
+    "PostgreSQL run skipped: set TEST_DATABASE_URL (for example "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test) to run every test on PostgreSQL as well as SQLite"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each test runs on a new SQLite file, and again on PostgreSQL when TEST_DATABASE_URL names one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(POSTGRESQL_SKIP_REASON)
+    return normalise_database_url(url)
+
+
+def empty_database(app) -> None:
+    """Remove every table (the migrations' bookkeeping too), so the database is as new."""
     with app.app_context():
-        db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def bare_app(database_url):
+    """An app on an empty database: no tables at all."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
+    empty_database(app)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(bare_app):
+    """An app on a new, empty database of its own, with its tables created."""
+    with bare_app.app_context():
+        db.create_all()
+    return bare_app
 
 
 @pytest.fixture

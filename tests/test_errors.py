@@ -38,11 +38,11 @@ def test_405_outside_the_api_is_a_problem_too(client):
 
 
 def test_a_crash_is_a_500_problem_that_reveals_nothing(seeded_app, client):
-    with seeded_app.app_context():  # corrupt a stored value so that reading it fails
-        db.session.execute(text("UPDATE articles SET toc = 'not json {'"))
+    with seeded_app.app_context():  # corrupt a stored value so that serving it fails
+        db.session.execute(text("UPDATE studio SET hero_slides = '5'"))
         db.session.commit()
-    body = client.problem("/api/v1/articles/massage-for-quadratus-lumborum", 500)
-    assert "toc" not in str(body) and "json" not in str(body).lower()
+    body = client.problem("/api/v1/studio", 500)
+    assert "hero_slides" not in str(body) and "not iterable" not in str(body)
     assert "Traceback" not in str(body) and "sqlite" not in str(body).lower()
 
 

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from api import MIGRATIONS_DIRECTORY, create_app
+from api import MIGRATIONS_DIRECTORY
 from models import db
 
 
@@ -15,8 +15,8 @@ def _schema_drift() -> list:
         return compare_metadata(context, db.metadata)
 
 
-def test_migrations_and_models_agree_and_downgrade_cleanly(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"})
+def test_migrations_and_models_agree_and_downgrade_cleanly(bare_app):
+    app = bare_app
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIRECTORY)
         assert _schema_drift() == []
@@ -27,8 +27,8 @@ def test_migrations_and_models_agree_and_downgrade_cleanly(tmp_path):
         db.engine.dispose()
 
 
-def test_the_seed_command_migrates_an_empty_database_first(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"})
+def test_the_seed_command_migrates_an_empty_database_first(bare_app):
+    app = bare_app
     result = app.test_cli_runner().invoke(args=["seed", "--if-empty"])
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -5,7 +5,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api import create_app
 from models import Article, OpeningInterval, Studio, Topic, db
 from seed_data import seed_database
 
@@ -120,8 +119,8 @@ def test_seeding_again_keeps_an_edit(seeded_app, client):
     assert article["title"] == "Edited by an admin"
 
 
-def test_seed_command_migrates_seeds_then_if_empty_leaves_it(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+def test_seed_command_migrates_seeds_then_if_empty_leaves_it(bare_app):
+    app = bare_app
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed", "--if-empty"])
     assert first.exit_code == 0, first.output
