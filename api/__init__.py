@@ -10,7 +10,7 @@ import os
 from flask import Flask
 from flask_migrate import Migrate
 
-from api.limits import limiter
+from api.limits import init_limiter
 from models import db
 from models.types import render_migration_item
 
@@ -59,7 +59,7 @@ def _config_from_environment() -> dict:
         config["MAX_CONTENT_LENGTH"] = int(environment["MAX_CONTENT_LENGTH"])
     if environment.get("RATELIMIT_ENABLED"):
         config["RATELIMIT_ENABLED"] = environment["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no", "off")
-    for name in ("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_FAILED_AUTH"):
+    for name in ("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_FAILED_AUTH", "RATELIMIT_KEY_PREFIX", "LOG_LEVEL"):
         if environment.get(name):
             config[name] = environment[name]
     return config
@@ -85,18 +85,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.strict_slashes = True
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    from api.access_log import configure_logging
     from api.errors import register_error_handlers
     from api.http import assign_request_id, finish_response
     from api.rest import blueprint
     from api.cli import register_commands
 
+    configure_logging(app)
     app.before_request(assign_request_id)
     # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse)
     # and has the last word on the headers.
     app.after_request(finish_response)
     db.init_app(app)
     migrate.init_app(app, db)
-    limiter.init_app(app)
+    init_limiter(app, blueprint)
     register_error_handlers(app)
     app.register_blueprint(blueprint)
     register_commands(app)

@@ -15,6 +15,7 @@ from flask import g, request, url_for
 from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import Select, func, select
 
+from api.access_log import log_request, start_timer
 from api.errors import ProblemError
 from models import db
 
@@ -138,6 +139,7 @@ def paginate(query: Select, page: int, per_page: int) -> tuple[list, dict, dict,
 
 def assign_request_id() -> None:
     """Take the client's X-Request-ID when it is sane, otherwise make one."""
+    start_timer()
     supplied = request.headers.get("X-Request-ID", "")
     g.request_id = supplied if _REQUEST_ID_PATTERN.match(supplied) else uuid.uuid4().hex
 
@@ -155,4 +157,4 @@ def finish_response(response):
         if "ETag" not in response.headers:
             response.add_etag()
         response.make_conditional(request)
-    return response
+    return log_request(response)

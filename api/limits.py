@@ -3,18 +3,18 @@
 Counters live in memory by default and in Redis when REDIS_URL is set, so that
 limits hold across processes and machines. Budgets are configuration
 (`RATE_LIMIT_READS`, `RATE_LIMIT_WRITES`, `RATE_LIMIT_FAILED_AUTH`), and
-`RATELIMIT_ENABLED=false` turns them all off.
+`RATELIMIT_ENABLED=false` turns them all off. Health checks are never limited:
+a load balancer must always be able to ask.
 """
 
 import hashlib
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address)
-
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_HEALTH_ENDPOINTS = ("api_v1.meta_liveness", "api_v1.meta_readiness")
 
 
 def _caller() -> str:
@@ -29,12 +29,17 @@ def _config(name: str):
     return lambda: current_app.config[name]
 
 
-def apply_budgets(blueprint) -> None:
-    """Put the three budgets on every route of the API's blueprint."""
+def _health_check() -> bool:
+    return request.endpoint in _HEALTH_ENDPOINTS
+
+
+def init_limiter(app: Flask, blueprint) -> Limiter:
+    """Give the app its own limiter (its storage and prefix are the app's) with the three budgets."""
+    limiter = Limiter(key_func=get_remote_address)
     limiter.shared_limit(
         _config("RATE_LIMIT_READS"),
         scope="anonymous-reads",
-        exempt_when=lambda: request.method not in _READ_METHODS or "Authorization" in request.headers,
+        exempt_when=lambda: _health_check() or request.method not in _READ_METHODS or "Authorization" in request.headers,
     )(blueprint)
     limiter.shared_limit(
         _config("RATE_LIMIT_WRITES"),
@@ -45,5 +50,8 @@ def apply_budgets(blueprint) -> None:
     limiter.shared_limit(
         _config("RATE_LIMIT_FAILED_AUTH"),
         scope="failed-authentications",
+        exempt_when=_health_check,
         deduct_when=lambda response: response.status_code == 401,
     )(blueprint)
+    limiter.init_app(app)
+    return limiter

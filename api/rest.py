@@ -10,7 +10,6 @@ from flask_restx import Api
 
 from api.articles import ns as articles_ns
 from api.errors import problem_response
-from api.limits import apply_budgets
 from api.meta import ns as meta_ns
 from api.spec import MODELS
 from api.studio import ns as studio_ns
@@ -34,7 +33,6 @@ class ContentApi(Api):
 
 
 blueprint = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
-apply_budgets(blueprint)
 rest_api = ContentApi(
     blueprint,
     version="1.0",

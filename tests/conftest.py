@@ -51,6 +51,23 @@ def bare_app(database_url):
 
 
 @pytest.fixture
+def make_app():
+    """Make extra apps inside a test (a second process, a different configuration); closed at the end."""
+    made = []
+
+    def make(config: dict):
+        new_app = create_app({"TESTING": True, **config})
+        made.append(new_app)
+        return new_app
+
+    yield make
+    for made_app in made:
+        with made_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def app(bare_app):
     """An app on a new, empty database of its own, with its tables created."""
     with bare_app.app_context():
@@ -147,3 +164,14 @@ def live_server(seeded_app):
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say once why tests were skipped, rather than once per test."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"SKIPPED {count} tests: {reason}")

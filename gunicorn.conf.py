@@ -1,0 +1,33 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py`.
+
+Every setting can be overridden from the environment (names below). The app
+itself writes one JSON line per request to stderr, with its request id, so
+gunicorn's own access log is off unless GUNICORN_ACCESS_LOG names a file or "-".
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "wsgi:app"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request that takes longer than this is killed and its worker replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then, so that no slow leak can grow for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '{"remote": "%(h)s", "request": "%(r)s", "status": %(s)s, "bytes": "%(b)s", "request_id": "%({x-request-id}o)s", "duration_us": %(D)s}'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# gunicorn 22+ opens a control socket in the home directory by default; a server has no use for it.
+control_socket_disable = True
+# The heartbeat file lives in memory, not on a disk that may stall.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Each worker opens its own database connections on first use: nothing is shared across a fork.
+preload_app = False

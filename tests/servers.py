@@ -1,0 +1,101 @@
+"""Real servers for the tests that need them: a private PostgreSQL to stop and start, and gunicorn instances.
+
+Both bind to loopback only, on free ports, and are stopped when the test ends.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def postgres_binaries() -> str | None:
+    """The folder of a local PostgreSQL installation's server binaries, if there is one."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return os.path.dirname(found[-1]) if found else None
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster of the test's own, so stopping it disturbs nobody."""
+
+    def __init__(self):
+        self.binaries = postgres_binaries()
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix="pg-private-")
+        self.data = os.path.join(self.directory, "data")
+        # PostgreSQL refuses to run as root: run it as the postgres user when we are root.
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.prefix, os.path.join(self.binaries, tool), *args], check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.directory, "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Gunicorn:
+    """The app served by gunicorn with the repository's gunicorn.conf.py, on a free loopback port."""
+
+    def __init__(self, environment: dict):
+        self.port = free_port()
+        env = {**os.environ, **environment, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2"}
+        self.log = tempfile.TemporaryFile()
+        gunicorn = str(Path(os.sys.executable).parent / "gunicorn")
+        self.process = subprocess.Popen(
+            [gunicorn, "-c", "gunicorn.conf.py"], cwd=REPOSITORY, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"gunicorn did not start: {self.output()}")
+                time.sleep(0.2)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

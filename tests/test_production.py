@@ -1,0 +1,221 @@
+"""Production behaviour: structured logs, rate limits (in memory and in Redis), database outages, several instances."""
+
+import io
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from api import database_url
+from api.access_log import JsonLineFormatter
+from models import db
+from models.auth import create_key
+from seed_data import seed_database
+from tests.conftest import empty_database
+from tests.servers import Gunicorn, PrivatePostgres, postgres_binaries
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="Redis run skipped: set TEST_REDIS_URL (for example redis://127.0.0.1:6379/0)")
+
+
+@pytest.fixture
+def captured_logs():
+    """Everything the app logs, as the JSON lines it writes."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLineFormatter())
+    logger = logging.getLogger("api")
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
+
+
+def test_one_json_line_per_request_with_its_id_and_never_the_key(client, editor_key, captured_logs):
+    response = client.write(
+        "POST", "/api/v1/articles", editor_key, 201,
+        json={"title": "Logged", "body_markdown": "x"}, headers={"X-Request-ID": "trace-123"},
+    )
+    assert response.headers["X-Request-ID"] == "trace-123"
+    client.write("POST", "/api/v1/articles", "cps_wrong-key", 401, json={}, headers={"X-Request-ID": "trace-456"})
+    lines = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "api.access"]
+    assert [line["request_id"] for line in access] == ["trace-123", "trace-456"]
+    assert access[0]["status"] == 201 and access[0]["api_key"] == "editor-one" and access[0]["method"] == "POST"
+    assert access[1]["status"] == 401 and access[1]["api_key"] is None
+    assert editor_key not in captured_logs.getvalue() and "cps_wrong-key" not in captured_logs.getvalue()
+
+
+def _limited_app(make_app, database_url: str, **config):
+    return make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+            "RATE_LIMIT_READS": "3 per minute",
+            "RATE_LIMIT_WRITES": "2 per minute",
+            "RATE_LIMIT_FAILED_AUTH": "2 per minute",
+            **config,
+        }
+    )
+
+
+@pytest.fixture
+def limited_app(app, make_app):
+    limited = _limited_app(make_app, app.config["SQLALCHEMY_DATABASE_URI"])
+    with limited.app_context():
+        seed_database()
+    return limited
+
+
+def _assert_429(response):
+    assert response.status_code == 429
+    assert response.mimetype == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["status"] == 429
+
+
+def test_anonymous_reads_have_their_own_budget_with_headers(limited_app):
+    client = limited_app.test_client()
+    for remaining in (2, 1, 0):
+        response = client.get("/api/v1/articles")
+        assert response.status_code == 200
+        assert response.headers["X-RateLimit-Limit"] == "3"
+        assert response.headers["X-RateLimit-Remaining"] == str(remaining)
+        assert int(response.headers["X-RateLimit-Reset"]) > 0
+    _assert_429(client.get("/api/v1/studio"))
+    with limited_app.app_context():
+        key = create_key("writer", "editor")
+    # Writes (and reads with a key) spend another budget.
+    created = client.post("/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"})
+    assert created.status_code == 201
+    assert client.get("/api/v1/articles?status=all", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_writes_have_their_own_budget(limited_app):
+    client = limited_app.test_client()
+    with limited_app.app_context():
+        key = create_key("writer", "editor")
+    headers = {"Authorization": f"Bearer {key}"}
+    for number in (1, 2):
+        assert client.post("/api/v1/articles", json={"title": f"T{number}", "body_markdown": "B"}, headers=headers).status_code == 201
+    _assert_429(client.post("/api/v1/articles", json={"title": "T3", "body_markdown": "B"}, headers=headers))
+    assert client.get("/api/v1/articles").status_code == 200  # anonymous reads are unaffected
+
+
+def test_failed_authentications_lock_the_caller_out(limited_app):
+    client = limited_app.test_client()
+    with limited_app.app_context():
+        key = create_key("writer", "editor")
+    for _ in range(2):
+        assert client.post("/api/v1/articles", json={}, headers={"Authorization": "Bearer cps_guess"}).status_code == 401
+    _assert_429(client.post("/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"}))
+
+
+def test_limits_can_be_turned_off(app, make_app):
+    unlimited = _limited_app(make_app, app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED=False)
+    with unlimited.app_context():
+        seed_database()
+    client = unlimited.test_client()
+    for _ in range(6):
+        response = client.get("/api/v1/articles")
+        assert response.status_code == 200 and "X-RateLimit-Limit" not in response.headers
+
+
+@needs_redis
+def test_limits_in_redis_hold_across_processes(app, make_app):
+    prefix = uuid.uuid4().hex
+    first, second = (
+        _limited_app(make_app, app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+        for _ in range(2)
+    )
+    with first.app_context():
+        seed_database()
+    assert first.test_client().get("/api/v1/articles").status_code == 200
+    assert second.test_client().get("/api/v1/articles").status_code == 200
+    response = first.test_client().get("/api/v1/articles")
+    assert response.status_code == 200 and response.headers["X-RateLimit-Remaining"] == "0"
+    _assert_429(second.test_client().get("/api/v1/articles"))
+
+
+@pytest.mark.skipif(not postgres_binaries(), reason="Outage run skipped: no PostgreSQL server binaries here to start and stop")
+def test_a_postgresql_outage_gives_503s_and_service_resumes_by_itself(make_app):
+    server = PrivatePostgres()
+    try:
+        server.start()
+        app = make_app({"SQLALCHEMY_DATABASE_URI": server.url, "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            db.create_all()
+            seed_database()
+            key = create_key("admin", "admin")
+        client = app.test_client()
+        assert client.get("/api/v1/articles").status_code == 200
+
+        server.stop()
+        for method, url in [("GET", "/api/v1/articles"), ("GET", "/api/v1/studio/hours"), ("GET", "/api/v1/health/ready"),
+                            ("PATCH", "/api/v1/studio")]:
+            response = client.open(url, method=method, json={"tagline": "x"}, headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code == 503, (url, response.get_data(as_text=True))
+            assert response.mimetype == "application/problem+json"
+            assert response.headers["Retry-After"] == "5"
+            assert "psycopg" not in response.get_data(as_text=True)
+        assert client.get("/api/v1/health").status_code == 200  # the process itself is alive
+
+        server.start()
+        assert client.get("/api/v1/health/ready").status_code == 200
+        assert client.get("/api/v1/articles").status_code == 200
+        with app.app_context():
+            db.engine.dispose()  # before the server goes for good
+    finally:
+        server.remove()
+
+
+def _http(method: str, url: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict, dict]:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+
+@needs_redis
+@pytest.mark.skipif(not POSTGRES_URL, reason="Several-instances run skipped: set TEST_DATABASE_URL and TEST_REDIS_URL")
+def test_two_gunicorn_instances_share_postgresql_and_redis(make_app):
+    url = database_url(POSTGRES_URL)
+    setup = make_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    empty_database(setup)
+    result = setup.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    with setup.app_context():
+        key = create_key("multi", "editor")
+        db.engine.dispose()
+    environment = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "RATE_LIMIT_READS": "4 per minute",
+                   "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+    first = Gunicorn(environment)
+    try:
+        second = Gunicorn(environment)
+        try:
+            status, headers, body = _http("POST", f"{first.base}/api/v1/articles", {"title": "Written On One", "body_markdown": "x", "status": "published"}, key)
+            assert status == 201, body
+            status, _, body = _http("GET", f"{second.base}/api/v1/articles/written-on-one")
+            assert status == 200 and body["data"]["title"] == "Written On One"
+            # That GET spent one read; three more across both instances spend the budget of four.
+            for base in (first.base, second.base, first.base):
+                assert _http("GET", f"{base}/api/v1/studio")[0] == 200
+            for base in (first.base, second.base):
+                status, headers, body = _http("GET", f"{base}/api/v1/studio")
+                assert status == 429 and body["status"] == 429 and int(headers["Retry-After"]) > 0
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    empty_database(setup)
