@@ -5,19 +5,32 @@ Configuration comes from defaults, then the environment, then a test mapping
 while its database is down.
 """
 
+import json
 import os
 
 from flask import Flask
+from flask_compress import Compress
 from flask_migrate import Migrate
 
 from api.limits import init_limiter
 from models import db
+from models.search import is_search_object
 from models.types import render_migration_item
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Autogenerate leaves search's tables, columns and indexes to its own migration."""
+    return not is_search_object(name or "", type_)
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 # Batch mode lets SQLite take ALTERs; compare_type lets a test catch a column whose type drifted.
+compress = Compress()
 migrate = Migrate(
-    directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True, render_item=render_migration_item
+    directory=MIGRATIONS_DIRECTORY,
+    render_as_batch=True,
+    compare_type=True,
+    render_item=render_migration_item,
+    include_object=include_in_migrations,
 )
 
 DEFAULTS = {
@@ -36,6 +49,15 @@ DEFAULTS = {
     "RATE_LIMIT_READS": "300 per minute",
     "RATE_LIMIT_WRITES": "600 per minute",
     "RATE_LIMIT_FAILED_AUTH": "20 per minute",
+    # Browsers on other origins may read; these origins may also write (CORS_WRITE_ORIGINS, comma-separated).
+    "CORS_WRITE_ORIGINS": [],
+    # Compression (Flask-Compress): brotli where the client accepts it, else gzip, for bodies from 500 bytes.
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIN_SIZE": 500,
+    "COMPRESS_MIMETYPES": [
+        "application/json", "application/problem+json", "application/ld+json",
+        "application/atom+xml", "application/xml", "text/html", "text/css", "application/javascript",
+    ],
     "SWAGGER_UI_DOC_EXPANSION": "list",
 }
 
@@ -55,6 +77,8 @@ def _config_from_environment() -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = database_url(environment["DATABASE_URL"])
     if environment.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = environment["REDIS_URL"]
+    if environment.get("CORS_WRITE_ORIGINS"):
+        config["CORS_WRITE_ORIGINS"] = [o.strip() for o in environment["CORS_WRITE_ORIGINS"].split(",") if o.strip()]
     if environment.get("MAX_CONTENT_LENGTH"):
         config["MAX_CONTENT_LENGTH"] = int(environment["MAX_CONTENT_LENGTH"])
     if environment.get("RATELIMIT_ENABLED"):
@@ -65,12 +89,17 @@ def _config_from_environment() -> dict:
     return config
 
 
+def _json_for_the_database(value) -> str:
+    # Store JSON columns as readable UTF-8 (a curly apostrophe, not its \\u escape), so search sees the words.
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _engine_options(uri: str) -> dict:
     if uri.startswith("sqlite"):
         # Writers wait for each other (up to 30 s) instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "json_serializer": _json_for_the_database}
     # A connection that died while pooled (a database restart) is replaced, not handed out.
-    return {"pool_pre_ping": True}
+    return {"pool_pre_ping": True, "json_serializer": _json_for_the_database}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -86,6 +115,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     from api.access_log import configure_logging
+    from api.cross_origin import init_cors, restrict_cross_origin_writes
     from api.errors import register_error_handlers
     from api.http import assign_request_id, finish_response
     from api.rest import blueprint
@@ -93,12 +123,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     configure_logging(app)
     app.before_request(assign_request_id)
-    # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse)
-    # and has the last word on the headers.
+    # Flask runs after-request hooks in the reverse of their order here. So: CORS adds its headers
+    # and the write restriction trims them; the limiter adds its headers; finish_response sets
+    # ETag, caching headers and 304s on the plain body; compression runs last, on the final body.
+    compress.init_app(app)
     app.after_request(finish_response)
     db.init_app(app)
     migrate.init_app(app, db)
     init_limiter(app, blueprint)
+    app.after_request(restrict_cross_origin_writes)
+    init_cors(app)
     register_error_handlers(app)
     app.register_blueprint(blueprint)
     register_commands(app)

@@ -1,8 +1,7 @@
 """Articles: the public list and item; with a key, drafts, writes, soft delete, restore, purge, revisions."""
 
-from dataclasses import replace
-
 from flask_restx import Namespace, Resource
+from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +15,15 @@ from models import Article, Series, Topic, db
 from models.richtext import slugify
 from models.types import utcnow
 from schemas.common import NoQuery
-from schemas.content import ARTICLE_SNAPSHOT, ArticleAdmin, ArticleDetail, ArticleListQuery, ArticleSummary
+from schemas.content import (
+    ARTICLE_SNAPSHOT,
+    ArticleAdmin,
+    ArticleAdminSummary,
+    ArticleDetail,
+    ArticleListQuery,
+    ArticleSummary,
+    TopicSummary,
+)
 from schemas.input import ArticleIn
 
 ns = Namespace("articles", description="Articles about massage and the muscle groups it helps")
@@ -80,18 +87,23 @@ ARTICLES = items.ItemKind(
     apply=apply_article_input,
     list_order=Article.newest_first,
     to_input=snapshot_to_input,
+    list_public=ArticleSummary,
+    list_admin=ArticleAdminSummary,
+    sorts={"published_at": Article.published_at, "title": Article.title, "updated_at": Article.updated_at},
+    default_sort="-published_at",
+    # The topics are loaded with every page already (selectinload); embedding shows them in full.
+    includes={"topics": items.Include(fields.List(fields.Nested(TopicSummary), attribute="visible_topics"))},
 )
-# Lists show everything but the body.
-ARTICLE_LIST = replace(
-    ARTICLES,
-    public_schema=ArticleSummary(),
-    admin_schema=ArticleAdmin(exclude=("body_html", "body_text", "toc", "body_markdown", "seo")),
-)
-
-
-def _topic_filter(query, args):
+def _filters(query, args):
+    """The article list's filters: topics (any of), series, publication time range."""
     if "topic" in args:
-        query = query.where(Article.topics.any((Topic.slug == args["topic"]) & Topic.public()))
+        query = query.where(Article.topics.any(Topic.slug.in_(args["topic"]) & Topic.public()))
+    if "series" in args:
+        query = query.where(Article.series.has(Series.slug == args["series"]))
+    if "published_after" in args:
+        query = query.where(Article.published_at >= args["published_after"])
+    if "published_before" in args:
+        query = query.where(Article.published_at < args["published_before"])
     return query
 
 
@@ -102,7 +114,7 @@ class ArticleList(Resource):
     @problems(ns, 400, 401)
     def get(self):
         """List published articles, newest first (with a key, any status)."""
-        return items.list_items(ARTICLE_LIST, ArticleListQuery, _topic_filter)
+        return items.list_items(ARTICLES, ArticleListQuery, _filters)
 
     @ns.doc(**KEY)
     @ns.expect(body("ArticleIn", "The new item as JSON. Unknown and server-owned fields are refused."))

@@ -12,16 +12,19 @@ import re
 import uuid
 
 from flask import g, request, url_for
+from werkzeug.http import http_date
 from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import Select, func, select
 
 from api.access_log import log_request, start_timer
 from api.errors import ProblemError
 from models import db
+from models.content_state import content_last_modified
 
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_CACHE_CONTROL = "private, no-store"
+_ENCODING_SUFFIXES = (":br", ":gzip", ":deflate", ":zstd")
 DATABASE_RETRY_AFTER_SECONDS = 5
 
 
@@ -95,7 +98,9 @@ def check_if_match(current_body: dict) -> None:
     if "If-Match" not in request.headers:
         return
     current = etag_of(current_body)
-    if request.if_match.star_tag or request.if_match.contains(current.strip('"')):
+    # A compressed response's ETag carries its encoding ("…:gzip"); it names the same representation.
+    sent = {tag.rsplit(":", 1)[0] if tag.endswith(_ENCODING_SUFFIXES) else tag for tag in request.if_match.as_set()}
+    if request.if_match.star_tag or current.strip('"') in sent:
         return
     raise ProblemError(
         412,
@@ -104,19 +109,26 @@ def check_if_match(current_body: dict) -> None:
     )
 
 
+def content_headers() -> dict:
+    """Last-Modified of anything served from content: the later of the last write and the last
+    scheduled publication whose time has come (which changes what the public sees without a write)."""
+    return {"Last-Modified": http_date(content_last_modified())}
+
+
 def item_response(body: dict, status: int = 200, headers: dict | None = None):
-    """An item answer `{"data": ...}` with the ETag of that representation."""
-    return {"data": body}, status, {"ETag": etag_of(body), **(headers or {})}
+    """An item answer `{"data": ...}` with the ETag of that representation and Last-Modified."""
+    return {"data": body}, status, {"ETag": etag_of(body), **content_headers(), **(headers or {})}
 
 
 def not_found(detail: str) -> ProblemError:
     return ProblemError(404, detail)
 
 
-def paginate(query: Select, page: int, per_page: int) -> tuple[list, dict, dict, dict]:
-    """Run one page of an ordered query: its items, `meta`, `links` and the `Link` header."""
+def paginate(query: Select, page: int, per_page: int, rows: bool = False) -> tuple[list, dict, dict, dict]:
+    """Run one page of an ordered query: its items (or whole rows), `meta`, `links` and the `Link` header."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    page_query = query.limit(per_page).offset((page - 1) * per_page)
+    items = list(db.session.execute(page_query)) if rows else list(db.session.scalars(page_query))
     pages = math.ceil(total / per_page)
     last = max(pages, 1)
 
@@ -150,6 +162,8 @@ def finish_response(response):
     if response.status_code == 503:
         # The limiter stretches any Retry-After to its own window; a database outage says its own.
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    elif response.status_code != 429:
+        response.headers.pop("Retry-After", None)  # the limiter adds it to every answer; it means "wait"
     if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
         authenticated = g.get("api_key") is not None
         response.headers.setdefault("Cache-Control", PRIVATE_CACHE_CONTROL if authenticated else PUBLIC_CACHE_CONTROL)

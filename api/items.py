@@ -6,24 +6,34 @@ the rest the same way for both, so the visibility rule, the conflict answers
 drift apart between resources.
 """
 
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import url_for
-from marshmallow import Schema
-from sqlalchemy import inspect, select
+from marshmallow import Schema, fields
+from sqlalchemy import and_, desc, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth import current_key, key_name, require_role
 from api.errors import ProblemError
-from api.http import check_if_match, item_response, load_body, load_query, paginate
+from api.http import check_if_match, content_headers, item_response, load_body, load_query, paginate
 from models import Revision, db
 from models.revisions import purge_revisions, record_revision, revisions_of
+from models.search import MARK_END, MARK_START, matching, search_snippets
 from models.types import utcnow
 from schemas.common import SLUG_PATTERN
 from schemas.content import RevisionOut
+
+
+@dataclass(frozen=True)
+class Include:
+    """A relation a list can embed with `include=`: the field that shows it and how to load it for a page."""
+
+    field: fields.Field
+    load: Callable = lambda items: None  # one query for the whole page, never one per item
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,13 @@ class ItemKind:
     list_order: Callable = None
     # to_input(snapshot) turns a revision's snapshot back into input the item's schema accepts.
     to_input: Callable = None
+    # Lists: the public's and a key holder's schema, the sorts allowed, the default, what can be embedded.
+    list_public: type[Schema] = None
+    list_admin: type[Schema] = None
+    sorts: dict = field(default_factory=dict)
+    default_sort: str = ""
+    includes: dict = field(default_factory=dict)
+    schema_cache: dict = field(default_factory=dict, compare=False)
 
     def find(self, slug: str, include_hidden: bool):
         if not re.fullmatch(SLUG_PATTERN, slug):
@@ -71,8 +88,27 @@ def _primary_key(item) -> int:
     return inspect(item).identity[0]
 
 
-def list_items(kind: ItemKind, query_schema, filters: Callable = None):
-    """A page of items: the public's view, or with a key any `status=`."""
+def _list_schema(kind: "ItemKind", admin: bool, include: tuple[str, ...]) -> type[Schema]:
+    """The list schema for a caller and the relations they asked to embed (built once per combination)."""
+    cache_key = (admin, include)
+    if cache_key not in kind.schema_cache:
+        base = kind.list_admin if admin else kind.list_public
+        embedded = {name: kind.includes[name].field for name in include}
+        kind.schema_cache[cache_key] = type(f"{base.__name__}With{''.join(include).title()}", (base,), embedded)
+    return kind.schema_cache[cache_key]
+
+
+def _marked(snippet: str | None) -> str | None:
+    """A search snippet with its matches in <mark> and everything else HTML-escaped."""
+    if snippet is None:
+        return None
+    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
+    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
+    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def list_items(kind: "ItemKind", query_schema, filters: Callable = None):
+    """A page of items: filtered, searched, sorted, with only the fields and embedded relations asked for."""
     args = load_query(query_schema)
     key = current_key()
     state = args.get("status", "published")
@@ -81,12 +117,51 @@ def list_items(kind: ItemKind, query_schema, filters: Callable = None):
             401, f"Only published items are public; status={state} needs an API key.",
             headers={"WWW-Authenticate": 'Bearer realm="content-api"'},
         )
-    query = select(kind.model).where(kind.model.in_state(state)).options(*kind.load_options).order_by(*kind.list_order())
+    schema_class = _list_schema(kind, key is not None, tuple(args.get("include", ())))
+    only = args.get("only_fields")
+    if only:
+        unknown = [name for name in only if name not in schema_class().fields]
+        if unknown:
+            raise ProblemError(400, "The query string asks for fields the list does not have, or not for you.",
+                               errors={"fields": [f"Unknown field: {name}." for name in unknown]})
+
+    model = kind.model
+    condition = model.in_state(state)
+    query = select(model).options(*kind.load_options)
     if filters:
         query = filters(query, args)
-    items, meta, links, headers = paginate(query, args["page"], args["per_page"])
-    schema = kind.admin_schema if key is not None else kind.public_schema
-    return {"data": schema.dump(items, many=True), "meta": meta, "links": links}, 200, headers
+    search = None
+    sort = args.get("sort") or ("relevance" if "q" in args else kind.default_sort)
+    if "q" in args:
+        search = matching(model, args["q"], db.engine.dialect.name)
+        search_condition, rank, _snippet, join = search
+        if join is not None:
+            query = query.join(*join)
+        condition = and_(condition, search_condition)
+        query = query.add_columns(rank.label("rank"))
+    elif sort == "relevance":
+        raise ProblemError(400, "sort=relevance needs a search (q).", errors={"sort": ["relevance needs q."]})
+    query = query.where(condition)
+    primary_key = model.__table__.c.id
+    if sort == "relevance":
+        order = (desc("rank"), primary_key.desc())
+    else:
+        column = kind.sorts[sort.lstrip("-")]
+        descending = sort.startswith("-")
+        order = (
+            (column.desc() if descending else column.asc()).nulls_last(),
+            primary_key.desc() if descending else primary_key.asc(),
+        )
+    rows, meta, links, headers = paginate(query.order_by(*order), args["page"], args["per_page"], rows=search is not None)
+    items = [row[0] for row in rows] if search is not None else rows
+    if search is not None:
+        snippets = search_snippets(model, search, [_primary_key(item) for item in items])
+        for row in rows:
+            row[0].search_hit = {"rank": float(row.rank), "snippet": _marked(snippets.get(_primary_key(row[0])))}
+    for name in args.get("include", ()):
+        kind.includes[name].load(items)
+    schema = schema_class(many=True, only=only) if only else schema_class(many=True)
+    return {"data": schema.dump(items), "meta": meta, "links": links}, 200, {**headers, **content_headers()}
 
 
 def _save(kind: ItemKind, item, action: str):

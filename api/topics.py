@@ -1,8 +1,7 @@
 """Topics (muscle groups): the public list and item; with a key, writes, soft delete, restore, purge, revisions."""
 
-from dataclasses import replace
-
 from flask_restx import Namespace, Resource
+from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,10 +11,18 @@ from api.auth import current_key
 from api.errors import ProblemError
 from api.http import item_response, load_query
 from api.spec import body, model, problems, query_params
-from models import Article, Topic, db
+from models import Article, Topic, article_topics, db
 from models.richtext import slugify
 from schemas.common import NoQuery
-from schemas.content import TOPIC_SNAPSHOT, TopicAdmin, TopicDetail, TopicListQuery, TopicSummary
+from schemas.content import (
+    TOPIC_SNAPSHOT,
+    ArticleRef,
+    TopicAdmin,
+    TopicAdminSummary,
+    TopicDetail,
+    TopicListQuery,
+    TopicSummary,
+)
 from schemas.input import TopicIn
 
 ns = Namespace("topics", description="Muscle groups: anatomy, what stresses them, what helps")
@@ -51,13 +58,23 @@ def snapshot_to_input(snapshot: dict) -> dict:
     return writable
 
 
-def _with_public_articles(topic: Topic) -> Topic:
-    # The topic's articles as the public may see them, newest first; read by the schemas.
-    topic.public_articles = db.session.scalars(
-        select(Article)
-        .where(Article.public(), Article.topics.any(Topic.topic_id == topic.topic_id))
+def _load_public_articles(topics: list[Topic]) -> None:
+    """Give each topic its articles as the public may see them, newest first, in one query for all."""
+    for topic in topics:
+        topic.public_articles = []
+    by_id = {topic.topic_id: topic for topic in topics}
+    rows = db.session.execute(
+        select(article_topics.c.topic_id, Article)
+        .join(Article, Article.article_id == article_topics.c.article_id)
+        .where(article_topics.c.topic_id.in_(by_id), Article.public())
         .order_by(*Article.newest_first())
-    ).all()
+    )
+    for topic_id, article in rows:
+        by_id[topic_id].public_articles.append(article)
+
+
+def _with_public_articles(topic: Topic) -> Topic:
+    _load_public_articles([topic])
     return topic
 
 
@@ -76,9 +93,15 @@ TOPICS = _TopicKind(
     apply=apply_topic_input,
     list_order=lambda: (Topic.name, Topic.topic_id),
     to_input=snapshot_to_input,
-)
-TOPIC_LIST = replace(
-    TOPICS, public_schema=TopicSummary(), admin_schema=TopicAdmin(only=(*TopicSummary().fields, "status", "deleted_at"))
+    list_public=TopicSummary,
+    list_admin=TopicAdminSummary,
+    sorts={"name": Topic.name, "updated_at": Topic.updated_at},
+    default_sort="name",
+    includes={
+        "articles": items.Include(
+            fields.List(fields.Nested(ArticleRef), attribute="public_articles"), load=_load_public_articles
+        )
+    },
 )
 
 
@@ -89,7 +112,7 @@ class TopicList(Resource):
     @problems(ns, 400, 401)
     def get(self):
         """List muscle-group topics by name."""
-        return items.list_items(TOPIC_LIST, TopicListQuery)
+        return items.list_items(TOPICS, TopicListQuery)
 
     @ns.doc(**KEY)
     @ns.expect(body("TopicIn", "The new item as JSON. Unknown and server-owned fields are refused."))

@@ -34,6 +34,8 @@ from models.content import Article, Series, Topic, article_topics, related_topic
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio  # noqa: E402
 from models.auth import ApiKey  # noqa: E402
 from models.revisions import Revision  # noqa: E402
+from models.content_state import ContentState  # noqa: E402
+import models.search  # noqa: E402,F401  (adds full-text search to the tables it creates)
 
 __all__ = [
     "db",
@@ -48,4 +50,5 @@ __all__ = [
     "ExceptionInterval",
     "ApiKey",
     "Revision",
+    "ContentState",
 ]

@@ -2,7 +2,9 @@
 
 from datetime import datetime, time, timezone
 
-from marshmallow import Schema, fields, validate
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 MAX_PAGE = 2**31 - 1
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -30,6 +32,51 @@ class WallTime(fields.String):
 
     def _serialize(self, value: time | None, attr, obj, **kwargs):
         return None if value is None else value.strftime("%H:%M")
+
+
+class CommaList(fields.String):
+    """A query parameter holding a comma-separated list: `topic=a,b`. Each item must match `pattern`,
+    or be one of `choices`."""
+
+    def __init__(self, *, pattern: str | None = None, choices: tuple | None = None, max_items: int = 20, **kwargs):
+        super().__init__(**kwargs)
+        self.pattern, self.choices, self.max_items = pattern, choices, max_items
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+        items = [item.strip() for item in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        if any(not item for item in items):
+            raise ValidationError("Give a comma-separated list without empty items.")
+        if len(items) > self.max_items:
+            raise ValidationError(f"Give at most {self.max_items} items.")
+        for item in items:
+            if self.pattern and not re.fullmatch(self.pattern, item):
+                raise ValidationError(f"'{item}' is not a slug: lowercase letters and digits, joined by hyphens.")
+            if self.choices and item not in self.choices:
+                raise ValidationError(f"'{item}' is not one of: {', '.join(self.choices)}.")
+        return list(dict.fromkeys(items))
+
+
+class SearchText(fields.String):
+    """A search query: some words, at most 200 characters."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(text) > 200:
+            raise ValidationError("Keep the search to 200 characters.")
+        if not re.search(r"\w", text):
+            raise ValidationError("Give at least one word to search for.")
+        return text
+
+
+def sort_field(choices: tuple[str, ...], default_description: str) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(choices),
+        metadata=doc(f"Order: one of {', '.join(choices)} (a leading - is descending). {default_description}", choices[0]),
+    )
+
+
+def fields_field(description: str, **kwargs) -> CommaList:
+    return CommaList(metadata=doc(description, "slug,title"), max_items=40, **kwargs)
 
 
 class PageQuery(Schema):

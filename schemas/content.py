@@ -3,9 +3,27 @@
 from marshmallow import Schema, fields, validate
 
 from models.content import ARTICLE_STATES, TOPIC_STATES
-from schemas.common import SLUG_PATTERN, PageQuery, UtcDateTime, doc, item_envelope, list_envelope
+from schemas.common import (
+    SLUG_PATTERN,
+    CommaList,
+    PageQuery,
+    SearchText,
+    UtcDateTime,
+    doc,
+    fields_field,
+    item_envelope,
+    list_envelope,
+    sort_field,
+)
 
 QL = "quadratus-lumborum"
+
+
+class SearchHit(Schema):
+    rank = fields.Float(metadata=doc("How well the item matches; higher is better.", 0.42))
+    snippet = fields.String(
+        metadata=doc("A passage with the matches in <mark>, the rest HTML-escaped.", "… the <mark>QL</mark> muscles …")
+    )
 
 
 class TopicRef(Schema):
@@ -60,6 +78,7 @@ class ArticleSummary(ArticleRef):
     series = fields.Nested(SeriesRef, allow_none=True, metadata=doc("The series it belongs to, if any."))
     created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+    search = fields.Nested(SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched."))
 
 
 class ArticleDetail(ArticleSummary):
@@ -80,6 +99,7 @@ class TopicSummary(Schema):
     body_region = fields.String(allow_none=True, metadata=doc("Where in the body it is.", "lower back"))
     summary = fields.String(allow_none=True, metadata=doc("One or two sentences about it, from the source."))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+    search = fields.Nested(SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched."))
 
 
 def _passages(description: str) -> fields.List:
@@ -117,11 +137,25 @@ class ArticleAdmin(ArticleDetail):
     deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
 
 
+class ArticleAdminSummary(ArticleSummary):
+    """An article as a key holder's lists show it: with its state."""
+
+    status = ArticleAdmin._declared_fields["status"]
+    deleted_at = ArticleAdmin._declared_fields["deleted_at"]
+
+
 class TopicAdmin(TopicDetail):
     """A topic as a key holder sees it: with its state."""
 
     status = fields.String(validate=validate.OneOf(["published", "deleted"]), metadata=doc("published or deleted.", "published"))
     deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
+
+
+class TopicAdminSummary(TopicSummary):
+    """A topic as a key holder's lists show it: with its state."""
+
+    status = TopicAdmin._declared_fields["status"]
+    deleted_at = TopicAdmin._declared_fields["deleted_at"]
 
 
 class RevisionOut(Schema):
@@ -138,16 +172,36 @@ class RevisionOut(Schema):
 _STATUS_DOC = "Key holders only: which items to list ({}). Without a key only published is allowed."
 
 
+ARTICLE_SORTS = ("-published_at", "published_at", "title", "-title", "-updated_at", "updated_at", "relevance")
+TOPIC_SORTS = ("name", "-name", "-updated_at", "updated_at", "relevance")
+_FIELDS_DOC = "Only these fields of each item, comma-separated (sparse fieldsets), e.g. slug,title. Unknown ones are a 400."
+_Q_DOC = "Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`."
+
+
 class ArticleListQuery(PageQuery):
     """Query parameters of the article list."""
 
     status = fields.String(
         validate=validate.OneOf(ARTICLE_STATES), metadata=doc(_STATUS_DOC.format(", ".join(ARTICLE_STATES)), "published")
     )
-
-    topic = fields.String(
-        validate=validate.Regexp(SLUG_PATTERN, error="Must be a slug: lowercase letters, digits and hyphens."),
-        metadata=doc("Only articles about the topic with this slug.", QL),
+    topic = CommaList(
+        pattern=SLUG_PATTERN, metadata=doc("Only articles about any of these topics (slugs, comma-separated).", QL)
+    )
+    series = fields.String(
+        validate=validate.Regexp(SLUG_PATTERN, error="Must be a slug."),
+        metadata=doc("Only articles in the series with this slug.", "learn-about-massage-for-back-pain"),
+    )
+    published_after = fields.AwareDateTime(
+        metadata=doc("Only articles published at or after this time (ISO 8601 with an offset).", "2026-01-01T00:00:00Z")
+    )
+    published_before = fields.AwareDateTime(
+        metadata=doc("Only articles published before this time (ISO 8601 with an offset).", "2027-01-01T00:00:00Z")
+    )
+    q = SearchText(metadata=doc(_Q_DOC, "lower back"))
+    sort = sort_field(ARTICLE_SORTS, "Default: -published_at, or relevance with q.")
+    only_fields = fields_field(_FIELDS_DOC, data_key="fields")
+    include = CommaList(
+        choices=("topics",), metadata=doc("Embed related objects: topics (each article's topics in full).", "topics")
     )
 
 
@@ -156,6 +210,12 @@ class TopicListQuery(PageQuery):
 
     status = fields.String(
         validate=validate.OneOf(TOPIC_STATES), metadata=doc(_STATUS_DOC.format(", ".join(TOPIC_STATES)), "published")
+    )
+    q = SearchText(metadata=doc(_Q_DOC, "hip"))
+    sort = sort_field(TOPIC_SORTS, "Default: name, or relevance with q.")
+    only_fields = fields_field(_FIELDS_DOC, data_key="fields")
+    include = CommaList(
+        choices=("articles",), metadata=doc("Embed related objects: articles (each topic's published articles).", "articles")
     )
 
 

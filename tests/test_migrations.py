@@ -6,13 +6,15 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from api import MIGRATIONS_DIRECTORY
+from api import MIGRATIONS_DIRECTORY, include_in_migrations
 from models import db
 
 
 def _schema_drift() -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_in_migrations}
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -1,0 +1,74 @@
+"""One row that changes whenever any content changes: the content version and when it changed.
+
+Every flush that adds, changes or deletes content bumps it, in the same
+transaction, so it can never miss a write. It drives Last-Modified (and can key
+caches that must stay correct across processes). API keys and revisions are
+bookkeeping, not content: writing them does not bump it.
+"""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DDL, event, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models import db
+from models.types import UTCDateTime, utcnow
+
+
+class ContentState(db.Model):
+    __tablename__ = "content_state"
+
+    state_id: Mapped[int] = mapped_column("id", primary_key=True)
+    version: Mapped[int]
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The one row exists from the moment the table does (migrations insert it too).
+event.listen(
+    ContentState.__table__,
+    "after_create",
+    DDL("INSERT INTO content_state (id, version, changed_at) VALUES (1, 1, CURRENT_TIMESTAMP)"),
+)
+
+_NOT_CONTENT = ("ApiKey", "Revision", "ContentState")
+
+
+def _is_content(obj) -> bool:
+    return type(obj).__name__ not in _NOT_CONTENT
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_on_content_change(session: Session, _context, _instances) -> None:
+    added_or_deleted = any(_is_content(obj) for obj in (*session.new, *session.deleted))
+    changed = any(_is_content(obj) and session.is_modified(obj) for obj in session.dirty)
+    if added_or_deleted or changed:
+        table = ContentState.__table__
+        # Core, on the flush's own connection: no ORM autoflush inside a flush.
+        session.connection().execute(
+            table.update().where(table.c.id == 1).values(version=table.c.version + 1, changed_at=utcnow())
+        )
+
+
+def content_state() -> tuple[int, datetime | None]:
+    """The current content version and when content last changed."""
+    row = db.session.execute(select(ContentState.version, ContentState.changed_at).where(ContentState.state_id == 1)).first()
+    return (row.version, row.changed_at) if row else (0, None)
+
+
+def content_last_modified() -> datetime:
+    """When what the public sees last changed: the later of the last write and the latest
+    publication time that has come (a scheduled article appears without any write)."""
+    from models.content import Article  # a sibling module that imports this one's package
+
+    now = utcnow()
+    latest_publication = (
+        select(func.max(Article.published_at))
+        .where(Article.status == "published", Article.deleted_at.is_(None), Article.published_at <= now)
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(ContentState.changed_at, latest_publication).where(ContentState.state_id == 1)).first()
+    moments = [moment for moment in (row or ()) if moment is not None]
+    if not moments:
+        return now
+    # Raw SQL results skip the column type on some drivers: make every moment aware UTC.
+    return max(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc) for moment in moments)

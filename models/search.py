@@ -1,0 +1,133 @@
+"""Full-text search over articles and topics with the database's own engine.
+
+SQLite: FTS5 tables with the articles and topics as external content, kept in
+step with every write by triggers. PostgreSQL: a generated, weighted tsvector
+column with a GIN index, which the database keeps up to date itself. Either
+way the index is part of the schema (created with the tables and by the
+migrations) and no code path can forget to update it.
+
+`matching(model, q)` gives what a list query needs: a condition, a rank and a
+highlighted snippet, with matches marked by \\x02 and \\x03 (to be escaped and
+turned into <mark> by the caller).
+"""
+
+import re
+
+from sqlalchemy import DDL, column as sql_column, event, func, literal_column, select, table as sql_table, text
+from sqlalchemy.sql import ColumnElement
+
+from models import db
+from models.content import Article, Topic
+
+MARK_START, MARK_END = "\x02", "\x03"
+
+_SEARCHED_COLUMNS = {
+    "articles": ("title", "excerpt", "body_text"),
+    "topics": ("name", "aliases", "summary", "attachments", "actions", "stressors", "signs", "assessment", "care"),
+}
+
+
+def _sqlite_ddl(table: str) -> list[str]:
+    columns = _SEARCHED_COLUMNS[table]
+    listed = ", ".join(columns)
+    new_values = ", ".join(f"new.{column}" for column in columns)
+    old_values = ", ".join(f"old.{column}" for column in columns)
+    fts = f"{table}_fts"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, content='{table}', content_rowid='id', "
+        "tokenize='porter unicode61 remove_diacritics 2')",
+        f"CREATE TRIGGER {table}_fts_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values}); END",
+        f"CREATE TRIGGER {table}_fts_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values}); END",
+        f"CREATE TRIGGER {table}_fts_update AFTER UPDATE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values}); "
+        f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values}); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def _postgresql_ddl(table: str) -> list[str]:
+    weights = "ABCC" if table == "articles" else "ABBCCCCCC"
+    parts = " || ".join(
+        f"setweight(to_tsvector('english', coalesce({column}::text, '')), '{weight}')"
+        for column, weight in zip(_SEARCHED_COLUMNS[table], weights)
+    )
+    return [
+        f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({parts}) STORED",
+        f"CREATE INDEX ix_{table}_search_vector ON {table} USING gin (search_vector)",
+    ]
+
+
+def search_ddl(dialect: str, table: str) -> list[str]:
+    """The statements that add search to a table (used when tables are created and by the migrations)."""
+    if dialect == "sqlite":
+        return _sqlite_ddl(table)
+    if dialect == "postgresql":
+        return _postgresql_ddl(table)
+    return []
+
+
+def drop_search_ddl(dialect: str, table: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER {table}_fts_{event_name}" for event_name in ("insert", "delete", "update")] + [
+            f"DROP TABLE {table}_fts"
+        ]
+    if dialect == "postgresql":
+        return [f"DROP INDEX ix_{table}_search_vector", f"ALTER TABLE {table} DROP COLUMN search_vector"]
+    return []
+
+
+for _model in (Article, Topic):
+    _table = _model.__table__.name
+    for _dialect in ("sqlite", "postgresql"):
+        for _statement in search_ddl(_dialect, _table):
+            event.listen(_model.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
+
+def is_search_object(name: str, type_: str) -> bool:
+    """Whether a schema object belongs to search (so schema comparisons leave it to this module)."""
+    return (type_ == "table" and "_fts" in name) or (type_ == "column" and name == "search_vector") or (
+        type_ == "index" and name.endswith("_search_vector")
+    )
+
+
+def words(q: str) -> list[str]:
+    """The words of a query; punctuation and operators are not syntax here."""
+    return re.findall(r"\w+", q)
+
+
+def matching(model, q: str, dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement, tuple | None]:
+    """(condition, rank where higher is better, snippet, (table to join, on) or None) for `model` and `q`."""
+    table = model.__table__.name
+    if dialect == "postgresql":
+        query = func.websearch_to_tsquery("english", q)
+        vector = literal_column(f"{table}.search_vector")
+        document = func.concat_ws(" ", *(literal_column(f"{table}.{c}::text") for c in _SEARCHED_COLUMNS[table][1:]))
+        snippet = func.ts_headline(
+            "english", document, query, f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+        )
+        return vector.op("@@")(query), func.ts_rank_cd(vector, query), snippet, None
+    fts = f"{table}_fts"
+    # Every word must appear; the last may be the start of a word, as someone is still typing.
+    terms = [f'"{word}"' for word in words(q)]
+    terms[-1] += "*"
+    match = " ".join(terms)
+    condition = text(f"{fts} MATCH :match").bindparams(match=match)
+    rank = literal_column(f"-bm25({fts})")
+    snippet = literal_column(f"snippet({fts}, -1, '{MARK_START}', '{MARK_END}', '…', 24)")
+    index = sql_table(fts, sql_column("rowid"))
+    return condition, rank, snippet, (index, index.c.rowid == model.__table__.c.id)
+
+
+def search_snippets(model, search: tuple, ids: list[int]) -> dict[int, str]:
+    """The highlighted snippet of each of these items (one query, for a page's items only)."""
+    if not ids:
+        return {}
+    condition, _rank, snippet, join = search
+    key = model.__table__.c.id
+    query = select(key, snippet.label("snippet")).select_from(model.__table__)
+    if join is not None:
+        query = query.join(*join)
+    rows = db.session.execute(query.where(condition, key.in_(ids)))
+    return {row.id: row.snippet for row in rows}
