@@ -77,6 +77,9 @@ def _config_from_environment() -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = database_url(environment["DATABASE_URL"])
     if environment.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = environment["REDIS_URL"]
+    for name in ("PUBLIC_SITE_URL", "PUBLIC_ARTICLE_URL", "PUBLIC_TOPIC_URL"):
+        if environment.get(name):
+            config[name] = environment[name]
     if environment.get("CORS_WRITE_ORIGINS"):
         config["CORS_WRITE_ORIGINS"] = [o.strip() for o in environment["CORS_WRITE_ORIGINS"].split(",") if o.strip()]
     if environment.get("MAX_CONTENT_LENGTH"):

@@ -7,11 +7,12 @@ from sqlalchemy.orm import selectinload
 
 from api import items
 from api.lifecycle import add_lifecycle_routes
+from api.structured_data import JSON_LD_MEDIA_TYPE, article_document, json_ld_response
 from api.auth import current_key
 from api.errors import ProblemError
 from api.http import item_response, load_query
 from api.spec import body, model, problems, query_params
-from models import Article, Series, Topic, db
+from models import Article, Series, Studio, Topic, db
 from models.richtext import slugify
 from models.types import utcnow
 from schemas.common import NoQuery
@@ -158,6 +159,18 @@ class ArticleItem(Resource):
     def delete(self, slug: str):
         """Delete an article (editor); an admin can restore it or purge it."""
         return items.delete_item(ARTICLES, slug)
+
+
+@ns.route("/<string:slug>/structured-data")
+@ns.param("slug", "The article's slug, for example massage-for-quadratus-lumborum")
+class ArticleStructuredData(Resource):
+    @ns.produces([JSON_LD_MEDIA_TYPE])
+    @ns.response(200, "schema.org BlogPosting JSON-LD, about its topics (Muscle).")
+    @problems(ns, 404)
+    def get(self, slug: str):
+        """Show an article as schema.org JSON-LD, to paste into its page's head."""
+        article = ARTICLES.find(slug, include_hidden=False)
+        return json_ld_response(article_document(article, db.session.scalar(select(Studio).limit(1))))
 
 
 add_lifecycle_routes(ns, ARTICLES, ArticleIn, "ArticleAdminItem")

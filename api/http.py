@@ -25,6 +25,7 @@ _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_CACHE_CONTROL = "private, no-store"
 _ENCODING_SUFFIXES = (":br", ":gzip", ":deflate", ":zstd")
+CACHEABLE_MEDIA_TYPES = ("application/json", "application/ld+json", "application/atom+xml", "application/xml")
 DATABASE_RETRY_AFTER_SECONDS = 5
 
 
@@ -164,7 +165,7 @@ def finish_response(response):
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     elif response.status_code != 429:
         response.headers.pop("Retry-After", None)  # the limiter adds it to every answer; it means "wait"
-    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.mimetype in CACHEABLE_MEDIA_TYPES:
         authenticated = g.get("api_key") is not None
         response.headers.setdefault("Cache-Control", PRIVATE_CACHE_CONTROL if authenticated else PUBLIC_CACHE_CONTROL)
         response.vary.add("Authorization")

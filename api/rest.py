@@ -10,6 +10,7 @@ from flask_restx import Api
 
 from api.articles import ns as articles_ns
 from api.errors import problem_response
+from api.feeds import ns as feeds_ns
 from api.meta import ns as meta_ns
 from api.spec import MODELS
 from api.studio import ns as studio_ns
@@ -53,5 +54,5 @@ rest_api = ContentApi(
     },
 )
 rest_api.models.update(MODELS)
-for namespace in (meta_ns, articles_ns, topics_ns, studio_ns):
+for namespace in (meta_ns, articles_ns, topics_ns, studio_ns, feeds_ns):
     rest_api.add_namespace(namespace)

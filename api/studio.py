@@ -1,9 +1,10 @@
 """The studio's details and opening hours: public reads, and an admin's writes."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import url_for
+from werkzeug.http import http_date
 from flask_restx import Namespace, Resource
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +14,10 @@ from api.auth import key_name, require_role
 from api.errors import ProblemError
 from api.http import check_if_match, item_response, load_body, load_query, not_found
 from api.spec import body, model, problems, query_params
+from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_document
 from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
 from models.hours import Interval, hours_status
+from models.content_state import content_last_modified
 from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
 from models.types import utcnow
@@ -79,8 +82,9 @@ def apply_studio_input(studio: Studio, data: dict, replace: bool) -> None:
         setattr(studio, field, value)
 
 
-def hours_document(at) -> dict:
-    """The hours as served: weekly, exceptions from today on, and whether the studio is open at `at`."""
+def hours_document(at) -> tuple[dict, datetime]:
+    """The hours as served (weekly, exceptions from today on, whether the studio is open at `at`),
+    and when that last changed: a write, or an opening, closing or midnight that flipped open_now."""
     studio = _the_studio()
     zone = ZoneInfo(studio.time_zone)
     weekly = weekly_intervals()
@@ -93,7 +97,7 @@ def hours_document(at) -> dict:
         zone,
         at,
     )
-    return _HOURS_OUT.dump(
+    document = _HOURS_OUT.dump(
         {
             "time_zone": studio.time_zone,
             "open_now": status.open_now,
@@ -107,6 +111,7 @@ def hours_document(at) -> dict:
             "display": studio.hours_display,
         }
     )
+    return document, max(content_last_modified(), status.last_change)
 
 
 @ns.route("")
@@ -146,6 +151,16 @@ class StudioItem(Resource):
         return item_response(representation)
 
 
+@ns.route("/structured-data")
+class StudioStructuredData(Resource):
+    @ns.produces([JSON_LD_MEDIA_TYPE])
+    @ns.response(200, "schema.org HealthAndBeautyBusiness JSON-LD with what is known of its opening hours.")
+    @problems(ns, 404)
+    def get(self):
+        """Show the studio as schema.org JSON-LD (a LocalBusiness), to paste into a page's head."""
+        return json_ld_response(studio_document(_the_studio(), weekly_intervals()))
+
+
 @ns.route("/hours")
 class OpeningHours(Resource):
     @ns.doc(params=query_params(HoursQuery))
@@ -154,7 +169,8 @@ class OpeningHours(Resource):
     def get(self):
         """Show the opening hours and whether the studio is open now, in its own time zone."""
         args = load_query(HoursQuery)
-        return item_response(hours_document(args.get("at") or utcnow()))
+        document, last_modified = hours_document(args.get("at") or utcnow())
+        return item_response(document, headers={"Last-Modified": http_date(last_modified)})
 
     @ns.doc(security="bearer")
     @ns.expect(body("HoursIn", "Every day of the week, each with its intervals ([] when closed)."))
@@ -164,7 +180,7 @@ class OpeningHours(Resource):
         """Replace the weekly hours (admin): every day, each with its intervals ([] when closed)."""
         require_role("admin")
         studio = _the_studio()
-        check_if_match(hours_document(utcnow()))
+        check_if_match(hours_document(utcnow())[0])
         data = load_body(HoursIn())
         db.session.execute(delete(OpeningInterval))
         for weekday, name in enumerate(WEEKDAYS):
@@ -175,7 +191,7 @@ class OpeningHours(Resource):
         studio.updated_at = utcnow()  # bumps the studio's version: two concurrent replacements cannot both win
         db.session.flush()
         _commit("hours", {"weekly": data["weekly"], "display": studio.hours_display}, studio.studio_id)
-        return item_response(hours_document(utcnow()))
+        return item_response(hours_document(utcnow())[0])
 
 
 @ns.route("/hours/exceptions")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from api import items
 from api.lifecycle import add_lifecycle_routes
+from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, topic_document
 from api.auth import current_key
 from api.errors import ProblemError
 from api.http import item_response, load_query
@@ -156,6 +157,17 @@ class TopicItem(Resource):
     def delete(self, slug: str):
         """Delete a topic (editor); an admin can restore it or purge it."""
         return items.delete_item(TOPICS, slug)
+
+
+@ns.route("/<string:slug>/structured-data")
+@ns.param("slug", "The topic's slug, for example quadratus-lumborum")
+class TopicStructuredData(Resource):
+    @ns.produces([JSON_LD_MEDIA_TYPE])
+    @ns.response(200, "schema.org Muscle JSON-LD.")
+    @problems(ns, 404)
+    def get(self, slug: str):
+        """Show a topic as schema.org Muscle JSON-LD, to paste into its page's head."""
+        return json_ld_response(topic_document(_with_public_articles(TOPICS.find(slug, include_hidden=False))))
 
 
 add_lifecycle_routes(ns, TOPICS, TopicIn, "TopicAdminItem")

@@ -32,6 +32,8 @@ class HoursStatus:
     open_now: Optional[bool]
     next_opening: Optional[datetime]
     next_closing: Optional[datetime]
+    # When open_now last could have changed: the latest known opening or closing, or local midnight.
+    last_change: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,14 @@ def hours_status(
         spans.extend(_spans_of_day(day, intervals, zone))
     spans.sort(key=lambda span: span.start)
 
+    local_midnight = datetime.combine(today, time(0), zone).astimezone(timezone.utc)
+    last_change = max([local_midnight] + [moment for span in spans if span.times_known
+                                          for moment in (span.start, span.end) if moment <= now])
     current = [span for span in spans if span.start <= now < span.end]
     if any(span.times_known for span in current):
         open_now: Optional[bool] = True
     elif current:
-        return HoursStatus(open_now=None, next_opening=None, next_closing=None)
+        return HoursStatus(open_now=None, next_opening=None, next_closing=None, last_change=last_change)
     else:
         open_now = False
 
@@ -89,4 +94,4 @@ def hours_status(
         next_closing: Optional[datetime] = max(span.end for span in current if span.times_known)
     else:
         next_closing = upcoming.end if next_opening is not None else None
-    return HoursStatus(open_now=open_now, next_opening=next_opening, next_closing=next_closing)
+    return HoursStatus(open_now=open_now, next_opening=next_opening, next_closing=next_closing, last_change=last_change)

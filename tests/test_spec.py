@@ -40,19 +40,20 @@ def _operations(spec):
 
 def test_every_operation_has_a_summary_and_documented_responses(spec):
     expected = {"/", "/health", "/health/ready", "/studio", "/studio/hours", "/studio/hours/exceptions",
-                "/studio/hours/exceptions/{day}"}
+                "/studio/hours/exceptions/{day}", "/studio/structured-data", "/feeds/articles.atom", "/sitemap.xml"}
     for collection in ("articles", "topics"):
         expected |= {f"/{collection}", f"/{collection}/{{slug}}", f"/{collection}/{{slug}}/restore",
                      f"/{collection}/{{slug}}/purge", f"/{collection}/{{slug}}/revisions",
-                     f"/{collection}/{{slug}}/revisions/{{number}}/restore"}
+                     f"/{collection}/{{slug}}/revisions/{{number}}/restore", f"/{collection}/{{slug}}/structured-data"}
     assert set(spec["paths"]) == expected
     for path, method, _item, operation in _operations(spec):
         assert operation.get("summary"), f"{method} {path} has no summary"
         success = {"200", "201", "204"} & set(operation["responses"])
         assert len(success) == 1, f"{method} {path}"
+        json_success = operation.get("produces", ["application/json"]) == ["application/json"]
         for status, response in operation["responses"].items():
             assert response["description"], f"{method} {path} {status}"
-            if status != "204":
+            if int(status) >= 400 or (status != "204" and json_success):
                 assert "$ref" in response["schema"], f"{method} {path} {status}"
 
 

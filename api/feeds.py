@@ -1,0 +1,86 @@
+"""An Atom feed of published articles and a sitemap of article and topic pages.
+
+Both link to the public website (see `api.public_urls`), and both apply the
+same visibility rule as every other read: drafts, scheduled and deleted items
+never appear.
+"""
+
+from xml.etree import ElementTree
+
+from feedgen.feed import FeedGenerator
+from flask import Response, url_for
+from flask_restx import Namespace, Resource
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.http import content_headers
+from api.public_urls import article_page, site_home, topic_page
+from api.spec import problems
+from models import Article, Studio, Topic, db
+from models.content_state import content_last_modified
+
+ns = Namespace("feeds", description="An Atom feed of articles and a sitemap, for readers and search engines", path="/")
+FEED_LENGTH = 50
+ATOM_MEDIA_TYPE = "application/atom+xml"
+SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+@ns.route("/feeds/articles.atom")
+class ArticleFeed(Resource):
+    @ns.produces([ATOM_MEDIA_TYPE])
+    @ns.response(200, f"An Atom feed of the {FEED_LENGTH} newest published articles.")
+    @problems(ns, 404)
+    def get(self):
+        """Show an Atom feed of the newest published articles."""
+        studio = db.session.scalar(select(Studio).limit(1))
+        articles = db.session.scalars(
+            select(Article).where(Article.public()).options(selectinload(Article.topics))
+            .order_by(*Article.newest_first()).limit(FEED_LENGTH)
+        ).all()
+        feed = FeedGenerator()
+        feed_url = url_for("api_v1.feeds_article_feed", _external=True)
+        feed.id(feed_url)
+        feed.title(f"{studio.name if studio else 'The studio'}: articles")
+        feed.author({"name": studio.name if studio else "The studio"})
+        feed.link(href=feed_url, rel="self", type=ATOM_MEDIA_TYPE)
+        feed.link(href=site_home(), rel="alternate")
+        feed.updated(content_last_modified())
+        for article in reversed(articles):  # feedgen puts each new entry first
+            entry = feed.add_entry()
+            entry.id(article_page(article.slug))
+            entry.title(article.title)
+            entry.link(href=article_page(article.slug), rel="alternate")
+            entry.published(article.published_at)
+            entry.updated(article.updated_at)
+            if article.excerpt:
+                entry.summary(article.excerpt)
+            entry.content(article.body_html, type="html")
+            for topic in article.visible_topics:
+                entry.category(term=topic.slug, label=topic.name)
+        return Response(feed.atom_str(pretty=True), mimetype=ATOM_MEDIA_TYPE, headers=content_headers())
+
+
+@ns.route("/sitemap.xml")
+class Sitemap(Resource):
+    @ns.produces(["application/xml"])
+    @ns.response(200, "A sitemap (sitemaps.org) of the published article and topic pages.")
+    def get(self):
+        """Show a sitemap of the website's article and topic pages."""
+        ElementTree.register_namespace("", SITEMAP_NAMESPACE)
+        urlset = ElementTree.Element(f"{{{SITEMAP_NAMESPACE}}}urlset")
+
+        def add(location: str, modified) -> None:
+            url = ElementTree.SubElement(urlset, f"{{{SITEMAP_NAMESPACE}}}url")
+            ElementTree.SubElement(url, f"{{{SITEMAP_NAMESPACE}}}loc").text = location
+            ElementTree.SubElement(url, f"{{{SITEMAP_NAMESPACE}}}lastmod").text = modified.date().isoformat()
+
+        for slug, updated in db.session.execute(
+            select(Article.slug, Article.updated_at).where(Article.public()).order_by(*Article.newest_first())
+        ):
+            add(article_page(slug), updated)
+        for slug, updated in db.session.execute(
+            select(Topic.slug, Topic.updated_at).where(Topic.public()).order_by(Topic.name)
+        ):
+            add(topic_page(slug), updated)
+        body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
+        return Response(body, mimetype="application/xml", headers=content_headers())
