@@ -8,6 +8,7 @@ test checks them against it).
 
 from flask import Response, json
 
+from api.http import content_headers
 from api.public_urls import article_page, site_home, topic_page
 from models.studio import WEEKDAYS
 
@@ -27,7 +28,7 @@ def _without_nulls(node):
 
 def json_ld_response(document: dict) -> Response:
     body = json.dumps(_without_nulls({"@context": CONTEXT, **document}), ensure_ascii=False)
-    return Response(body, mimetype=JSON_LD_MEDIA_TYPE)
+    return Response(body, mimetype=JSON_LD_MEDIA_TYPE, headers=content_headers())
 
 
 def _studio_reference(studio) -> dict:

@@ -4,10 +4,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import delete, select
 
-from models import Article, ExceptionInterval, HoursException, OpeningInterval, Topic, db
+from models import Article, ExceptionInterval, HoursException, OpeningInterval, Series, Topic, db
 
 
-def add_article(app, slug: str, status: str = "published", published_at: datetime | None = None, topics=(), **fields):
+def add_article(app, slug: str, status: str = "published", published_at: datetime | None = None, topics=(),
+                series: str | None = None, **fields):
     """Insert one article; a published one defaults to having been published a day ago."""
     if status == "published" and published_at is None:
         published_at = datetime.now(timezone.utc) - timedelta(days=1)
@@ -20,6 +21,7 @@ def add_article(app, slug: str, status: str = "published", published_at: datetim
             status=status,
             published_at=published_at,
             topics=list(db.session.scalars(select(Topic).where(Topic.slug.in_(topics)))),
+            series=db.session.scalar(select(Series).where(Series.slug == series)) if series else None,
             **fields,
         )
         db.session.add(article)
