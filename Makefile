@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test seed openapi clean
+.PHONY: run test seed openapi demo clean
 
 ## run: install, migrate and seed an empty embedded database, and serve on http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -18,6 +18,10 @@ run: $(VENV)/.runtime
 ## test: install what the tests need and run them
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+## demo: serve the demo frontend on http://127.0.0.1:8080 (run `make run` in another terminal first)
+demo:
+	$(PYTHON) -m http.server 8080 --bind 127.0.0.1 --directory examples/frontend
 
 ## seed: add whatever of the studio's page is missing from the database
 seed: $(VENV)/.runtime

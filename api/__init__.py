@@ -54,6 +54,9 @@ DEFAULTS = {
     # Compression (Flask-Compress): brotli where the client accepts it, else gzip, for bodies from 500 bytes.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIN_SIZE": 500,
+    # Streamed responses (Swagger UI's static files) stay as they are: Flask-Compress 1.25's stream
+    # compressor never closes the file it reads from.
+    "COMPRESS_STREAMS": False,
     "COMPRESS_MIMETYPES": [
         "application/json", "application/problem+json", "application/ld+json",
         "application/atom+xml", "application/xml", "text/html", "text/css", "application/javascript",

@@ -1,0 +1,164 @@
+"""In a real browser (Debian's headless Chromium, driven by Playwright): the demo frontend on one loopback
+origin reading the API on another through real CORS, and Swagger UI rendered, tried out and authorized.
+
+Screenshots are kept in artifacts/screenshots/. Without Chromium these tests skip, saying so.
+"""
+
+import functools
+import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from models import Article, db
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+REPOSITORY = Path(__file__).resolve().parent.parent
+FRONTEND = REPOSITORY / "examples" / "frontend"
+SCREENSHOTS = REPOSITORY / "artifacts" / "screenshots"
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Browser run skipped: the playwright package is not installed")
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Browser run skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    # One database is enough to show what a browser sees; the rest of the suite covers both.
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name.split('[')[0]}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def frontend_origin():
+    """The demo frontend served as static files on a loopback port of its own (another origin than the API)."""
+    handler = functools.partial(QuietHandler, directory=str(FRONTEND))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def demo(page, frontend_origin: str, live_server: str, path: str):
+    separator = "&" if "?" in path else "?"
+    page.goto(f"{frontend_origin}/{path}{separator}api=http://{live_server}/api/v1")
+
+
+def test_the_demo_home_shows_the_studio_from_the_api_through_cors(page, frontend_origin, live_server):
+    cross_origin_answers = []
+    page.on("response", lambda r: cross_origin_answers.append(r) if r.url.startswith(f"http://{live_server}/") else None)
+    demo(page, frontend_origin, live_server, "index.html")
+    page.wait_for_selector(".slide")
+    assert page.locator(".slide h2").all_inner_texts() == ["Great Massage In Lexington KY", "Enjoy Our Beautiful Massage Studio"]
+    assert "Voted Lexington's best massage by consumers!" in page.locator(".highlights").inner_text()
+    assert page.locator("#phone").get_attribute("href") == "tel:+18594213085"
+    assert page.locator("#phone").inner_text() == "Call (859) 421-3085"
+    assert page.locator(".badge").inner_text() in ("Open today — call for times", "Closed now")
+    assert page.locator(".hours tr").count() == 7
+    assert "Closed" in page.locator(".hours tr").nth(3).inner_text()  # Thursday
+    assert page.locator("#latest .card h3").inner_text() == "Massage For Quadratus Lumborum"
+    assert cross_origin_answers and all(r.headers.get("access-control-allow-origin") == "*" for r in cross_origin_answers)
+    assert not frontend_origin.endswith(live_server.split(":")[1])
+
+
+def test_the_demo_article_list_filters_by_topic_and_searches(page, frontend_origin, live_server):
+    demo(page, frontend_origin, live_server, "articles.html")
+    page.wait_for_selector("#count")
+    page.select_option("#topic", "gluteus-medius")
+    page.click("#filters button")
+    page.wait_for_url("**topic=gluteus-medius**")
+    page.wait_for_selector("#count")
+    assert page.locator("#count").inner_text() == "1 article"
+    page.fill("#q", "kidneys")
+    page.click("#filters button")
+    page.wait_for_url("**q=kidneys**")
+    page.wait_for_selector(".snippet mark")
+    assert page.locator(".snippet mark").first.inner_text().lower() == "kidneys"
+
+
+def test_the_demo_article_page_shows_sanitized_html_and_topics(page, frontend_origin, live_server):
+    demo(page, frontend_origin, live_server, "article.html?slug=massage-for-quadratus-lumborum")
+    page.wait_for_selector(".body h2")
+    assert page.locator(".body h2").first.inner_text() == "The Quadratus Lumborum"
+    assert page.locator(".topics a").all_inner_texts() == ["Gluteus Medius", "Gluteus Minimus", "Quadratus Lumborum"]
+    assert page.locator(".toc li").count() == 4
+    page.click("text=Quadratus Lumborum >> nth=0")  # the first topic chip… or the TOC; either way a real link
+    assert page.title()
+
+
+def test_the_demo_topic_page_shows_anatomy_and_articles(page, frontend_origin, live_server):
+    demo(page, frontend_origin, live_server, "topic.html?slug=quadratus-lumborum")
+    page.wait_for_selector("#related")
+    assert page.locator("h1").inner_text() == "Quadratus Lumborum"
+    assert "Originating from the lower border of the last rib" in page.inner_text("main")
+    assert page.locator("#related li").all_inner_texts() == ["Gluteus Medius", "Gluteus Minimus"]
+    assert page.locator("#topic-articles .card h3").inner_text() == "Massage For Quadratus Lumborum"
+
+
+def test_swagger_ui_renders_every_operation_and_try_it_out_works(page, live_server, seeded_app):
+    spec = seeded_app.test_client().get("/api/v1/swagger.json").get_json()
+    operations = sum(1 for item in spec["paths"].values() for method in item if method != "parameters")
+    page.goto(f"http://{live_server}/api/v1/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() == operations
+    listing = page.locator("#operations-articles-get_article_list")
+    listing.locator(".opblock-summary").click()
+    listing.locator("button.try-out__btn").click()
+    listing.locator("button.execute").click()
+    status = listing.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "200"
+    assert "massage-for-quadratus-lumborum" in listing.locator(".live-responses-table .microlight").first.inner_text()
+
+
+def test_an_admin_authorizes_in_swagger_ui_and_creates_a_draft(page, live_server, seeded_app, admin_key):
+    page.goto(f"http://{live_server}/api/v1/docs")
+    page.wait_for_selector(".opblock")
+    page.click(".auth-wrapper .authorize")
+    page.fill(".modal-ux input", f"Bearer {admin_key}")
+    page.click(".modal-ux button.authorize")
+    page.click(".modal-ux button.btn-done")
+    create = page.locator("#operations-articles-post_article_list")
+    create.locator(".opblock-summary").click()
+    create.locator("button.try-out__btn").click()
+    create.locator("textarea.body-param__text").fill(
+        '{"title": "Written In Swagger UI", "body_markdown": "A draft.", "status": "draft"}'
+    )
+    create.locator("button.execute").click()
+    status = create.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "201"
+    with seeded_app.app_context():
+        article = db.session.scalar(db.select(Article).where(Article.slug == "written-in-swagger-ui"))
+        assert article is not None and article.status == "draft"
