@@ -51,7 +51,6 @@ def start_timer() -> None:
 def log_request(response):
     """Write the request's one access line."""
     started = g.get("request_started")
-    key = g.get("api_key")
     access_logger.info(
         "%s %s %s",
         request.method,
@@ -67,7 +66,7 @@ def log_request(response):
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
                 "bytes": response.calculate_content_length(),
                 "remote_addr": request.remote_addr,
-                "api_key": key.name if key else None,
+                "api_key": g.get("api_key_name"),
                 "user_agent": request.user_agent.string,
             }
         },

@@ -8,19 +8,17 @@ from sqlalchemy.orm import selectinload
 from api import items
 from api.lifecycle import add_lifecycle_routes
 from api.structured_data import JSON_LD_MEDIA_TYPE, article_document, json_ld_response
-from api.auth import current_key
-from api.errors import ProblemError
-from api.http import item_response, load_query
+from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.spec import body, model, problems, query_params
 from models import Article, Series, Studio, Topic, db
 from models.richtext import slugify
 from models.types import utcnow
-from schemas.common import NoQuery
 from schemas.content import (
     ARTICLE_SNAPSHOT,
     ArticleAdmin,
     ArticleAdminSummary,
     ArticleDetail,
+    ArticleItemQuery,
     ArticleListQuery,
     ArticleSummary,
     TopicSummary,
@@ -129,13 +127,12 @@ class ArticleList(Resource):
 @ns.route("/<string:slug>")
 @ns.param("slug", "The article's slug, for example massage-for-quadratus-lumborum")
 class ArticleItem(Resource):
+    @ns.doc(params=query_params(ArticleItemQuery))
     @ns.response(200, "The article, with its body as HTML and plain text (and Markdown, with a key).", model("ArticleItem"))
     @problems(ns, 400, 401, 404)
     def get(self, slug: str):
         """Show one published article by its slug (with a key, in any state)."""
-        load_query(NoQuery)
-        article = ARTICLES.find(slug, include_hidden=current_key() is not None)
-        return item_response(ARTICLES.representation(article))
+        return items.read_item(ARTICLES, slug, ArticleItemQuery)
 
     @ns.doc(**KEY)
     @ns.expect(body("ArticleIn", "The whole item as JSON; fields left out take their defaults."))
@@ -146,7 +143,7 @@ class ArticleItem(Resource):
         return items.change_item(ARTICLES, slug, ArticleIn(), partial=False)
 
     @ns.doc(**KEY)
-    @ns.expect(body("ArticleIn", "Only the fields to change, as JSON."))
+    @ns.expect(body("ArticlePatch", "Only the fields to change, as JSON."))
     @ns.response(200, "Updated.", model("ArticleAdminItem"))
     @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
     def patch(self, slug: str):
@@ -164,7 +161,7 @@ class ArticleItem(Resource):
 @ns.route("/<string:slug>/structured-data")
 @ns.param("slug", "The article's slug, for example massage-for-quadratus-lumborum")
 class ArticleStructuredData(Resource):
-    @ns.produces([JSON_LD_MEDIA_TYPE])
+    @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, "schema.org BlogPosting JSON-LD, about its topics (Muscle).")
     @problems(ns, 404)
     def get(self, slug: str):

@@ -31,6 +31,7 @@ def current_key() -> ApiKey | None:
             )
         key.last_used_at = utcnow()
         db.session.commit()
+        g.api_key_name = key.name  # kept apart from the ORM object, which a failed write may expire
     g.api_key = key
     return key
 
@@ -48,5 +49,4 @@ def require_role(role: str) -> ApiKey:
 
 
 def key_name() -> str | None:
-    key = g.get("api_key")
-    return key.name if key else None
+    return g.get("api_key_name")

@@ -67,6 +67,7 @@ def problem_response(error: Exception) -> Response:
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     else:
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()  # whatever failed, the rest of this request must not build on it
         status, detail, headers = 500, "The server failed to answer this request. It has been logged.", []
     body = problem_body(status, detail, getattr(error, "errors", None))
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE, headers=headers)

@@ -13,6 +13,7 @@ from flask_restx import Namespace, Resource
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from api.errors import PROBLEM_MEDIA_TYPE
 from api.http import content_headers
 from api.public_urls import article_page, site_home, topic_page
 from api.spec import problems
@@ -27,7 +28,7 @@ SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 @ns.route("/feeds/articles.atom")
 class ArticleFeed(Resource):
-    @ns.produces([ATOM_MEDIA_TYPE])
+    @ns.produces([ATOM_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, f"An Atom feed of the {FEED_LENGTH} newest published articles.")
     @problems(ns, 404)
     def get(self):
@@ -62,7 +63,7 @@ class ArticleFeed(Resource):
 
 @ns.route("/sitemap.xml")
 class Sitemap(Resource):
-    @ns.produces(["application/xml"])
+    @ns.produces(["application/xml", PROBLEM_MEDIA_TYPE])
     @ns.response(200, "A sitemap (sitemaps.org) of the published article and topic pages.")
     def get(self):
         """Show a sitemap of the website's article and topic pages."""

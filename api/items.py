@@ -60,13 +60,15 @@ class ItemKind:
     includes: dict = field(default_factory=dict)
     schema_cache: dict = field(default_factory=dict, compare=False)
 
-    def find(self, slug: str, include_hidden: bool):
+    def find(self, slug: str, include_hidden: bool, include_deleted: bool = True):
         if not re.fullmatch(SLUG_PATTERN, slug):
             # Not a slug (it may hold characters no database should see, such as NUL): nothing has it.
             raise ProblemError(404, f"No {self.item_type} has that slug.")
         query = select(self.model).where(self.model.slug == slug).options(*self.load_options)
         if not include_hidden:
             query = query.where(self.model.public())
+        elif not include_deleted:
+            query = query.where(self.model.deleted_at.is_(None))
         item = db.session.scalar(query)
         if item is None:
             raise ProblemError(404, f"No {self.item_type} has the slug '{slug}'" + ("." if include_hidden else " (or it is not published)."))
@@ -82,6 +84,21 @@ class ItemKind:
         """What the caller's own GET of the item returns (key holders see more)."""
         schema = self.admin_schema if current_key() is not None else self.public_schema
         return schema.dump(item)
+
+
+def read_item(kind: "ItemKind", slug: str, query_schema):
+    """One item as its caller may see it: the public sees what is published; a key holder also sees
+    drafts and scheduled items, and a deleted one when asking for status=deleted or all."""
+    args = load_query(query_schema)
+    key = current_key()
+    state = args.get("status", "published")
+    if state != "published" and key is None:
+        raise ProblemError(
+            401, f"Only published items are public; status={state} needs an API key.",
+            headers={"WWW-Authenticate": 'Bearer realm="content-api"'},
+        )
+    item = kind.find(slug, include_hidden=key is not None, include_deleted=state in ("deleted", "all"))
+    return item_response(kind.representation(item))
 
 
 def _primary_key(item) -> int:
@@ -186,7 +203,8 @@ def create_item(kind: ItemKind, input_schema: Schema, location_endpoint: str):
     require_role("editor")
     data = load_body(input_schema)
     item = kind.model()
-    kind.apply(item, data, replace=True)
+    with db.session.no_autoflush:  # resolving slugs must not flush a half-applied change
+        kind.apply(item, data, replace=True)
     db.session.add(item)
     _save(kind, item, "created")
     location = url_for(location_endpoint, slug=item.slug, _external=True)
@@ -198,7 +216,8 @@ def change_item(kind: ItemKind, slug: str, input_schema: Schema, partial: bool):
     item = kind.find_for_write(slug)
     check_if_match(kind.representation(item))
     data = load_body(input_schema, partial=partial)
-    kind.apply(item, data, replace=not partial)
+    with db.session.no_autoflush:  # resolving slugs must not flush a half-applied change
+        kind.apply(item, data, replace=not partial)
     _save(kind, item, "updated")
     return item_response(kind.representation(item))
 
@@ -251,7 +270,8 @@ def restore_revision(kind: ItemKind, slug: str, number: int, input_schema: Schem
     revision = db.session.scalar(revisions_of(kind.item_type, _primary_key(item)).where(Revision.number == number))
     if revision is None:
         raise ProblemError(404, f"The {kind.item_type} '{slug}' has no revision {number}.")
-    kind.apply(item, input_schema.load(kind.to_input(revision.snapshot)), replace=True)
+    with db.session.no_autoflush:
+        kind.apply(item, input_schema.load(kind.to_input(revision.snapshot)), replace=True)
     _save(kind, item, f"restored revision {number}")
     return item_response(kind.representation(item))
 

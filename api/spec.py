@@ -11,6 +11,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_restx import SchemaModel
 from marshmallow import Schema
 
+from api.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import Problem
 from schemas.content import (
     ArticleAdminEnvelope,
@@ -21,7 +22,7 @@ from schemas.content import (
     TopicEnvelope,
     TopicListEnvelope,
 )
-from schemas.input import ArticleIn, HoursExceptionIn, HoursIn, StudioIn, TopicIn
+from schemas.input import ArticleIn, ArticlePatch, HoursExceptionIn, HoursIn, StudioIn, StudioPatch, TopicIn, TopicPatch
 from schemas.meta import HealthEnvelope, IndexEnvelope
 from schemas.studio import HoursEnvelope, HoursExceptionEnvelope, StudioEnvelope
 
@@ -47,6 +48,9 @@ for _schema in (
     StudioIn,
     HoursIn,
     HoursExceptionIn,
+    ArticlePatch,
+    TopicPatch,
+    StudioPatch,
 ):
     _name = getattr(_schema, "__name__")
     _spec.components.schema(_name, schema=_schema)
@@ -81,13 +85,17 @@ def body(name: str, description: str) -> tuple:
     return MODELS[name], description
 
 
+JSON_TYPES = ["application/json", PROBLEM_MEDIA_TYPE]
+
+
 def problems(ns, *statuses: int):
-    """Document the problem responses an operation can give."""
+    """Document the problem responses an operation can give, and that they come as problem+json.
+    (An operation answering another media type lists its own `produces`, problem+json included.)"""
 
     def decorate(function):
         for status in statuses:
             function = ns.response(status, PROBLEM_DESCRIPTIONS[status], MODELS["Problem"])(function)
-        return function
+        return ns.produces(JSON_TYPES)(function)
 
     return decorate
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth import key_name, require_role
-from api.errors import ProblemError
+from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.http import check_if_match, item_response, load_body, load_query, not_found
 from api.spec import body, model, problems, query_params
 from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_document
@@ -132,7 +132,7 @@ class StudioItem(Resource):
         return self._change(partial=False)
 
     @ns.doc(security="bearer")
-    @ns.expect(body("StudioIn", "Only the fields to change, as JSON."))
+    @ns.expect(body("StudioPatch", "Only the fields to change, as JSON."))
     @ns.response(200, "Updated.", model("StudioItem"))
     @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
     def patch(self):
@@ -153,7 +153,7 @@ class StudioItem(Resource):
 
 @ns.route("/structured-data")
 class StudioStructuredData(Resource):
-    @ns.produces([JSON_LD_MEDIA_TYPE])
+    @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, "schema.org HealthAndBeautyBusiness JSON-LD with what is known of its opening hours.")
     @problems(ns, 404)
     def get(self):

@@ -8,19 +8,17 @@ from sqlalchemy.orm import selectinload
 from api import items
 from api.lifecycle import add_lifecycle_routes
 from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, topic_document
-from api.auth import current_key
-from api.errors import ProblemError
-from api.http import item_response, load_query
+from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.spec import body, model, problems, query_params
 from models import Article, Topic, article_topics, db
 from models.richtext import slugify
-from schemas.common import NoQuery
 from schemas.content import (
     TOPIC_SNAPSHOT,
     ArticleRef,
     TopicAdmin,
     TopicAdminSummary,
     TopicDetail,
+    TopicItemQuery,
     TopicListQuery,
     TopicSummary,
 )
@@ -127,13 +125,12 @@ class TopicList(Resource):
 @ns.route("/<string:slug>")
 @ns.param("slug", "The topic's slug, for example quadratus-lumborum")
 class TopicItem(Resource):
+    @ns.doc(params=query_params(TopicItemQuery))
     @ns.response(200, "The topic with its anatomy, care, related topics and articles.", model("TopicItem"))
     @problems(ns, 400, 401, 404)
     def get(self, slug: str):
         """Show one topic with its related topics and published articles."""
-        load_query(NoQuery)
-        topic = TOPICS.find(slug, include_hidden=current_key() is not None)
-        return item_response(TOPICS.representation(topic))
+        return items.read_item(TOPICS, slug, TopicItemQuery)
 
     @ns.doc(**KEY)
     @ns.expect(body("TopicIn", "The whole item as JSON; fields left out take their defaults."))
@@ -144,7 +141,7 @@ class TopicItem(Resource):
         return items.change_item(TOPICS, slug, TopicIn(), partial=False)
 
     @ns.doc(**KEY)
-    @ns.expect(body("TopicIn", "Only the fields to change, as JSON."))
+    @ns.expect(body("TopicPatch", "Only the fields to change, as JSON."))
     @ns.response(200, "Updated.", model("TopicAdminItem"))
     @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
     def patch(self, slug: str):
@@ -162,7 +159,7 @@ class TopicItem(Resource):
 @ns.route("/<string:slug>/structured-data")
 @ns.param("slug", "The topic's slug, for example quadratus-lumborum")
 class TopicStructuredData(Resource):
-    @ns.produces([JSON_LD_MEDIA_TYPE])
+    @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, "schema.org Muscle JSON-LD.")
     @problems(ns, 404)
     def get(self, slug: str):

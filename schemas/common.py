@@ -4,7 +4,7 @@ from datetime import datetime, time, timezone
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 MAX_PAGE = 2**31 - 1
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -16,6 +16,14 @@ def doc(description: str, example=None) -> dict:
     if example is not None:
         metadata["example"] = example
     return metadata
+
+
+class Out(Schema):
+    """Base of every output schema. Key holders are served more fields than the public, so the spec's
+    models list what everyone gets and do not forbid the rest (no `additionalProperties: false`)."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 class UtcDateTime(fields.DateTime):
@@ -34,11 +42,21 @@ class WallTime(fields.String):
         return None if value is None else value.strftime("%H:%M")
 
 
+class _ListPattern(validate.Regexp):
+    """A Regexp the spec shows for a comma-separated parameter, checked against the list rejoined."""
+
+    def __call__(self, value):
+        return super().__call__(",".join(value) if isinstance(value, list) else value)
+
+
 class CommaList(fields.String):
     """A query parameter holding a comma-separated list: `topic=a,b`. Each item must match `pattern`,
     or be one of `choices`."""
 
     def __init__(self, *, pattern: str | None = None, choices: tuple | None = None, max_items: int = 20, **kwargs):
+        # The spec says what a valid list looks like: items of the pattern (or the choices), joined by commas.
+        item = pattern.strip("^$") if pattern else ("(?:" + "|".join(choices) + ")" if choices else r"[a-z_]+")
+        kwargs.setdefault("validate", _ListPattern(rf"^{item}(?:,{item})*$", error="Give a comma-separated list."))
         super().__init__(**kwargs)
         self.pattern, self.choices, self.max_items = pattern, choices, max_items
 
@@ -58,6 +76,10 @@ class CommaList(fields.String):
 
 class SearchText(fields.String):
     """A search query: some words, at most 200 characters."""
+
+    def __init__(self, **kwargs):
+        # In the spec too: at most 200 characters, holding at least one word character.
+        super().__init__(validate=[validate.Length(max=200), validate.Regexp(r"\w")], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -98,14 +120,14 @@ class NoQuery(Schema):
     """An endpoint that takes no query parameters: any is a 400."""
 
 
-class PageMeta(Schema):
+class PageMeta(Out):
     page = fields.Integer(metadata=doc("This page's number.", 1))
     per_page = fields.Integer(metadata=doc("Items per page.", 20))
     total = fields.Integer(metadata=doc("Items in the whole list.", 1))
     pages = fields.Integer(metadata=doc("Number of pages (0 for an empty list).", 1))
 
 
-class PageLinks(Schema):
+class PageLinks(Out):
     self = fields.String(metadata=doc("This page.", "http://127.0.0.1:5000/api/v1/articles?page=1&per_page=20"))
     first = fields.String(metadata=doc("The first page."))
     prev = fields.String(allow_none=True, metadata=doc("The previous page, or null on the first."))
@@ -113,7 +135,7 @@ class PageLinks(Schema):
     last = fields.String(metadata=doc("The last page."))
 
 
-class Problem(Schema):
+class Problem(Out):
     """An RFC 9457 problem: the body of every error."""
 
     type = fields.String(metadata=doc("A URI naming the kind of problem.", "about:blank"))
@@ -131,12 +153,12 @@ class Problem(Schema):
 
 def item_envelope(name: str, schema: type[Schema]) -> type[Schema]:
     """The `{"data": {...}}` envelope around one item."""
-    return Schema.from_dict({"data": fields.Nested(schema, metadata=doc("The item."))}, name=name)
+    return Out.from_dict({"data": fields.Nested(schema, metadata=doc("The item."))}, name=name)
 
 
 def list_envelope(name: str, schema: type[Schema]) -> type[Schema]:
     """The `{"data": [...], "meta": ..., "links": ...}` envelope around a page of items."""
-    return Schema.from_dict(
+    return Out.from_dict(
         {
             "data": fields.List(fields.Nested(schema), metadata=doc("This page's items, in the list's order.")),
             "meta": fields.Nested(PageMeta, metadata=doc("Where this page sits in the whole list.")),

@@ -1,9 +1,10 @@
 """Schemas of articles, series and topics, as the read API serves them."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from models.content import ARTICLE_STATES, TOPIC_STATES
 from schemas.common import (
+    Out,
     SLUG_PATTERN,
     CommaList,
     PageQuery,
@@ -19,21 +20,21 @@ from schemas.common import (
 QL = "quadratus-lumborum"
 
 
-class SearchHit(Schema):
+class SearchHit(Out):
     rank = fields.Float(metadata=doc("How well the item matches; higher is better.", 0.42))
     snippet = fields.String(
         metadata=doc("A passage with the matches in <mark>, the rest HTML-escaped.", "… the <mark>QL</mark> muscles …")
     )
 
 
-class TopicRef(Schema):
+class TopicRef(Out):
     """A topic named from elsewhere (an article's topics, a topic's related topics)."""
 
     slug = fields.String(metadata=doc("The topic's slug.", QL))
     name = fields.String(metadata=doc("The topic's name.", "Quadratus Lumborum"))
 
 
-class SeriesRef(Schema):
+class SeriesRef(Out):
     """The series an article belongs to."""
 
     slug = fields.String(metadata=doc("The series' slug.", "learn-about-massage-for-back-pain"))
@@ -41,7 +42,7 @@ class SeriesRef(Schema):
     description = fields.String(allow_none=True, metadata=doc("What the series is about."))
 
 
-class ArticleRef(Schema):
+class ArticleRef(Out):
     """An article named from a topic."""
 
     slug = fields.String(metadata=doc("The article's slug.", "massage-for-quadratus-lumborum"))
@@ -50,13 +51,13 @@ class ArticleRef(Schema):
     published_at = UtcDateTime(allow_none=True, metadata=doc("When it was published (UTC).", "2026-11-23T18:00:00Z"))
 
 
-class TocEntry(Schema):
+class TocEntry(Out):
     level = fields.Integer(metadata=doc("Heading level, 1 to 6.", 2))
     id = fields.String(metadata=doc("The heading's anchor in body_html.", "the-quadratus-lumborum"))
     text = fields.String(metadata=doc("The heading's text.", "The Quadratus Lumborum"))
 
 
-class Seo(Schema):
+class Seo(Out):
     title = fields.String(metadata=doc("Title for the page's <title>; the article's title unless set."))
     description = fields.String(
         allow_none=True, metadata=doc("Meta description; the excerpt unless set.")
@@ -68,8 +69,8 @@ class ArticleSummary(ArticleRef):
 
     status = fields.String(
         attribute="effective_status",
-        validate=validate.OneOf(["draft", "published", "scheduled"]),
-        metadata=doc("draft, published, or scheduled (published with a future time).", "published"),
+        validate=validate.OneOf(["draft", "published", "scheduled", "deleted"]),
+        metadata=doc("published to the public; key holders also see draft, scheduled (a future time) and deleted.", "published"),
     )
     reading_time_minutes = fields.Integer(metadata=doc("Estimated reading time at 200 words a minute.", 4))
     topics = fields.List(
@@ -90,7 +91,7 @@ class ArticleDetail(ArticleSummary):
     seo = fields.Nested(Seo, metadata=doc("What to put in the page's head."))
 
 
-class TopicSummary(Schema):
+class TopicSummary(Out):
     """A muscle group as lists show it."""
 
     slug = fields.String(metadata=doc("The topic's slug.", QL))
@@ -158,7 +159,7 @@ class TopicAdminSummary(TopicSummary):
     deleted_at = TopicAdmin._declared_fields["deleted_at"]
 
 
-class RevisionOut(Schema):
+class RevisionOut(Out):
     """One change to an item: who made it, when, what changed, and the item as it then was."""
 
     number = fields.Integer(metadata=doc("The revision's number, from 1, per item.", 2))
@@ -199,9 +200,29 @@ class ArticleListQuery(PageQuery):
     )
     q = SearchText(metadata=doc(_Q_DOC, "lower back"))
     sort = sort_field(ARTICLE_SORTS, "Default: -published_at, or relevance with q.")
-    only_fields = fields_field(_FIELDS_DOC, data_key="fields")
+    only_fields = fields_field(_FIELDS_DOC, data_key="fields", choices=tuple(ArticleAdminSummary._declared_fields))
     include = CommaList(
         choices=("topics",), metadata=doc("Embed related objects: topics (each article's topics in full).", "topics")
+    )
+
+
+class ArticleItemQuery(Out):
+    """Query parameters of one article."""
+
+    status = fields.String(
+        validate=validate.OneOf(ARTICLE_STATES),
+        metadata=doc("Key holders only: deleted or all also finds a deleted article (drafts and scheduled ones "
+                     "need only the key). Without a key only published is allowed.", "deleted"),
+    )
+
+
+class TopicItemQuery(Out):
+    """Query parameters of one topic."""
+
+    status = fields.String(
+        validate=validate.OneOf(TOPIC_STATES),
+        metadata=doc("Key holders only: deleted or all also finds a deleted topic. Without a key only "
+                     "published is allowed.", "deleted"),
     )
 
 
@@ -213,7 +234,9 @@ class TopicListQuery(PageQuery):
     )
     q = SearchText(metadata=doc(_Q_DOC, "hip"))
     sort = sort_field(TOPIC_SORTS, "Default: name, or relevance with q.")
-    only_fields = fields_field(_FIELDS_DOC, data_key="fields")
+    only_fields = fields_field(
+        _FIELDS_DOC, data_key="fields", choices=(*TopicAdminSummary._declared_fields, "articles")
+    )
     include = CommaList(
         choices=("articles",), metadata=doc("Embed related objects: articles (each topic's published articles).", "articles")
     )

@@ -15,20 +15,31 @@ from models.studio import WEEKDAYS
 from schemas.common import SLUG_PATTERN, doc
 
 _UNSAFE_CHARACTERS = re.compile(r"[\x00\ud800-\udfff]")
-_SLUG = validate.And(
+# Lists of validators rather than validate.And, so that apispec can put their limits in the spec.
+_SLUG = [
     validate.Length(min=1, max=120),
     validate.Regexp(SLUG_PATTERN, error="Must be a slug: lowercase letters and digits, joined by single hyphens."),
+]
+# What every string must match; in the spec, so that clients (and schemathesis) know it.
+# (Written as the characters allowed, not those refused: regex engines of other languages read it so.)
+_SAFE_TEXT = validate.Regexp(
+    r"^[\u0001-\uD7FF\uE000-\uFFFF\U00010000-\U0010FFFF]*$",
+    error="Must not contain NUL characters or unpaired surrogates.",
 )
 _TIME_ZONES = frozenset(available_timezones())
 
 
-def _is_time_zone(name: str) -> None:
-    if name not in _TIME_ZONES:
-        raise ValidationError("Must be an IANA time zone, such as America/New_York.")
 
 
 class Text(fields.String):
-    """A string without NUL characters or lone surrogates."""
+    """A string without NUL characters or lone surrogates (its spec says so with a pattern)."""
+
+    def __init__(self, **kwargs):
+        validators = kwargs.pop("validate", None) or []
+        validators = list(validators) if isinstance(validators, (list, tuple)) else [validators]
+        if not any(isinstance(v, validate.Regexp) for v in validators):
+            validators.append(_SAFE_TEXT)
+        super().__init__(validate=validators, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -151,7 +162,8 @@ class StudioIn(StrictSchema):
     address = fields.Nested(AddressIn, metadata=doc("Where the studio is."))
     time_zone = Text(
         required=True,
-        validate=_is_time_zone,
+        # The whole list, sorted, so that the spec says exactly which names are accepted.
+        validate=validate.OneOf(sorted(_TIME_ZONES), error="Must be an IANA time zone, such as America/New_York."),
         metadata=doc("IANA time zone of the studio's hours.", "America/New_York"),
     )
 
@@ -199,3 +211,19 @@ class HoursExceptionIn(StrictSchema):
     date = fields.Date(required=True, metadata=doc("The date, YYYY-MM-DD.", "2026-12-25"))
     note = text(200, "Why the day differs.", "Christmas Day", allow_none=True)
     intervals = _intervals("When the studio is open that day; [] when closed.")
+
+
+def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
+    """The same schema with no field required: the body of a PATCH (and its model in the spec)."""
+    optional = {}
+    for name, field in schema._declared_fields.items():
+        copy = field.__class__.__new__(field.__class__)
+        copy.__dict__.update(field.__dict__)
+        copy.required = False
+        optional[name] = copy
+    return type(schema.__name__.removesuffix("In") + "Patch", (schema,), optional)
+
+
+ArticlePatch = patch_schema(ArticleIn)
+TopicPatch = patch_schema(TopicIn)
+StudioPatch = patch_schema(StudioIn)

@@ -1,11 +1,11 @@
 """Schemas of the index and the health checks."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from schemas.common import doc, item_envelope
+from schemas.common import Out, doc, item_envelope
 
 
-class IndexLinks(Schema):
+class IndexLinks(Out):
     docs = fields.String(metadata=doc("Swagger UI.", "http://127.0.0.1:5000/api/v1/docs"))
     spec = fields.String(metadata=doc("The OpenAPI (Swagger 2.0) document.", "http://127.0.0.1:5000/api/v1/swagger.json"))
     articles = fields.String(metadata=doc("Published articles."))
@@ -15,13 +15,13 @@ class IndexLinks(Schema):
     health = fields.String(metadata=doc("Liveness check."))
 
 
-class Index(Schema):
+class Index(Out):
     name = fields.String(metadata=doc("The API's name.", "Corey Proffitt Studios Massage content API"))
     version = fields.String(metadata=doc("The API's version.", "1.0"))
     links = fields.Nested(IndexLinks, metadata=doc("Where the docs, the spec and each resource are."))
 
 
-class Health(Schema):
+class Health(Out):
     status = fields.String(metadata=doc("ok when the check passes.", "ok"))
     database = fields.String(metadata=doc("ok when the database answers (readiness only).", "ok"))
 

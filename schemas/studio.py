@@ -3,15 +3,15 @@
 from marshmallow import Schema, fields, validate
 
 from models.studio import WEEKDAYS
-from schemas.common import UtcDateTime, WallTime, doc, item_envelope
+from schemas.common import Out, UtcDateTime, WallTime, doc, item_envelope
 
 
-class Phone(Schema):
+class Phone(Out):
     display = fields.String(allow_none=True, metadata=doc("The number as the studio writes it.", "(859) 421-3085"))
     e164 = fields.String(allow_none=True, metadata=doc("The number in E.164, for tel: links.", "+18594213085"))
 
 
-class Address(Schema):
+class Address(Out):
     street_address = fields.String(allow_none=True, metadata=doc("Street and number; null where unpublished."))
     locality = fields.String(allow_none=True, metadata=doc("City.", "Lexington"))
     region = fields.String(allow_none=True, metadata=doc("State or region.", "KY"))
@@ -19,14 +19,14 @@ class Address(Schema):
     country = fields.String(allow_none=True, metadata=doc("ISO 3166-1 alpha-2 country code.", "US"))
 
 
-class HeroSlide(Schema):
+class HeroSlide(Out):
     headline = fields.String(metadata=doc("The slide's headline.", "Great Massage In Lexington KY"))
     subheadline = fields.String(
         allow_none=True, metadata=doc("The line beneath it.", "Welcome To Corey Proffitt Studios Massage")
     )
 
 
-class StudioOut(Schema):
+class StudioOut(Out):
     """The studio's contact details, location and front-page content."""
 
     name = fields.String(metadata=doc("The studio's name.", "Corey Proffitt Studios Massage"))
@@ -41,12 +41,12 @@ class StudioOut(Schema):
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
 
 
-class OpeningIntervalOut(Schema):
+class OpeningIntervalOut(Out):
     opens = WallTime(allow_none=True, metadata=doc("Opening time, HH:MM; null when open at times not published.", "09:00"))
     closes = WallTime(allow_none=True, metadata=doc("Closing time, HH:MM; null when open at times not published.", "17:00"))
 
 
-class WeeklyDay(Schema):
+class WeeklyDay(Out):
     day = fields.String(
         validate=validate.OneOf(WEEKDAYS),
         metadata=doc("Day of the week, lowercase English; the list starts on Monday.", "monday"),
@@ -58,14 +58,14 @@ class WeeklyDay(Schema):
     )
 
 
-class HoursExceptionOut(Schema):
+class HoursExceptionOut(Out):
     date = fields.Date(metadata=doc("The date, YYYY-MM-DD.", "2026-12-25"))
     note = fields.String(allow_none=True, metadata=doc("Why the day differs.", "Christmas Day"))
     closed = fields.Boolean(metadata=doc("True when the studio is closed that day.", True))
     intervals = fields.List(fields.Nested(OpeningIntervalOut), metadata=doc("When it is open that day."))
 
 
-class HoursOut(Schema):
+class HoursOut(Out):
     """The weekly schedule, dated exceptions, and whether the studio is open now."""
 
     time_zone = fields.String(metadata=doc("The IANA time zone the times are in.", "America/New_York"))
