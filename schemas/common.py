@@ -79,7 +79,7 @@ class SearchText(fields.String):
 
     def __init__(self, **kwargs):
         # In the spec too: at most 200 characters, holding at least one word character.
-        super().__init__(validate=[validate.Length(max=200), validate.Regexp(r"\w")], **kwargs)
+        super().__init__(validate=[validate.Length(max=200), validate.Regexp(r"^\W*\w")], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()

@@ -20,26 +20,24 @@ _SLUG = [
     validate.Length(min=1, max=120),
     validate.Regexp(SLUG_PATTERN, error="Must be a slug: lowercase letters and digits, joined by single hyphens."),
 ]
-# What every string must match; in the spec, so that clients (and schemathesis) know it.
-# (Written as the characters allowed, not those refused: regex engines of other languages read it so.)
-_SAFE_TEXT = validate.Regexp(
-    r"^[\u0001-\uD7FF\uE000-\uFFFF\U00010000-\U0010FFFF]*$",
-    error="Must not contain NUL characters or unpaired surrogates.",
-)
+
 _TIME_ZONES = frozenset(available_timezones())
+
+
+def _is_time_zone(name: str) -> None:
+    # The spec gives the names' shape; which names exist is the IANA database's to say.
+    if name not in _TIME_ZONES:
+        raise ValidationError("Must be an IANA time zone, such as America/New_York.")
 
 
 
 
 class Text(fields.String):
-    """A string without NUL characters or lone surrogates (its spec says so with a pattern)."""
+    """A string without NUL characters or lone surrogates.
 
-    def __init__(self, **kwargs):
-        validators = kwargs.pop("validate", None) or []
-        validators = list(validators) if isinstance(validators, (list, tuple)) else [validators]
-        if not any(isinstance(v, validate.Regexp) for v in validators):
-            validators.append(_SAFE_TEXT)
-        super().__init__(validate=validators, **kwargs)
+    The spec does not carry this as a pattern: a character class spanning the surrogate gap is
+    more than schemathesis' generators (and some clients' regex engines) handle in reasonable time.
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -162,8 +160,7 @@ class StudioIn(StrictSchema):
     address = fields.Nested(AddressIn, metadata=doc("Where the studio is."))
     time_zone = Text(
         required=True,
-        # The whole list, sorted, so that the spec says exactly which names are accepted.
-        validate=validate.OneOf(sorted(_TIME_ZONES), error="Must be an IANA time zone, such as America/New_York."),
+        validate=[validate.Regexp(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$"), _is_time_zone],
         metadata=doc("IANA time zone of the studio's hours.", "America/New_York"),
     )
 
