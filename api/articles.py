@@ -18,7 +18,6 @@ from schemas.content import (
     ArticleAdmin,
     ArticleAdminSummary,
     ArticleDetail,
-    ArticleItemQuery,
     ArticleListQuery,
     ArticleSummary,
     TopicSummary,
@@ -127,12 +126,11 @@ class ArticleList(Resource):
 @ns.route("/<string:slug>")
 @ns.param("slug", "The article's slug, for example massage-for-quadratus-lumborum")
 class ArticleItem(Resource):
-    @ns.doc(params=query_params(ArticleItemQuery))
     @ns.response(200, "The article, with its body as HTML and plain text (and Markdown, with a key).", model("ArticleItem"))
     @problems(ns, 400, 401, 404)
     def get(self, slug: str):
-        """Show one published article by its slug (with a key, in any state)."""
-        return items.read_item(ARTICLES, slug, ArticleItemQuery)
+        """Show one published article by its slug (with a key, drafts and scheduled ones too)."""
+        return items.read_item(ARTICLES, slug)
 
     @ns.doc(**KEY)
     @ns.expect(body("ArticleIn", "The whole item as JSON; fields left out take their defaults."))

@@ -24,7 +24,7 @@ from models import Revision, db
 from models.revisions import purge_revisions, record_revision, revisions_of
 from models.search import MARK_END, MARK_START, matching, search_snippets
 from models.types import utcnow
-from schemas.common import SLUG_PATTERN
+from schemas.common import SLUG_PATTERN, NoQuery
 from schemas.content import RevisionOut
 
 
@@ -86,18 +86,12 @@ class ItemKind:
         return schema.dump(item)
 
 
-def read_item(kind: "ItemKind", slug: str, query_schema):
+def read_item(kind: "ItemKind", slug: str):
     """One item as its caller may see it: the public sees what is published; a key holder also sees
-    drafts and scheduled items, and a deleted one when asking for status=deleted or all."""
-    args = load_query(query_schema)
-    key = current_key()
-    state = args.get("status", "published")
-    if state != "published" and key is None:
-        raise ProblemError(
-            401, f"Only published items are public; status={state} needs an API key.",
-            headers={"WWW-Authenticate": 'Bearer realm="content-api"'},
-        )
-    item = kind.find(slug, include_hidden=key is not None, include_deleted=state in ("deleted", "all"))
+    drafts and scheduled items. A deleted item is gone for every reader (404): key holders find it in
+    the list with status=deleted, and its content in its revisions, until an admin restores it."""
+    load_query(NoQuery)
+    item = kind.find(slug, include_hidden=current_key() is not None, include_deleted=False)
     return item_response(kind.representation(item))
 
 

@@ -18,7 +18,6 @@ from schemas.content import (
     TopicAdmin,
     TopicAdminSummary,
     TopicDetail,
-    TopicItemQuery,
     TopicListQuery,
     TopicSummary,
 )
@@ -125,12 +124,11 @@ class TopicList(Resource):
 @ns.route("/<string:slug>")
 @ns.param("slug", "The topic's slug, for example quadratus-lumborum")
 class TopicItem(Resource):
-    @ns.doc(params=query_params(TopicItemQuery))
     @ns.response(200, "The topic with its anatomy, care, related topics and articles.", model("TopicItem"))
     @problems(ns, 400, 401, 404)
     def get(self, slug: str):
         """Show one topic with its related topics and published articles."""
-        return items.read_item(TOPICS, slug, TopicItemQuery)
+        return items.read_item(TOPICS, slug)
 
     @ns.doc(**KEY)
     @ns.expect(body("TopicIn", "The whole item as JSON; fields left out take their defaults."))

@@ -206,26 +206,6 @@ class ArticleListQuery(PageQuery):
     )
 
 
-class ArticleItemQuery(Out):
-    """Query parameters of one article."""
-
-    status = fields.String(
-        validate=validate.OneOf(ARTICLE_STATES),
-        metadata=doc("Key holders only: deleted or all also finds a deleted article (drafts and scheduled ones "
-                     "need only the key). Without a key only published is allowed.", "deleted"),
-    )
-
-
-class TopicItemQuery(Out):
-    """Query parameters of one topic."""
-
-    status = fields.String(
-        validate=validate.OneOf(TOPIC_STATES),
-        metadata=doc("Key holders only: deleted or all also finds a deleted topic. Without a key only "
-                     "published is allowed.", "deleted"),
-    )
-
-
 class TopicListQuery(PageQuery):
     """Query parameters of the topic list."""
 
