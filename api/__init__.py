@@ -108,8 +108,25 @@ def _engine_options(uri: str) -> dict:
     return {"pool_pre_ping": True, "json_serializer": _json_for_the_database}
 
 
+# In production these must come from the environment: a server must not quietly fall back to an
+# embedded database or to rate limits that each process counts alone.
+PRODUCTION_SECRETS = ("DATABASE_URL", "REDIS_URL")
+
+
+def check_production_environment(environment=os.environ) -> None:
+    """Refuse to start in production (APP_ENV=production) without its secrets, or with debugging on."""
+    if environment.get("APP_ENV", "development") != "production":
+        return
+    missing = [name for name in PRODUCTION_SECRETS if not environment.get(name)]
+    if missing:
+        raise RuntimeError(f"APP_ENV=production needs {', '.join(missing)} in the environment")
+    if environment.get("FLASK_DEBUG", "0").lower() not in ("0", "false", ""):
+        raise RuntimeError("APP_ENV=production must not run with FLASK_DEBUG on")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: defaults, then the environment, then `test_config`."""
+    check_production_environment()
     app = Flask(__name__, instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"))
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_config_from_environment())

@@ -1,0 +1,77 @@
+"""A battery of bad input: each case gets its documented problem, and nothing is written or changed."""
+
+import pytest
+
+ARTICLES = "/api/v1/articles"
+
+
+def everything(client, key) -> list:
+    urls = [f"{ARTICLES}?status=all&per_page=100", "/api/v1/topics?status=all&per_page=100", "/api/v1/studio"]
+    return [client.as_key(key, url).get_json() for url in urls]
+
+
+@pytest.mark.parametrize(
+    "raw, content_type, status",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400),  # nested past any parser's depth
+        (b'{"title": "\xff\xfe broken", "body_markdown": "x"}', "application/json", 400),  # invalid UTF-8
+        (b'{"title": NaN, "body_markdown": "x"}', "application/json", 422),
+        (b'{"title": "T", "body_markdown": "x", "reading_time_minutes": Infinity}', "application/json", 422),
+        (b'{"title": ["T"], "body_markdown": {"a": 1}}', "application/json", 422),
+        (b'{"title": "T", "body_markdown": "x", "topics": [1, 2]}', "application/json", 422),
+        (b'{"title": "T", "body_markdown": "x", "status": null}', "application/json", 422),
+        (b'{"title": "T", "body_markdown": "x"', "application/json", 400),  # truncated
+        (b"null", "application/json", 422),
+        (b"42", "application/json", 422),
+        (b'{"title": "T", "body_markdown": "x"}', "application/xml", 415),
+        (b'{"title": "T", "body_markdown": "x"}', "multipart/form-data; boundary=x", 415),
+    ],
+)
+def test_malformed_bodies_get_their_problem_and_write_nothing(client, editor_key, raw, content_type, status):
+    before = everything(client, editor_key)
+    problem = client.write("POST", ARTICLES, editor_key, status, data=raw, content_type=content_type).get_json()
+    assert problem["detail"]
+    assert everything(client, editor_key) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{ARTICLES}?topic=a%00b",
+        f"{ARTICLES}?page=%00",
+        f"{ARTICLES}?per_page=1e3",
+        f"{ARTICLES}?page=99999999999999999999",
+        f"{ARTICLES}?sort=%00",
+        f"{ARTICLES}?q=%00%00",
+        "/api/v1/topics?include=%00",
+    ],
+)
+def test_nul_and_garbage_in_query_strings_are_400s(client, url):
+    client.problem(url, 400)
+
+
+@pytest.mark.parametrize("slug", ["a%00b", "%ff%fe", "..%2F..%2Fetc", "x" * 300, "UPPER", "-lead"])
+def test_garbage_slugs_are_404s(client, slug):
+    for url in (f"{ARTICLES}/{slug}", f"/api/v1/topics/{slug}"):
+        response = client.raw.get(url)
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_nul_in_headers_is_harmless(client):
+    response = client.raw.get(ARTICLES, headers={"X-Request-ID": "a\x00b", "If-None-Match": '"\x00"'})
+    assert response.status_code == 200 and "\x00" not in response.headers["X-Request-ID"]
+    assert client.raw.post(ARTICLES, headers={"Authorization": "Bearer cps_\x00"}, json={}).status_code == 401
+
+
+def test_script_injection_in_every_text_field_reaches_no_reader_as_markup(client, editor_key, admin_key):
+    attack = '<script>alert(1)</script><img src=x onerror=alert(1)>'
+    client.write("POST", ARTICLES, editor_key, 201, json={
+        "slug": "attack", "title": attack, "excerpt": attack, "body_markdown": attack, "seo_title": attack,
+        "seo_description": attack, "status": "published"})
+    article = client.get_json(f"{ARTICLES}/attack").get_json()["data"]
+    assert "<script" not in article["body_html"] and "onerror" not in article["body_html"]
+    # Plain-text fields are served as the text they are (JSON strings), never as HTML; the feed escapes them.
+    feed = client.raw.get("/api/v1/feeds/articles.atom").get_data(as_text=True)
+    assert "<script>" not in feed
+    body_text = client.get_json(f"{ARTICLES}/attack").get_json()["data"]["body_text"]
+    assert "<script" not in body_text and "alert" not in body_text
