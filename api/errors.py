@@ -46,12 +46,21 @@ def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
     return body
 
 
+# PostgreSQL error classes that mean "not now" rather than "wrong": connection exceptions (08),
+# a read-only transaction (25006), insufficient resources such as a full disk (53), an operator's
+# intervention such as a shutdown (57P).
+_UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57P")
+
+
 def database_unavailable(error: Exception) -> bool:
     """Whether an error means the database cannot be reached or used right now (an outage, a full or
     read-only disk, a lock held too long), as opposed to a fault in the request or the code."""
-    return isinstance(error, (OperationalError, InterfaceError)) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    )
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return False
 
 
 def problem_response(error: Exception) -> Response:

@@ -6,6 +6,7 @@ Both bind to loopback only, on free ports, and are stopped when the test ends.
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -73,7 +74,8 @@ class Gunicorn:
         self.log = tempfile.TemporaryFile()
         gunicorn = str(Path(os.sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(
-            [gunicorn, "-c", "gunicorn.conf.py"], cwd=REPOSITORY, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [gunicorn, "-c", "gunicorn.conf.py"], cwd=REPOSITORY, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so that kill() reaches the workers too
         )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
@@ -91,7 +93,15 @@ class Gunicorn:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: no graceful anything."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            self.log.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
