@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api import items
+from api.auth import current_key
 from api.lifecycle import add_lifecycle_routes
 from api.structured_data import JSON_LD_MEDIA_TYPE, article_document, json_ld_response
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
@@ -163,8 +164,8 @@ class ArticleStructuredData(Resource):
     @ns.response(200, "schema.org BlogPosting JSON-LD, about its topics (Muscle).")
     @problems(ns, 404)
     def get(self, slug: str):
-        """Show an article as schema.org JSON-LD, to paste into its page's head."""
-        article = ARTICLES.find(slug, include_hidden=False)
+        """Show an article as schema.org JSON-LD, to paste into its page's head (with a key, drafts too)."""
+        article = ARTICLES.find(slug, include_hidden=current_key() is not None, include_deleted=False)
         return json_ld_response(article_document(article, db.session.scalar(select(Studio).limit(1))))
 
 

@@ -81,7 +81,7 @@ def article_document(article, studio) -> dict:
         "articleBody": article.body_text,
         "wordCount": len(article.body_text.split()),
         "timeRequired": f"PT{article.reading_time_minutes}M",
-        "datePublished": article.published_at.isoformat(),
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat(),
         "isPartOf": {"@type": "CreativeWorkSeries", "name": article.series.title} if article.series else None,
         "about": [{"@type": "Muscle", "name": topic.name, "url": topic_page(topic.slug)} for topic in article.visible_topics],

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api import items
+from api.auth import current_key
 from api.lifecycle import add_lifecycle_routes
 from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, topic_document
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
@@ -162,7 +163,8 @@ class TopicStructuredData(Resource):
     @problems(ns, 404)
     def get(self, slug: str):
         """Show a topic as schema.org Muscle JSON-LD, to paste into its page's head."""
-        return json_ld_response(topic_document(_with_public_articles(TOPICS.find(slug, include_hidden=False))))
+        topic = TOPICS.find(slug, include_hidden=current_key() is not None, include_deleted=False)
+        return json_ld_response(topic_document(_with_public_articles(topic)))
 
 
 add_lifecycle_routes(ns, TOPICS, TopicIn, "TopicAdminItem")
