@@ -368,5 +368,5 @@ def test_sitemap_lists_public_pages_only(seeded_app, client, editor_key):
 def test_key_holders_get_json_ld_for_drafts_too(seeded_app, client, editor_key):
     add_article(seeded_app, "draft-ld", status="draft")
     response = client.raw.get(f"{ARTICLES}/draft-ld/structured-data", headers={"Authorization": f"Bearer {editor_key}"})
-    assert response.status_code == 200 and response.get_json(force=True)["headline"] == "Draft-Ld"
+    assert response.status_code == 200 and response.get_json(force=True)["headline"] == "Draft Ld"
     assert response.headers["Cache-Control"] == "private, no-store"
