@@ -24,7 +24,7 @@ from models import Revision, db
 from models.revisions import purge_revisions, record_revision, revisions_of
 from models.search import MARK_END, MARK_START, matching, search_snippets
 from models.types import utcnow
-from schemas.common import SLUG_PATTERN, NoQuery
+from schemas.common import MAX_PAGE, SLUG_PATTERN, NoQuery
 from schemas.content import RevisionOut
 
 
@@ -261,6 +261,8 @@ def restore_revision(kind: ItemKind, slug: str, number: int, input_schema: Schem
     require_role("admin")
     item = kind.find_for_write(slug)
     check_if_match(kind.representation(item))
+    if not 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
+        raise ProblemError(404, f"The {kind.item_type} '{slug}' has no revision {number}.")
     revision = db.session.scalar(revisions_of(kind.item_type, _primary_key(item)).where(Revision.number == number))
     if revision is None:
         raise ProblemError(404, f"The {kind.item_type} '{slug}' has no revision {number}.")

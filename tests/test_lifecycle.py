@@ -120,6 +120,7 @@ def test_revision_round_trip(client, editor_key, admin_key):
     assert latest["number"] == 4 and latest["action"] == "restored revision 1" and latest["key_name"] == "admin-one"
     assert latest["snapshot"] == {**revisions["data"][2]["snapshot"], "updated_at": latest["snapshot"]["updated_at"]}
     client.write("POST", f"{ITEM}/revisions/99/restore", admin_key, 404)
+    client.write("POST", f"{ITEM}/revisions/63256320152/restore", admin_key, 404)  # past PostgreSQL's integer
 
 
 def _in_parallel(app: Flask, count: int, request) -> list[int]:
