@@ -49,12 +49,6 @@ def _bump_on_content_change(session: Session, _context, _instances) -> None:
         )
 
 
-def content_state() -> tuple[int, datetime | None]:
-    """The current content version and when content last changed."""
-    row = db.session.execute(select(ContentState.version, ContentState.changed_at).where(ContentState.state_id == 1)).first()
-    return (row.version, row.changed_at) if row else (0, None)
-
-
 def content_last_modified() -> datetime:
     """When what the public sees last changed: the later of the last write and the latest
     publication time that has come (a scheduled article appears without any write)."""
