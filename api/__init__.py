@@ -13,6 +13,7 @@ from flask_compress import Compress
 from flask_migrate import Migrate
 
 from api.limits import init_limiter
+from api.response_cache import init_response_cache
 from models import db
 from models.search import is_search_object
 from models.types import render_migration_item
@@ -62,6 +63,8 @@ DEFAULTS = {
         "application/atom+xml", "application/xml", "text/html", "text/css", "application/javascript",
     ],
     "SWAGGER_UI_DOC_EXPANSION": "list",
+    # Public read answers kept per process, keyed by the content version (api/response_cache.py).
+    "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,
 }
 
 
@@ -85,8 +88,9 @@ def _config_from_environment() -> dict:
             config[name] = environment[name]
     if environment.get("CORS_WRITE_ORIGINS"):
         config["CORS_WRITE_ORIGINS"] = [o.strip() for o in environment["CORS_WRITE_ORIGINS"].split(",") if o.strip()]
-    if environment.get("MAX_CONTENT_LENGTH"):
-        config["MAX_CONTENT_LENGTH"] = int(environment["MAX_CONTENT_LENGTH"])
+    for name in ("MAX_CONTENT_LENGTH", "RESPONSE_CACHE_MAX_BYTES"):
+        if environment.get(name):
+            config[name] = int(environment[name])
     if environment.get("RATELIMIT_ENABLED"):
         config["RATELIMIT_ENABLED"] = environment["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no", "off")
     for name in ("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_FAILED_AUTH", "RATELIMIT_KEY_PREFIX", "LOG_LEVEL"):
@@ -152,6 +156,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     app.after_request(finish_response)
     db.init_app(app)
+    init_response_cache(app)
     migrate.init_app(app, db)
     init_limiter(app, blueprint)
     app.after_request(restrict_cross_origin_writes)

@@ -3,11 +3,12 @@
 from flask_restx import Namespace, Resource
 from marshmallow import fields
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from api import items
 from api.auth import current_key
 from api.lifecycle import add_lifecycle_routes
+from api.response_cache import cached_read
 from api.structured_data import JSON_LD_MEDIA_TYPE, article_document, json_ld_response
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.spec import body, model, problems, query_params
@@ -83,6 +84,7 @@ ARTICLES = items.ItemKind(
     admin_schema=ArticleAdmin(),
     snapshot_schema=ARTICLE_SNAPSHOT,
     load_options=(selectinload(Article.topics), selectinload(Article.series)),
+    list_options=(defer(Article.body_markdown), defer(Article.body_html), defer(Article.body_text), defer(Article.toc)),
     apply=apply_article_input,
     list_order=Article.newest_first,
     to_input=snapshot_to_input,
@@ -111,6 +113,7 @@ class ArticleList(Resource):
     @ns.doc(params=query_params(ArticleListQuery))
     @ns.response(200, "A page of articles, newest first.", model("ArticleList"))
     @problems(ns, 400, 401)
+    @cached_read
     def get(self):
         """List published articles, newest first (with a key, any status)."""
         return items.list_items(ARTICLES, ArticleListQuery, _filters)
@@ -129,6 +132,7 @@ class ArticleList(Resource):
 class ArticleItem(Resource):
     @ns.response(200, "The article, with its body as HTML and plain text (and Markdown, with a key).", model("ArticleItem"))
     @problems(ns, 400, 401, 404)
+    @cached_read
     def get(self, slug: str):
         """Show one published article by its slug (with a key, drafts and scheduled ones too)."""
         return items.read_item(ARTICLES, slug)
@@ -163,6 +167,7 @@ class ArticleStructuredData(Resource):
     @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, "schema.org BlogPosting JSON-LD, about its topics (Muscle).")
     @problems(ns, 404)
+    @cached_read
     def get(self, slug: str):
         """Show an article as schema.org JSON-LD, to paste into its page's head (with a key, drafts too)."""
         article = ARTICLES.find(slug, include_hidden=current_key() is not None, include_deleted=False)

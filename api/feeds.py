@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from api.errors import PROBLEM_MEDIA_TYPE
 from api.http import content_headers
+from api.response_cache import cached_read
 from api.public_urls import article_page, site_home, topic_page
 from api.spec import problems
 from models import Article, Studio, Topic, db
@@ -31,6 +32,7 @@ class ArticleFeed(Resource):
     @ns.produces([ATOM_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, f"An Atom feed of the {FEED_LENGTH} newest published articles.")
     @problems(ns, 404)
+    @cached_read
     def get(self):
         """Show an Atom feed of the newest published articles."""
         studio = db.session.scalar(select(Studio).limit(1))
@@ -65,6 +67,7 @@ class ArticleFeed(Resource):
 class Sitemap(Resource):
     @ns.produces(["application/xml", PROBLEM_MEDIA_TYPE])
     @ns.response(200, "A sitemap (sitemaps.org) of the published article and topic pages.")
+    @cached_read
     def get(self):
         """Show a sitemap of the website's article and topic pages."""
         ElementTree.register_namespace("", SITEMAP_NAMESPACE)

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 
 from api.access_log import log_request, start_timer
 from api.errors import ProblemError
+from api.response_cache import keep_response
 from models import db
 from models.content_state import content_last_modified
 
@@ -113,7 +114,8 @@ def check_if_match(current_body: dict) -> None:
 def content_headers() -> dict:
     """Last-Modified of anything served from content: the later of the last write and the last
     scheduled publication whose time has come (which changes what the public sees without a write)."""
-    return {"Last-Modified": http_date(content_last_modified())}
+    version = g.get("content_version")  # read already by a cached read
+    return {"Last-Modified": http_date(version.last_modified if version else content_last_modified())}
 
 
 def item_response(body: dict, status: int = 200, headers: dict | None = None):
@@ -125,11 +127,15 @@ def not_found(detail: str) -> ProblemError:
     return ProblemError(404, detail)
 
 
-def paginate(query: Select, page: int, per_page: int, rows: bool = False) -> tuple[list, dict, dict, dict]:
-    """Run one page of an ordered query: its items (or whole rows), `meta`, `links` and the `Link` header."""
+def paginate(query: Select, page: int, per_page: int) -> tuple[list, dict, dict, dict]:
+    """Run one page of an ordered query: its items, `meta`, `links` and the `Link` header."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page_query = query.limit(per_page).offset((page - 1) * per_page)
-    items = list(db.session.execute(page_query)) if rows else list(db.session.scalars(page_query))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return (items, *page_links(page, per_page, total))
+
+
+def page_links(page: int, per_page: int, total: int) -> tuple[dict, dict, dict]:
+    """A page's `meta`, its `links` (first, prev, next, last) and the same links as a `Link` header."""
     pages = math.ceil(total / per_page)
     last = max(pages, 1)
 
@@ -147,7 +153,7 @@ def paginate(query: Select, page: int, per_page: int, rows: bool = False) -> tup
     }
     meta = {"page": page, "per_page": per_page, "total": total, "pages": pages}
     link_header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
-    return items, meta, links, {"Link": link_header}
+    return meta, links, {"Link": link_header}
 
 
 def assign_request_id() -> None:
@@ -190,5 +196,6 @@ def finish_response(response):
         response.vary.add("Authorization")
         if "ETag" not in response.headers:
             response.add_etag()
+        keep_response(response)  # the plain body, before a 304 empties it or compression changes it
         response.make_conditional(request)
     return log_request(response)

@@ -13,13 +13,13 @@ from typing import Callable
 
 from flask import url_for
 from marshmallow import Schema, fields
-from sqlalchemy import and_, desc, inspect, select
+from sqlalchemy import func, inspect, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth import current_key, key_name, require_role
 from api.errors import ProblemError
-from api.http import check_if_match, content_headers, item_response, load_body, load_query, paginate
+from api.http import check_if_match, content_headers, item_response, load_body, load_query, page_links, paginate
 from models import Revision, db
 from models.revisions import purge_revisions, record_revision, revisions_of
 from models.search import MARK_END, MARK_START, matching, search_snippets
@@ -47,6 +47,8 @@ class ItemKind:
     # What a revision keeps of the item: the admin's view without what is derived.
     snapshot_schema: Schema = None
     load_options: tuple = ()
+    # What a list leaves out of each row (the bodies: lists show no body).
+    list_options: tuple = ()
     # apply(item, data, replace) copies validated input onto the item, resolving slugs.
     apply: Callable = None
     list_order: Callable = None
@@ -137,38 +139,42 @@ def list_items(kind: "ItemKind", query_schema, filters: Callable = None):
                                errors={"fields": [f"Unknown field: {name}." for name in unknown]})
 
     model = kind.model
-    condition = model.in_state(state)
-    query = select(model).options(*kind.load_options)
+    primary_key = model.__table__.c.id
+    # The page is found from keys alone (the list order and the public rule are in an index), then
+    # only its rows are read: a deep page or a search matching thousands costs what page 1 does.
+    keys = select(primary_key.label("id")).where(model.in_state(state))
     if filters:
-        query = filters(query, args)
+        keys = filters(keys, args)
     search = None
     sort = args.get("sort") or ("relevance" if "q" in args else kind.default_sort)
     if "q" in args:
         search = matching(model, args["q"], db.engine.dialect.name)
-        search_condition, rank, _snippet, join = search
-        if join is not None:
-            query = query.join(*join)
-        condition = and_(condition, search_condition)
-        query = query.add_columns(rank.label("rank"))
+        search_condition, rank, _snippet, search_from = search
+        if search_from is not None:
+            keys = keys.select_from(search_from)
+        keys = keys.where(search_condition).add_columns(rank.label("rank"))
     elif sort == "relevance":
         raise ProblemError(400, "sort=relevance needs a search (q).", errors={"sort": ["relevance needs q."]})
-    query = query.where(condition)
-    primary_key = model.__table__.c.id
-    if sort == "relevance":
-        order = (desc("rank"), primary_key.desc())
-    else:
+    def order(rank_column):
+        if sort == "relevance":
+            return rank_column.desc(), primary_key.desc()
         column = kind.sorts[sort.lstrip("-")]
-        descending = sort.startswith("-")
-        order = (
-            (column.desc() if descending else column.asc()).nulls_last(),
-            primary_key.desc() if descending else primary_key.asc(),
-        )
-    rows, meta, links, headers = paginate(query.order_by(*order), args["page"], args["per_page"], rows=search is not None)
-    items = [row[0] for row in rows] if search is not None else rows
+        if sort.startswith("-"):
+            return column.desc().nulls_last(), primary_key.desc()
+        return column.asc().nulls_last(), primary_key.asc()
+
+    total = db.session.scalar(select(func.count()).select_from(keys.subquery()))
+    page = keys.order_by(*order(literal_column("rank"))).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]).subquery()
+    page_rows = select(model).join(page, page.c.id == primary_key).options(*kind.load_options, *kind.list_options)
+    if search is not None:
+        page_rows = page_rows.add_columns(page.c.rank)
+    rows = list(db.session.execute(page_rows.order_by(*order(page.c.rank if search is not None else None))))
+    items = [row[0] for row in rows]
+    meta, links, headers = page_links(args["page"], args["per_page"], total)
     if search is not None:
         snippets = search_snippets(model, search, [_primary_key(item) for item in items])
-        for row in rows:
-            row[0].search_hit = {"rank": float(row.rank), "snippet": _marked(snippets.get(_primary_key(row[0])))}
+        for item, item_rank in rows:
+            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippets.get(_primary_key(item)))}
     for name in args.get("include", ()):
         kind.includes[name].load(items)
     schema = schema_class(many=True, only=only) if only else schema_class(many=True)

@@ -17,6 +17,7 @@ from api.spec import body, model, problems, query_params
 from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_document
 from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
 from models.hours import Interval, hours_status
+from api.response_cache import cached_read, expire_cached_response_at
 from models.content_state import content_last_modified
 from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
@@ -82,9 +83,10 @@ def apply_studio_input(studio: Studio, data: dict, replace: bool) -> None:
         setattr(studio, field, value)
 
 
-def hours_document(at) -> tuple[dict, datetime]:
+def hours_document(at) -> tuple[dict, datetime, datetime]:
     """The hours as served (weekly, exceptions from today on, whether the studio is open at `at`),
-    and when that last changed: a write, or an opening, closing or midnight that flipped open_now."""
+    when that last changed (a write, or an opening, closing or midnight that flipped open_now) and
+    when it next changes by itself."""
     studio = _the_studio()
     zone = ZoneInfo(studio.time_zone)
     weekly = weekly_intervals()
@@ -111,13 +113,14 @@ def hours_document(at) -> tuple[dict, datetime]:
             "display": studio.hours_display,
         }
     )
-    return document, max(content_last_modified(), status.last_change)
+    return document, max(content_last_modified(), status.last_change), status.next_change
 
 
 @ns.route("")
 class StudioItem(Resource):
     @ns.response(200, "The studio's details.", model("StudioItem"))
     @problems(ns, 400, 404)
+    @cached_read
     def get(self):
         """Show the studio's contact details, location, about text and front-page slides."""
         load_query(NoQuery)
@@ -156,6 +159,7 @@ class StudioStructuredData(Resource):
     @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, "schema.org HealthAndBeautyBusiness JSON-LD with what is known of its opening hours.")
     @problems(ns, 404)
+    @cached_read
     def get(self):
         """Show the studio as schema.org JSON-LD (a LocalBusiness), to paste into a page's head."""
         return json_ld_response(studio_document(_the_studio(), weekly_intervals()))
@@ -166,10 +170,13 @@ class OpeningHours(Resource):
     @ns.doc(params=query_params(HoursQuery))
     @ns.response(200, "The weekly hours, exceptions, and whether the studio is open.", model("HoursItem"))
     @problems(ns, 400, 404)
+    @cached_read
     def get(self):
         """Show the opening hours and whether the studio is open now, in its own time zone."""
         args = load_query(HoursQuery)
-        document, last_modified = hours_document(args.get("at") or utcnow())
+        document, last_modified, next_change = hours_document(args.get("at") or utcnow())
+        # Served for "now", the answer holds until the next opening, closing or midnight.
+        expire_cached_response_at(None if "at" in args else next_change)
         return item_response(document, headers={"Last-Modified": http_date(last_modified)})
 
     @ns.doc(security="bearer")

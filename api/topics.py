@@ -2,12 +2,13 @@
 
 from flask_restx import Namespace, Resource
 from marshmallow import fields
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from api import items
 from api.auth import current_key
 from api.lifecycle import add_lifecycle_routes
+from api.response_cache import cached_read
 from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, topic_document
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.spec import body, model, problems, query_params
@@ -57,19 +58,39 @@ def snapshot_to_input(snapshot: dict) -> dict:
     return writable
 
 
+# A topic shows its latest articles; `GET /articles?topic=<slug>` pages through all of them.
+TOPIC_ARTICLES_SHOWN = 10
+
+
 def _load_public_articles(topics: list[Topic]) -> None:
-    """Give each topic its articles as the public may see them, newest first, in one query for all."""
+    """Give each topic its latest published articles, newest first, and how many it has: one query for
+    all the topics, which reads the public rule from an index and only the shown articles' rows."""
     for topic in topics:
         topic.public_articles = []
+        topic.public_article_count = 0
     by_id = {topic.topic_id: topic for topic in topics}
-    rows = db.session.execute(
-        select(article_topics.c.topic_id, Article)
+    by_topic = article_topics.c.topic_id
+    ranked = (
+        select(
+            by_topic.label("topic_id"),
+            article_topics.c.article_id,
+            func.row_number().over(partition_by=by_topic, order_by=Article.newest_first()).label("position"),
+            func.count().over(partition_by=by_topic).label("total"),
+        )
         .join(Article, Article.article_id == article_topics.c.article_id)
-        .where(article_topics.c.topic_id.in_(by_id), Article.public())
-        .order_by(*Article.newest_first())
+        .where(by_topic.in_(by_id), Article.public())
+        .subquery()
     )
-    for topic_id, article in rows:
+    rows = db.session.execute(
+        select(ranked.c.topic_id, ranked.c.total, Article)
+        .join(Article, Article.article_id == ranked.c.article_id)
+        .where(ranked.c.position <= TOPIC_ARTICLES_SHOWN)
+        .order_by(ranked.c.topic_id, ranked.c.position)
+        .options(load_only(Article.slug, Article.title, Article.excerpt, Article.published_at))
+    )
+    for topic_id, total, article in rows:
         by_id[topic_id].public_articles.append(article)
+        by_id[topic_id].public_article_count = total
 
 
 def _with_public_articles(topic: Topic) -> Topic:
@@ -109,6 +130,7 @@ class TopicList(Resource):
     @ns.doc(params=query_params(TopicListQuery))
     @ns.response(200, "A page of topics, by name.", model("TopicList"))
     @problems(ns, 400, 401)
+    @cached_read
     def get(self):
         """List muscle-group topics by name."""
         return items.list_items(TOPICS, TopicListQuery)
@@ -127,6 +149,7 @@ class TopicList(Resource):
 class TopicItem(Resource):
     @ns.response(200, "The topic with its anatomy, care, related topics and articles.", model("TopicItem"))
     @problems(ns, 400, 401, 404)
+    @cached_read
     def get(self, slug: str):
         """Show one topic with its related topics and published articles."""
         return items.read_item(TOPICS, slug)
@@ -161,6 +184,7 @@ class TopicStructuredData(Resource):
     @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, "schema.org Muscle JSON-LD.")
     @problems(ns, 404)
+    @cached_read
     def get(self, slug: str):
         """Show a topic as schema.org Muscle JSON-LD, to paste into its page's head."""
         topic = TOPICS.find(slug, include_hidden=current_key() is not None, include_deleted=False)

@@ -121,7 +121,15 @@ class Article(db.Model):
     """A blog article: Markdown source plus what readers are served from it."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_public_order", "status", "published_at", "id"),)
+    __table_args__ = (
+        # Both hold every column of the public rule (`Article.public`), so lists, totals, deep pages and
+        # search check visibility from an index alone: on SQLite a row's status and times sit behind its
+        # bodies' overflow pages, and reading them row by row made a 100,000-article total take 0.26 s.
+        # In list order: the public list, its total and any page of it, however deep.
+        Index("ix_articles_public_order", "status", "deleted_at", "published_at", "id"),
+        # By id: whether the articles a search matched are public, without reading them.
+        Index("ix_articles_visibility", "id", "status", "deleted_at", "published_at"),
+    )
 
     article_id: Mapped[int] = mapped_column("id", primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)

@@ -6,6 +6,7 @@ caches that must stay correct across processes). API keys and revisions are
 bookkeeping, not content: writing them does not bump it.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import DDL, event, func, select
@@ -49,9 +50,23 @@ def _bump_on_content_change(session: Session, _context, _instances) -> None:
         )
 
 
-def content_last_modified() -> datetime:
-    """When what the public sees last changed: the later of the last write and the latest
-    publication time that has come (a scheduled article appears without any write)."""
+@dataclass(frozen=True)
+class ContentVersion:
+    """What the public sees, named: equal versions mean equal content (for caches) and its Last-Modified."""
+
+    version: int
+    latest_publication: datetime | None
+    last_modified: datetime
+
+
+def _aware(moment: datetime) -> datetime:
+    # Raw SQL results skip the column type on some drivers: make every moment aware UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def content_version() -> ContentVersion:
+    """The content version and the latest publication time that has come (a scheduled article
+    appears without any write), in one query; Last-Modified is the later of that and the last write."""
     from models.content import Article  # a sibling module that imports this one's package
 
     now = utcnow()
@@ -60,9 +75,20 @@ def content_last_modified() -> datetime:
         .where(Article.status == "published", Article.deleted_at.is_(None), Article.published_at <= now)
         .scalar_subquery()
     )
-    row = db.session.execute(select(ContentState.changed_at, latest_publication).where(ContentState.state_id == 1)).first()
-    moments = [moment for moment in (row or ()) if moment is not None]
-    if not moments:
-        return now
-    # Raw SQL results skip the column type on some drivers: make every moment aware UTC.
-    return max(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc) for moment in moments)
+    row = db.session.execute(
+        select(ContentState.version, ContentState.changed_at, latest_publication).where(ContentState.state_id == 1)
+    ).first()
+    if row is None:
+        return ContentVersion(version=0, latest_publication=None, last_modified=now)
+    version, changed_at, published = row
+    moments = [_aware(moment) for moment in (changed_at, published) if moment is not None]
+    return ContentVersion(
+        version=version,
+        latest_publication=_aware(published) if published is not None else None,
+        last_modified=max(moments) if moments else now,
+    )
+
+
+def content_last_modified() -> datetime:
+    """When what the public sees last changed."""
+    return content_version().last_modified

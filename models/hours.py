@@ -34,6 +34,8 @@ class HoursStatus:
     next_closing: Optional[datetime]
     # When open_now last could have changed: the latest known opening or closing, or local midnight.
     last_change: Optional[datetime] = None
+    # The next moment any of the above can change by itself: an opening, a closing or midnight.
+    next_change: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,15 @@ def hours_status(
     local_midnight = datetime.combine(today, time(0), zone).astimezone(timezone.utc)
     last_change = max([local_midnight] + [moment for span in spans if span.times_known
                                           for moment in (span.start, span.end) if moment <= now])
+    next_midnight = datetime.combine(today + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
+    next_change = min([next_midnight] + [moment for span in spans if span.times_known
+                                         for moment in (span.start, span.end) if moment > now])
     current = [span for span in spans if span.start <= now < span.end]
     if any(span.times_known for span in current):
         open_now: Optional[bool] = True
     elif current:
-        return HoursStatus(open_now=None, next_opening=None, next_closing=None, last_change=last_change)
+        return HoursStatus(open_now=None, next_opening=None, next_closing=None, last_change=last_change,
+                           next_change=next_change)
     else:
         open_now = False
 
@@ -94,4 +100,5 @@ def hours_status(
         next_closing: Optional[datetime] = max(span.end for span in current if span.times_known)
     else:
         next_closing = upcoming.end if next_opening is not None else None
-    return HoursStatus(open_now=open_now, next_opening=next_opening, next_closing=next_closing, last_change=last_change)
+    return HoursStatus(open_now=open_now, next_opening=next_opening, next_closing=next_closing, last_change=last_change,
+                       next_change=next_change)

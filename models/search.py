@@ -14,7 +14,9 @@ turned into <mark> by the caller).
 import re
 
 from sqlalchemy import DDL, column as sql_column, event, func, literal_column, select, table as sql_table, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import Join
 
 from models import db
 from models.content import Article, Topic
@@ -97,8 +99,38 @@ def words(q: str) -> list[str]:
     return re.findall(r"\w+", q)
 
 
-def matching(model, q: str, dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement, tuple | None]:
-    """(condition, rank where higher is better, snippet, (table to join, on) or None) for `model` and `q`."""
+class _SearchJoin(Join):
+    """The search index joined to its table, which SQLite must run index first and, for articles,
+    check each hit's visibility from `ix_articles_visibility` instead of the row.
+
+    Without statistics SQLite's planner would rather walk every public article and ask the index
+    about each one (26 s for a word in 13,000 of 100,000 articles); reading each hit's row to
+    check its status costs its bodies' overflow pages (2 s). A CROSS JOIN keeps the order written,
+    INDEXED BY the index named: 20 to 140 ms for a word in 13% to 99% of 100,000 articles.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, index, table, onclause, visibility_index: str | None):
+        super().__init__(index, table, onclause)
+        self.visibility_index = visibility_index
+
+
+@compiles(_SearchJoin, "sqlite")
+def _compile_search_join(join: _SearchJoin, compiler, **kw) -> str:
+    kw["asfrom"] = True
+    index = compiler.process(join.left, **kw)
+    table = compiler.process(join.right, **kw)
+    indexed_by = f" INDEXED BY {join.visibility_index}" if join.visibility_index else ""
+    kw["asfrom"] = False
+    return f"{index} CROSS JOIN {table}{indexed_by} ON {compiler.process(join.onclause, **kw)}"
+
+
+_VISIBILITY_INDEXES = {"articles": "ix_articles_visibility"}
+
+
+def matching(model, q: str, dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement, Join | None]:
+    """(condition, rank where higher is better, snippet, what to select from or None) for `model` and `q`."""
     table = model.__table__.name
     if dialect == "postgresql":
         query = func.websearch_to_tsquery("english", q)
@@ -117,17 +149,16 @@ def matching(model, q: str, dialect: str) -> tuple[ColumnElement, ColumnElement,
     rank = literal_column(f"-bm25({fts})")
     snippet = literal_column(f"snippet({fts}, -1, '{MARK_START}', '{MARK_END}', '…', 24)")
     index = sql_table(fts, sql_column("rowid"))
-    return condition, rank, snippet, (index, index.c.rowid == model.__table__.c.id)
+    source = _SearchJoin(index, model.__table__, index.c.rowid == model.__table__.c.id, _VISIBILITY_INDEXES.get(table))
+    return condition, rank, snippet, source
 
 
 def search_snippets(model, search: tuple, ids: list[int]) -> dict[int, str]:
     """The highlighted snippet of each of these items (one query, for a page's items only)."""
     if not ids:
         return {}
-    condition, _rank, snippet, join = search
+    condition, _rank, snippet, source = search
     key = model.__table__.c.id
-    query = select(key, snippet.label("snippet")).select_from(model.__table__)
-    if join is not None:
-        query = query.join(*join)
+    query = select(key, snippet.label("snippet")).select_from(model.__table__ if source is None else source)
     rows = db.session.execute(query.where(condition, key.in_(ids)))
     return {row.id: row.snippet for row in rows}

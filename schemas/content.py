@@ -120,7 +120,10 @@ class TopicDetail(TopicSummary):
     articles = fields.List(
         fields.Nested(ArticleRef),
         attribute="public_articles",
-        metadata=doc("Published articles about it, newest first."),
+        metadata=doc("Its latest published articles (at most 10), newest first; GET /articles?topic=<slug> lists them all."),
+    )
+    article_count = fields.Integer(
+        attribute="public_article_count", metadata=doc("How many published articles are about it.", 1)
     )
 
 
@@ -224,7 +227,7 @@ class TopicListQuery(PageQuery):
 
 # What a revision keeps of an item: the admin's view without what is derived from other fields.
 ARTICLE_SNAPSHOT = ArticleAdmin(exclude=("body_html", "body_text", "toc", "seo"))
-TOPIC_SNAPSHOT = TopicAdmin(exclude=("articles",))
+TOPIC_SNAPSHOT = TopicAdmin(exclude=("articles", "article_count"))
 
 ArticleListEnvelope = list_envelope("ArticleList", ArticleSummary)
 ArticleEnvelope = item_envelope("ArticleItem", ArticleDetail)
