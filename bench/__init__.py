@@ -1,0 +1,1 @@
+"""The read benchmark: `make bench` (or `python -m bench`). See BENCHMARKS.md for what it measures."""

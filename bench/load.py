@@ -1,0 +1,103 @@
+"""Bounded load runs against one server: wrk (Debian's package) when it is installed, else a
+small Python generator with keep-alive connections. Either way a run reports requests per
+second, p50 and p99 latency, and how many answers had an unexpected status."""
+
+import http.client
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+
+CONNECTIONS = 4
+
+_WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local etag = os.getenv("BENCH_IF_NONE_MATCH")
+local counter = 0
+request = function()
+  counter = counter % #paths + 1
+  if etag ~= nil and etag ~= "" then
+    return wrk.format("GET", paths[counter], {["If-None-Match"] = etag})
+  end
+  return wrk.format("GET", paths[counter])
+end
+"""
+
+
+def load_generator() -> str:
+    return "wrk" if shutil.which("wrk") else "python"
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _run_wrk(port: int, paths: list[str], seconds: int, if_none_match: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        paths_file = os.path.join(folder, "paths")
+        script = os.path.join(folder, "rotate.lua")
+        with open(paths_file, "w") as handle:
+            handle.write("\n".join(paths) + "\n")
+        with open(script, "w") as handle:
+            handle.write(_WRK_SCRIPT)
+        environment = {**os.environ, "BENCH_PATHS": paths_file, "BENCH_IF_NONE_MATCH": if_none_match or ""}
+        output = subprocess.run(
+            ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, env=environment, check=True,
+        ).stdout
+    percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", output, re.MULTILINE))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    unexpected = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _milliseconds(percentiles["50"]),
+        "p99_ms": _milliseconds(percentiles["99"]),
+        "unexpected": int(unexpected.group(1)) if unexpected else 0,
+    }
+
+
+def _run_python(port: int, paths: list[str], seconds: float, if_none_match: str | None, expected: int) -> dict:
+    latencies: list[float] = []
+    unexpected = [0]
+    deadline = time.perf_counter() + seconds
+    headers = {"If-None-Match": if_none_match} if if_none_match else {}
+
+    def client(offset: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        index = offset
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            connection.request("GET", paths[index % len(paths)], headers=headers)
+            response = connection.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - started)
+            if response.status != expected:
+                unexpected[0] += 1
+            index += 1
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(offset,)) for offset in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000,
+            "p99_ms": cuts[98] * 1000, "unexpected": unexpected[0]}
+
+
+def run_load(port: int, paths: list[str], seconds: int, if_none_match: str | None = None, expected: int = 200) -> dict:
+    """One bounded run of `seconds`, rotating through `paths`."""
+    if load_generator() == "wrk":
+        # wrk counts 2xx and 3xx alike as expected; the runner checks each case's status itself first.
+        return _run_wrk(port, paths, seconds, if_none_match)
+    return _run_python(port, paths, seconds, if_none_match, expected)
