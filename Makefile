@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test seed openapi demo clean
+.PHONY: run test seed openapi demo bench bench-smoke clean
 
 ## run: install, migrate and seed an empty embedded database, and serve on http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -23,6 +23,14 @@ test: $(VENV)/.dev
 demo:
 	$(PYTHON) -m http.server 8080 --bind 127.0.0.1 --directory examples/frontend
 
+## bench: the read benchmark on 1,000 and 100,000 articles (about 25 minutes, 2.2 GB in bench/.data); writes BENCHMARKS.md
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench
+
+## bench-smoke: the benchmark on 1,000 articles with one-second runs: checks that it works, not how fast
+bench-smoke: $(VENV)/.runtime
+	$(BIN)/python -m bench --smoke
+
 ## seed: add whatever of the studio's page is missing from the database
 seed: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi seed
@@ -32,7 +40,7 @@ openapi: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi export-openapi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache bench/.data
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'

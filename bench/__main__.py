@@ -94,6 +94,8 @@ class Server:
             "GUNICORN_WORKERS": "2",
             # One load generator on one address would spend any read budget in a second.
             "RATELIMIT_ENABLED": "false",
+            # Recycling would restart a worker mid-run (an empty cache, and its CPU time lost to the count).
+            "GUNICORN_MAX_REQUESTS": "0",
             "RESPONSE_CACHE_MAX_BYTES": os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(32 * 1024 * 1024)) if response_cache else "0",
         }
         self.process = subprocess.Popen(

@@ -1,0 +1,166 @@
+"""The response cache: unchanged content served without reading it again, and never a stale answer
+(after a write through any instance, a scheduled publication, a key holder's read or the clock)."""
+
+import gzip
+import time
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from api.response_cache import CachedResponse, ResponseCache
+from models.hours import Interval, hours_status
+from models.types import utcnow
+from tests.factories import add_article, set_weekly_hours
+from tests.test_frontend import counted_queries
+
+ARTICLES = "/api/v1/articles"
+SEEDED = "massage-for-quadratus-lumborum"
+PUBLIC_READS = (
+    ARTICLES, f"{ARTICLES}?per_page=5&q=muscles", f"{ARTICLES}/{SEEDED}", f"{ARTICLES}/{SEEDED}/structured-data",
+    "/api/v1/topics", "/api/v1/topics/quadratus-lumborum", "/api/v1/studio", "/api/v1/studio/hours",
+    "/api/v1/studio/structured-data", "/api/v1/feeds/articles.atom", "/api/v1/sitemap.xml",
+)
+
+
+def statements_for(app, client, url: str, **kwargs) -> tuple[int, object]:
+    with counted_queries(app) as statements:
+        response = client.raw.get(url, **kwargs)
+    return len(statements), response
+
+
+@pytest.mark.parametrize("url", PUBLIC_READS)
+def test_a_repeated_public_read_is_one_statement_and_the_same_answer(seeded_app, client, url):
+    misses, first = statements_for(seeded_app, client, url)
+    hits, second = statements_for(seeded_app, client, url)
+    assert first.status_code == second.status_code == 200
+    assert hits == 1 < misses  # only the content version is read
+    assert second.get_data() == first.get_data()
+    for header in ("Content-Type", "ETag", "Last-Modified", "Link"):
+        assert second.headers.get(header) == first.headers.get(header)
+    assert second.headers["X-Request-ID"] != first.headers["X-Request-ID"]  # per-request headers stay per request
+    assert second.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+
+
+def test_a_cached_answer_revalidates_and_compresses(seeded_app, client):
+    first = client.get_json(ARTICLES)
+    hits, revalidated = statements_for(seeded_app, client, ARTICLES, headers={"If-None-Match": first.headers["ETag"]})
+    assert (revalidated.status_code, hits, revalidated.get_data()) == (304, 1, b"")
+    compressed = client.raw.get(ARTICLES, headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.get_data()) == first.get_data()
+
+
+def test_a_write_is_seen_by_the_next_read(seeded_app, client, editor_key):
+    client.get_json(f"{ARTICLES}/{SEEDED}")
+    client.get_json(ARTICLES)
+    client.write("PATCH", f"{ARTICLES}/{SEEDED}", editor_key, 200, json={"title": "Quadratus Lumborum, Again"})
+    assert client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]["title"] == "Quadratus Lumborum, Again"
+    assert client.get_json(ARTICLES).get_json()["data"][0]["title"] == "Quadratus Lumborum, Again"
+
+
+def test_a_write_through_another_instance_is_seen_at_once(seeded_app, client, make_app, editor_key):
+    """Two instances on one database, each with its own cache: no stale answer after the other writes."""
+    other = make_app({"SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": False})
+    other_client = other.test_client()
+    before = client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]
+    assert statements_for(seeded_app, client, f"{ARTICLES}/{SEEDED}")[0] == 1  # cached here
+    response = other_client.patch(f"{ARTICLES}/{SEEDED}", json={"excerpt": "Changed elsewhere."},
+                                  headers={"Authorization": f"Bearer {editor_key}"})
+    assert response.status_code == 200
+    after = client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]
+    assert (before["excerpt"] != "Changed elsewhere.", after["excerpt"]) == (True, "Changed elsewhere.")
+
+
+def test_a_scheduled_article_appears_in_a_cached_list_when_its_time_comes(seeded_app, client, editor_key):
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat()
+    client.write("POST", ARTICLES, editor_key, 201,
+                 json={"title": "Coming Soon", "body_markdown": "Soon.", "status": "published", "published_at": soon})
+    assert "coming-soon" not in [a["slug"] for a in client.get_json(ARTICLES).get_json()["data"]]
+    assert statements_for(seeded_app, client, ARTICLES)[0] == 1  # that answer is cached
+    time.sleep(2)
+    assert "coming-soon" in [a["slug"] for a in client.get_json(ARTICLES).get_json()["data"]]
+    client.get_json(f"{ARTICLES}/coming-soon")
+
+
+def test_key_holders_are_never_served_from_the_cache_and_never_fill_it(seeded_app, client, editor_key):
+    add_article(seeded_app, "a-draft", status="draft")
+    public = client.get_json(ARTICLES).get_json()
+    with_key = client.as_key(editor_key, f"{ARTICLES}?status=all").get_json()
+    assert "a-draft" in [a["slug"] for a in with_key["data"]]
+    assert "body_markdown" in client.as_key(editor_key, f"{ARTICLES}/{SEEDED}").get_json()["data"]
+    # The public's answers, asked again after the key holder's, are still the public's.
+    assert client.get_json(ARTICLES).get_json() == public
+    assert "body_markdown" not in client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]
+    hits, response = statements_for(seeded_app, client, f"{ARTICLES}/{SEEDED}", headers={"Authorization": f"Bearer {editor_key}"})
+    assert response.status_code == 200 and hits > 1
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_errors_are_not_cached(seeded_app, client):
+    client.problem(f"{ARTICLES}/no-such-article", 404)
+    add_article(seeded_app, "no-such-article")
+    client.get_json(f"{ARTICLES}/no-such-article")
+
+
+def test_the_cache_can_be_turned_off(seeded_app, make_app):
+    uncached = make_app({"SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"],
+                         "RATELIMIT_ENABLED": False, "RESPONSE_CACHE_MAX_BYTES": 0})
+    client = uncached.test_client()
+    counts = []
+    for _ in range(2):
+        with counted_queries(uncached) as statements:
+            assert client.get(f"{ARTICLES}/{SEEDED}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] > 1
+
+
+def test_opening_hours_are_cached_only_until_they_next_change(seeded_app, client):
+    """open_now depends on the clock: the answer is kept until the next opening, closing or midnight."""
+    set_weekly_hours(seeded_app, {day: [("09:00", "17:00")] for day in range(7)})
+    client.get_json("/api/v1/studio/hours")
+    assert statements_for(seeded_app, client, "/api/v1/studio/hours")[0] == 1
+    cache = seeded_app.extensions["response_cache"]
+    (expires_at,) = [entry.expires_at for key, entry in cache._entries.items() if key[2] == "/api/v1/studio/hours"]
+    zone = ZoneInfo("America/New_York")
+    now = utcnow()
+    local = now.astimezone(zone)
+    boundaries = [datetime.combine(local.date() + timedelta(days=days), clock, zone)
+                  for days in (0, 1) for clock in (datetime.min.time(), datetime.strptime("09:00", "%H:%M").time(),
+                                                   datetime.strptime("17:00", "%H:%M").time())]
+    assert expires_at == min(moment for moment in boundaries if moment > now)
+
+
+def test_the_next_change_of_opening_hours():
+    zone = ZoneInfo("America/New_York")
+    weekly = {day: [Interval(datetime.strptime("09:00", "%H:%M").time(), datetime.strptime("17:00", "%H:%M").time())]
+              for day in range(7)}
+    morning = datetime(2026, 11, 23, 8, 0, tzinfo=zone)
+    assert hours_status(weekly, {}, zone, morning).next_change == datetime(2026, 11, 23, 9, 0, tzinfo=zone)
+    afternoon = datetime(2026, 11, 23, 13, 0, tzinfo=zone)
+    assert hours_status(weekly, {}, zone, afternoon).next_change == datetime(2026, 11, 23, 17, 0, tzinfo=zone)
+    evening = datetime(2026, 11, 23, 20, 0, tzinfo=zone)
+    assert hours_status(weekly, {}, zone, evening).next_change == datetime(2026, 11, 24, 0, 0, tzinfo=zone)
+
+
+def _entry(size: int) -> CachedResponse:
+    return CachedResponse(b"x" * size, (), None)
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_bytes():
+    cache = ResponseCache(max_bytes=8000)
+    for name in "abcd":
+        cache.put((name,), _entry(1000))
+    cache.get(("a",))  # used: "b" is now the oldest
+    for name in "efghi":
+        cache.put((name,), _entry(1000))
+    assert cache.get(("b",)) is None and cache.get(("a",)) is not None
+    assert sum(len(entry.body) for entry in cache._entries.values()) <= 8000
+    cache.put(("huge",), _entry(1001))  # more than an eighth of the cache: not kept
+    assert cache.get(("huge",)) is None
+
+
+def test_an_expired_answer_is_not_served():
+    cache = ResponseCache(max_bytes=8000)
+    cache.put(("hours",), CachedResponse(b"{}", (), utcnow() - timedelta(seconds=1)))
+    assert cache.get(("hours",)) is None and len(cache) == 0
