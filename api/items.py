@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth import current_key, key_name, require_role
 from api.errors import ProblemError
+from api.response_cache import remembered_total
 from api.http import check_if_match, content_headers, item_response, load_body, load_query, page_links, paginate
 from models import Revision, db
 from models.revisions import purge_revisions, record_revision, revisions_of
@@ -163,7 +164,7 @@ def list_items(kind: "ItemKind", query_schema, filters: Callable = None):
             return column.desc().nulls_last(), primary_key.desc()
         return column.asc().nulls_last(), primary_key.asc()
 
-    total = db.session.scalar(select(func.count()).select_from(keys.subquery()))
+    total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())))
     page = keys.order_by(*order(literal_column("rank"))).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]).subquery()
     page_rows = select(model).join(page, page.c.id == primary_key).options(*kind.load_options, *kind.list_options)
     if search is not None:

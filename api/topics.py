@@ -13,6 +13,7 @@ from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, topic_docu
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.spec import body, model, problems, query_params
 from models import Article, Topic, article_topics, db
+from models.plans import InOrderJoin
 from models.richtext import slugify
 from schemas.content import (
     TOPIC_SNAPSHOT,
@@ -64,7 +65,8 @@ TOPIC_ARTICLES_SHOWN = 10
 
 def _load_public_articles(topics: list[Topic]) -> None:
     """Give each topic its latest published articles, newest first, and how many it has: one query for
-    all the topics, which reads the public rule from an index and only the shown articles' rows."""
+    all the topics, which reads the public rule from an index (see models/plans.py) and only the
+    shown articles' rows."""
     for topic in topics:
         topic.public_articles = []
         topic.public_article_count = 0
@@ -77,7 +79,8 @@ def _load_public_articles(topics: list[Topic]) -> None:
             func.row_number().over(partition_by=by_topic, order_by=Article.newest_first()).label("position"),
             func.count().over(partition_by=by_topic).label("total"),
         )
-        .join(Article, Article.article_id == article_topics.c.article_id)
+        .select_from(InOrderJoin(article_topics, Article.__table__, Article.article_id == article_topics.c.article_id,
+                                 "ix_articles_visibility"))
         .where(by_topic.in_(by_id), Article.public())
         .subquery()
     )

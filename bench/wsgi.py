@@ -13,7 +13,8 @@ from flask_restx import Api, Resource
 
 from api import create_app
 
-ceiling_blueprint = Blueprint("bench_ceiling", __name__, url_prefix="/bench")
+# Under /api/, so that the same app-level hooks apply to it as to /api/v1 (CORS among them).
+ceiling_blueprint = Blueprint("bench_ceiling", __name__, url_prefix="/api/bench")
 ceiling_api = Api(ceiling_blueprint, doc=False)
 
 

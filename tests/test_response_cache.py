@@ -7,8 +7,10 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from api.response_cache import CachedResponse, ResponseCache
+from models import db
 from models.hours import Interval, hours_status
 from models.types import utcnow
 from tests.factories import add_article, set_weekly_hours
@@ -164,3 +166,29 @@ def test_an_expired_answer_is_not_served():
     cache = ResponseCache(max_bytes=8000)
     cache.put(("hours",), CachedResponse(b"{}", (), utcnow() - timedelta(seconds=1)))
     assert cache.get(("hours",)) is None and len(cache) == 0
+
+
+def test_paging_through_a_list_counts_its_total_once_per_content_version(seeded_app, client, editor_key):
+    for number in range(5):
+        add_article(seeded_app, f"paged-{number}")
+    with seeded_app.app_context():
+        engine = db.engine
+    sent = []
+
+    def counts_sent(url: str) -> tuple[int, int]:
+        """How many count(*) statements a GET sent, and the total it answered."""
+        sent.clear()
+        body = client.get_json(url).get_json()
+        return sum("count(*)" in statement for statement in sent), body["meta"]["total"]
+
+    listener = lambda _c, _cursor, statement, *_rest: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert counts_sent(f"{ARTICLES}?per_page=2&page=1") == (1, 6)
+        assert counts_sent(f"{ARTICLES}?per_page=2&page=2") == (0, 6)  # remembered
+        assert counts_sent(f"{ARTICLES}?per_page=3&page=2&sort=title") == (0, 6)  # same filters
+        assert counts_sent(f"{ARTICLES}?per_page=2&topic=quadratus-lumborum") == (1, 1)  # other filters
+        client.write("POST", ARTICLES, editor_key, 201, json={"title": "One More", "body_markdown": "More.", "status": "published"})
+        assert counts_sent(f"{ARTICLES}?per_page=2&page=3") == (1, 7)  # a new content version
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

@@ -163,7 +163,11 @@ async function renderTopic() {
       section("What helps", topic.care),
       el("section", { id: "related" }, el("h2", {}, "Related muscles"),
         el("ul", {}, topic.related.map((t) => el("li", {}, el("a", { href: pageLink("topic.html", { slug: t.slug }) }, t.name))))),
-      el("section", { id: "topic-articles" }, el("h2", {}, "Articles"), topic.articles.map(articleCard)),
+      el("section", { id: "topic-articles" }, el("h2", {}, "Articles"), topic.articles.map(articleCard),
+        // A topic carries its latest ten articles; the list pages through all of them.
+        topic.article_count > topic.articles.length
+          ? el("p", {}, el("a", { href: pageLink("articles.html", { topic: topic.slug }) }, `All ${topic.article_count} articles`))
+          : null),
     ));
   } catch (error) {
     showError(main, error);
