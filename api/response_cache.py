@@ -118,7 +118,8 @@ def cached_read(view):
         if cache is None:
             return view(*args, **kwargs)
         g.content_version = version = content_version()
-        key = (version.version, version.latest_publication, request.path, request.query_string)
+        # Answers hold absolute links built from the request's own scheme and host.
+        key = (version.version, version.latest_publication, request.root_url, request.path, request.query_string)
         entry = cache.get(key)
         if entry is not None:
             return entry.response()

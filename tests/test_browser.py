@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from models import Article, db
+from tests.factories import add_article
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -124,6 +125,19 @@ def test_the_demo_topic_page_shows_anatomy_and_articles(page, frontend_origin, l
     assert "Originating from the lower border of the last rib" in page.inner_text("main")
     assert page.locator("#related li").all_inner_texts() == ["Gluteus Medius", "Gluteus Minimus"]
     assert page.locator("#topic-articles .card h3").inner_text() == "Massage For Quadratus Lumborum"
+
+
+def test_a_topic_with_many_articles_shows_ten_and_links_to_them_all(page, frontend_origin, live_server, seeded_app):
+    for number in range(11):
+        add_article(seeded_app, f"ql-note-{number:02d}", topics=["quadratus-lumborum"])
+    demo(page, frontend_origin, live_server, "topic.html?slug=quadratus-lumborum")
+    page.wait_for_selector("#topic-articles .card")
+    assert page.locator("#topic-articles .card").count() == 10
+    page.click("#topic-articles >> text=All 12 articles")
+    page.wait_for_selector("#count")
+    assert page.locator("#count").inner_text() == "12 articles"
+    assert page.locator("#results .card").count() == 12
+    assert page.locator("#topic").input_value() == "quadratus-lumborum"
 
 
 def test_swagger_ui_renders_every_operation_and_try_it_out_works(page, live_server, seeded_app):

@@ -99,6 +99,13 @@ def test_key_holders_are_never_served_from_the_cache_and_never_fill_it(seeded_ap
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
+def test_each_host_gets_its_own_links(seeded_app, client):
+    """Lists carry absolute links: an answer made for one host name is not served to another."""
+    assert client.get_json(ARTICLES).get_json()["links"]["self"].startswith("http://localhost/")
+    other = client.raw.get(ARTICLES, base_url="https://api.studio.example")
+    assert other.get_json()["links"]["self"].startswith("https://api.studio.example/")
+
+
 def test_errors_are_not_cached(seeded_app, client):
     client.problem(f"{ARTICLES}/no-such-article", 404)
     add_article(seeded_app, "no-such-article")
@@ -123,7 +130,7 @@ def test_opening_hours_are_cached_only_until_they_next_change(seeded_app, client
     client.get_json("/api/v1/studio/hours")
     assert statements_for(seeded_app, client, "/api/v1/studio/hours")[0] == 1
     cache = seeded_app.extensions["response_cache"]
-    (expires_at,) = [entry.expires_at for key, entry in cache._entries.items() if key[2] == "/api/v1/studio/hours"]
+    (expires_at,) = [entry.expires_at for key, entry in cache._entries.items() if key[3] == "/api/v1/studio/hours"]
     zone = ZoneInfo("America/New_York")
     now = utcnow()
     local = now.astimezone(zone)
