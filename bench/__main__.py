@@ -1,8 +1,8 @@
 """Run the read benchmark: `python -m bench` (all of it, ~25 minutes) or `python -m bench --smoke`.
 
 For each corpus size: build the corpus once (kept in bench/.data), serve it with gunicorn (2
-workers, loopback), and for every case run the ceiling and then the case, each after a warm-up,
-first with the response cache (as deployed) and then without it (what a cache miss costs).
+workers, loopback), and for every case warm up, then run the ceiling and the case in turns (four
+slices each), first with the response cache (as deployed) and then without it (what a miss costs).
 Results go to BENCHMARKS.md (or --output); the smoke run checks that everything works, not speed.
 """
 
@@ -12,6 +12,7 @@ import platform
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
 CORPUS_VERSION = 1  # bump when bench/corpus.py changes what it writes
 PER_PAGE = 25
+SLICES = 4  # a run is cut in this many turns of ceiling, then case
 SEARCHES = ("piriformis", "sciatica", "psoas release", "trapezius", "glute stretch", "posture", "scalenes", "rhomb")
 
 
@@ -145,12 +147,32 @@ class Server:
         self.log.close()
 
 
-def measure(server: Server, paths: list[str], seconds: int, warm_up: int, **load) -> dict:
-    run_load(server.port, paths, warm_up, **load)
-    cpu_before = server.cpu_seconds()
-    result = run_load(server.port, paths, seconds, **load)
-    result["cpu_ms"] = (server.cpu_seconds() - cpu_before) * 1000 / max(result["requests"], 1)
-    return result
+def _combined(runs: list[dict], cpu_seconds: float) -> dict:
+    requests = sum(run["requests"] for run in runs)
+    elapsed = sum(run["requests"] / run["rps"] for run in runs)
+    return {
+        "requests": requests,
+        "rps": requests / elapsed,
+        "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+        "p99_ms": max(run["p99_ms"] for run in runs),  # the worst slice's: never flattered
+        "unexpected": sum(run["unexpected"] for run in runs),
+        "cpu_ms": cpu_seconds * 1000 / max(requests, 1),
+    }
+
+
+def measure_against_ceiling(server: Server, ceiling: tuple, case: tuple, options) -> tuple[dict, dict]:
+    """Warm both up, then let the ceiling and the case take turns in slices of the run, so that
+    whatever else the machine does meanwhile falls on both alike. Each is (paths, load options)."""
+    for paths, load in (ceiling, case):
+        run_load(server.port, paths, options.warm_up, **load)
+    runs: dict[int, list] = {0: [], 1: []}
+    cpu = [0.0, 0.0]
+    for _ in range(options.seconds // options.slice_seconds):
+        for side, (paths, load) in enumerate((ceiling, case)):
+            cpu_before = server.cpu_seconds()
+            runs[side].append(run_load(server.port, paths, options.slice_seconds, **load))
+            cpu[side] += server.cpu_seconds() - cpu_before
+    return _combined(runs[0], cpu[0]), _combined(runs[1], cpu[1])
 
 
 def prepare(server: Server, case: Case) -> None:
@@ -169,7 +191,7 @@ def prepare(server: Server, case: Case) -> None:
     case.size = round(sum(sizes) / len(sizes))
 
 
-def run_pass(server: Server, all_cases: list[Case], label: str, seconds: int, warm_up: int) -> None:
+def run_pass(server: Server, all_cases: list[Case], label: str, options) -> None:
     for case in all_cases:
         prepare(server, case)
         load = {"if_none_match": case.if_none_match, "expected": case.expected}
@@ -179,8 +201,7 @@ def run_pass(server: Server, all_cases: list[Case], label: str, seconds: int, wa
             ceiling_load = {"if_none_match": headers["ETag"], "expected": 304}
         else:
             ceiling_load = {}
-        ceiling = measure(server, [ceiling_path], seconds, warm_up, **ceiling_load)
-        result = measure(server, case.paths, seconds, warm_up, **load)
+        ceiling, result = measure_against_ceiling(server, ([ceiling_path], ceiling_load), (case.paths, load), options)
         if result["unexpected"] or ceiling["unexpected"]:
             raise RuntimeError(f"{case.name}: {result['unexpected']} answers with an unexpected status")
         result["ceiling_rps"] = ceiling["rps"]
@@ -259,6 +280,7 @@ def main() -> None:
         passes = (("cached", True),)
         if options.output == str(ROOT / "BENCHMARKS.md"):
             options.output = str(ROOT / "artifacts" / "bench-smoke.md")
+    options.slice_seconds = options.seconds // SLICES if options.seconds >= 2 * SLICES else options.seconds
     print(f"== load generator: {load_generator()}", flush=True)
     runs = []
     for articles in options.articles:
@@ -272,7 +294,7 @@ def main() -> None:
                     topics = [item["slug"] for item in __import__("json").loads(server.get("/api/v1/topics?per_page=100&fields=slug")[1])["data"]]
                     all_cases = cases(articles, topics)
                 print(f"== {articles:,} articles, response cache {'on' if response_cache else 'off'}", flush=True)
-                run_pass(server, all_cases, label, options.seconds, options.warm_up)
+                run_pass(server, all_cases, label, options)
                 if response_cache:
                     memory = server.worker_memory_mb()
             finally:

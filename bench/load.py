@@ -30,6 +30,10 @@ end
 
 
 def load_generator() -> str:
+    """wrk where it is installed; BENCH_LOAD_GENERATOR=python chooses the Python one anyway."""
+    chosen = os.environ.get("BENCH_LOAD_GENERATOR")
+    if chosen in ("wrk", "python"):
+        return chosen
     return "wrk" if shutil.which("wrk") else "python"
 
 

@@ -64,14 +64,15 @@ def write_report(path: Path, machine: dict, options, runs: list[dict]) -> None:
         "",
         f"Machine: {machine['cpu']}, {machine['memory']} memory, {machine['os']}; Python {machine['python']}, "
         f"SQLite {machine['sqlite']}. Load: {machine['load_generator']}, one thread, 4 connections, "
-        f"{options.warm_up} s warm-up then {options.seconds} s measured per run, on the same machine as the server "
+        f"{options.warm_up} s warm-up then {options.seconds} s measured for each of the case and its ceiling, in turns of "
+        f"{options.slice_seconds} s, on the same machine as the server "
         "(gunicorn, 2 sync workers, loopback, the embedded SQLite database, rate limits off).",
         "",
-        "Every case is run right after its ceiling: `bench/wsgi.py`'s bare Flask-RESTX endpoint answering "
+        "Every case takes turns with its ceiling: `bench/wsgi.py`'s bare Flask-RESTX endpoint answering "
         "precomputed bytes of the case's mean body size through the same app, hooks and access log (for the 304 "
         "case, the ceiling revalidated with its ETag). Ratios to that ceiling are the figures to compare; absolute "
         "requests per second drift with whatever else the shared machine is doing. Server CPU is the gunicorn "
-        "processes' user + system time over the run divided by its requests. SQL statements are counted in-process "
+        "processes' user + system time over the run divided by its requests; p50 is the median of the turns', p99 the worst turn's. SQL statements are counted in-process "
         "on the same database, for a cache hit and (in brackets) a miss: the content version, then, on a miss, "
         "the total (once per content version and filters), the page, and one statement per embedded relation "
         "(SQLAlchemy's selectin loading skips the series query when no article on the page has one).",
