@@ -23,7 +23,7 @@ test: $(VENV)/.dev
 demo:
 	$(PYTHON) -m http.server 8080 --bind 127.0.0.1 --directory examples/frontend
 
-## bench: the read benchmark on 1,000 and 100,000 articles (about 25 minutes, 2.2 GB in bench/.data); writes BENCHMARKS.md
+## bench: the read benchmark on 1,000 and 100,000 articles (about 15 minutes, 2.2 GB in bench/.data); writes BENCHMARKS.md
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench
 

@@ -1,4 +1,4 @@
-"""Run the read benchmark: `python -m bench` (all of it, ~25 minutes) or `python -m bench --smoke`.
+"""Run the read benchmark: `python -m bench` (all of it, ~15 minutes) or `python -m bench --smoke`.
 
 For each corpus size: build the corpus once (kept in bench/.data), serve it with gunicorn (2
 workers, loopback), and for every case warm up, then run the ceiling and the case in turns (four
