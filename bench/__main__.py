@@ -7,6 +7,7 @@ Results go to BENCHMARKS.md (or --output); the smoke run checks that everything 
 """
 
 import argparse
+import json
 import os
 import platform
 import signal
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.corpus import build_database
 from bench.load import load_generator, run_load
+from bench.statements import count_statements
 from bench.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,12 +70,7 @@ def corpus_database(articles: int) -> Path:
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     print(f"== building a corpus of {articles:,} articles in {path.relative_to(ROOT)}", flush=True)
-    code = (
-        "from api import create_app; from flask_migrate import upgrade; from bench.corpus import build_corpus\n"
-        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{partial}'}})\n"
-        f"with app.app_context(): upgrade(); build_corpus({articles})\n"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+    build_database(partial, articles)
     partial.rename(path)
     return path
 
@@ -212,43 +210,6 @@ def run_pass(server: Server, all_cases: list[Case], label: str, options) -> None
               f"  cpu {result['cpu_ms']:.2f} ms/req", flush=True)
 
 
-def count_queries(database: Path, all_cases: list[Case]) -> dict:
-    """SQL statements per request, counted in-process on the same database: a miss, then a hit."""
-    code = f"""
-import json, sys
-from sqlalchemy import event
-from api import create_app
-from models import db
-from models.content_state import version_query
-app = create_app({{"SQLALCHEMY_DATABASE_URI": "sqlite:///{database}", "RATELIMIT_ENABLED": False}})
-statements = []
-with app.app_context():
-    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
-client = app.test_client()
-with app.app_context():
-    versions = version_query(db.engine)  # read on the driver's cursor: SQLAlchemy's events miss it
-def count(path, headers=None):
-    statements.clear()
-    before = versions.statements_run
-    response = client.get(path, headers=headers or {{}})
-    return response.status_code, len(statements) + versions.statements_run - before, response.headers.get("ETag")
-out = {{}}
-for name, path, revalidate in json.loads(sys.argv[1]):
-    _, miss, etag = count(path)
-    status, hit, _ = count(path, {{"If-None-Match": etag}} if revalidate else None)
-    out[name] = {{"miss": miss, "hit": hit, "status": status}}
-out["per_page_1"] = count("/api/v1/articles?per_page=1")[1]
-out["per_page_100"] = count("/api/v1/articles?per_page=100")[1]
-print(json.dumps(out))
-"""
-    import json
-
-    listed = [(case.name, case.paths[0], case.expected == 304) for case in all_cases]
-    output = subprocess.run([sys.executable, "-c", code, json.dumps(listed)], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
 def machine() -> dict:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
@@ -291,7 +252,8 @@ def main() -> None:
             server = Server(database, response_cache)
             try:
                 if all_cases is None:
-                    topics = [item["slug"] for item in __import__("json").loads(server.get("/api/v1/topics?per_page=100&fields=slug")[1])["data"]]
+                    listed = json.loads(server.get("/api/v1/topics?per_page=100&fields=slug")[1])
+                    topics = [item["slug"] for item in listed["data"]]
                     all_cases = cases(articles, topics)
                 print(f"== {articles:,} articles, response cache {'on' if response_cache else 'off'}", flush=True)
                 run_pass(server, all_cases, label, options)
@@ -299,7 +261,7 @@ def main() -> None:
                     memory = server.worker_memory_mb()
             finally:
                 server.stop()
-        runs.append({"articles": articles, "cases": all_cases, "queries": count_queries(database, all_cases), "memory_mb": memory})
+        runs.append({"articles": articles, "cases": all_cases, "queries": count_statements(database, all_cases), "memory_mb": memory})
     Path(options.output).parent.mkdir(parents=True, exist_ok=True)
     write_report(Path(options.output), machine(), options, runs)
     print(f"== wrote {options.output}", flush=True)

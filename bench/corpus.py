@@ -12,8 +12,10 @@ give the same corpus.
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from flask_migrate import upgrade
+from sqlalchemy import insert, select, update
 
+from api import create_app
 from models import Article, Topic, article_topics, db
 from models.content_state import ContentState
 from models.richtext import render_markdown
@@ -136,5 +138,12 @@ def build_corpus(article_count: int, seed: int = 1) -> None:
     db.session.commit()
 
 
-def article_total() -> int:
-    return db.session.scalar(select(func.count()).select_from(Article))
+
+
+def build_database(path, article_count: int) -> None:
+    """A new SQLite database at `path`: migrated, seeded and filled with the corpus."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade()
+        build_corpus(article_count)
+        db.engine.dispose()
