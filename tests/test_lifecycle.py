@@ -54,6 +54,9 @@ def test_delete_is_soft_and_an_admin_restores_or_purges(client, editor_key, admi
     client.write("PATCH", ITEM, editor_key, 404, json={"title": "x"})
     deleted = client.as_key(admin_key, f"{ARTICLES}?status=deleted").get_json()
     assert [a["slug"] for a in deleted["data"]] == ["stretching-the-ql"] and deleted["data"][0]["deleted_at"]
+    # Until it is restored or purged, an admin reads what it held in its revisions.
+    history = client.as_key(admin_key, f"{ITEM}/revisions").get_json()["data"]
+    assert [r["action"] for r in history] == ["deleted", "created"] and history[0]["snapshot"]["title"] == NEW["title"]
     client.write("POST", f"{ITEM}/restore", editor_key, 403)
     client.write("POST", f"{ITEM}/restore", admin_key, 200)
     assert "stretching-the-ql" in public_slugs(client)
