@@ -4,7 +4,9 @@ The app is served over real HTTP (SQLite, and PostgreSQL when TEST_DATABASE_URL 
 with an admin key so that writes are exercised too. Passing means: no 5xx, and every response conforms
 to the spec (status codes, content types, bodies, headers), with invalid input rejected and valid input
 accepted. `schemathesis.toml` lists the only allowances: rejections that depend on what the database
-holds (an unknown slug, a time zone name that looks right but does not exist, a two-field rule).
+holds (an unknown slug, a time zone name that looks right but does not exist, a two-field rule), and the
+revision lists of a deleted item staying readable. Every check is on by default; `--checks all` on the
+command line would override that one per-operation exception, so the test leaves the choice to the file.
 """
 
 import os
@@ -21,7 +23,6 @@ def test_the_live_spec_holds_under_generated_requests(live_server, admin_key):
     result = subprocess.run(
         [
             SCHEMATHESIS, "run", f"http://{live_server}/api/v1/swagger.json",
-            "--checks", "all",
             "--header", f"Authorization: Bearer {admin_key}",
             "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"),
             "--seed", "1",
