@@ -121,6 +121,32 @@ def _marked(snippet: str | None) -> str | None:
     return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
+def _list_order(kind: "ItemKind", sort: str, primary_key) -> Callable:
+    """order(rank) gives a list's ORDER BY: by rank for a search, else the sort asked for; the id breaks ties."""
+
+    def order(rank_column) -> tuple:
+        if sort == "relevance":
+            return rank_column.desc(), primary_key.desc()
+        column = kind.sorts[sort.lstrip("-")]
+        if sort.startswith("-"):
+            return column.desc().nulls_last(), primary_key.desc()
+        return column.asc().nulls_last(), primary_key.asc()
+
+    return order
+
+
+def _read_page(kind: "ItemKind", keys, order: Callable, page: int, per_page: int, ranked: bool) -> tuple[int, list]:
+    """A list's total (remembered per content version), then one page of its keys, read from the
+    index, then only those rows: (total, rows of (item,) or (item, rank))."""
+    primary_key = kind.model.__table__.c.id
+    total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())))
+    page_keys = keys.order_by(*order(literal_column("rank"))).limit(per_page).offset((page - 1) * per_page).subquery()
+    rows = select(kind.model).join(page_keys, page_keys.c.id == primary_key).options(*kind.load_options, *kind.list_options)
+    if ranked:
+        rows = rows.add_columns(page_keys.c.rank)
+    return total, list(db.session.execute(rows.order_by(*order(page_keys.c.rank if ranked else None))))
+
+
 def list_items(kind: "ItemKind", query_schema, filters: Callable = None):
     """A page of items: filtered, searched, sorted, with only the fields and embedded relations asked for."""
     args = load_query(query_schema)
@@ -156,20 +182,8 @@ def list_items(kind: "ItemKind", query_schema, filters: Callable = None):
         keys = keys.where(search_condition).add_columns(rank.label("rank"))
     elif sort == "relevance":
         raise ProblemError(400, "sort=relevance needs a search (q).", errors={"sort": ["relevance needs q."]})
-    def order(rank_column):
-        if sort == "relevance":
-            return rank_column.desc(), primary_key.desc()
-        column = kind.sorts[sort.lstrip("-")]
-        if sort.startswith("-"):
-            return column.desc().nulls_last(), primary_key.desc()
-        return column.asc().nulls_last(), primary_key.asc()
-
-    total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())))
-    page = keys.order_by(*order(literal_column("rank"))).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]).subquery()
-    page_rows = select(model).join(page, page.c.id == primary_key).options(*kind.load_options, *kind.list_options)
-    if search is not None:
-        page_rows = page_rows.add_columns(page.c.rank)
-    rows = list(db.session.execute(page_rows.order_by(*order(page.c.rank if search is not None else None))))
+    order = _list_order(kind, sort, primary_key)
+    total, rows = _read_page(kind, keys, order, args["page"], args["per_page"], ranked=search is not None)
     items = [row[0] for row in rows]
     meta, links, headers = page_links(args["page"], args["per_page"], total)
     if search is not None:
