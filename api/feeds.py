@@ -15,11 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from api.errors import PROBLEM_MEDIA_TYPE
 from api.http import content_headers
-from api.response_cache import cached_read
+from api.response_cache import cached_read, current_content_version
 from api.public_urls import article_page, site_home, topic_page
 from api.spec import problems
 from models import Article, Studio, Topic, db
-from models.content_state import content_last_modified
 
 ns = Namespace("feeds", description="An Atom feed of articles and a sitemap, for readers and search engines", path="/")
 FEED_LENGTH = 50
@@ -47,7 +46,7 @@ class ArticleFeed(Resource):
         feed.author({"name": studio.name if studio else "The studio"})
         feed.link(href=feed_url, rel="self", type=ATOM_MEDIA_TYPE)
         feed.link(href=site_home(), rel="alternate")
-        feed.updated(content_last_modified())
+        feed.updated(current_content_version().last_modified)
         for article in reversed(articles):  # feedgen puts each new entry first
             entry = feed.add_entry()
             entry.id(article_page(article.slug))

@@ -18,9 +18,8 @@ from sqlalchemy import Select, func, select
 
 from api.access_log import log_request, start_timer
 from api.errors import ProblemError
-from api.response_cache import keep_response
+from api.response_cache import current_content_version, keep_response
 from models import db
-from models.content_state import content_last_modified
 
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
@@ -114,8 +113,7 @@ def check_if_match(current_body: dict) -> None:
 def content_headers() -> dict:
     """Last-Modified of anything served from content: the later of the last write and the last
     scheduled publication whose time has come (which changes what the public sees without a write)."""
-    version = g.get("content_version")  # read already by a cached read
-    return {"Last-Modified": http_date(version.last_modified if version else content_last_modified())}
+    return {"Last-Modified": http_date(current_content_version().last_modified)}
 
 
 def item_response(body: dict, status: int = 200, headers: dict | None = None):

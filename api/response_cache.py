@@ -23,7 +23,7 @@ from functools import wraps
 
 from flask import Response, current_app, g, request
 
-from models.content_state import content_version
+from models.content_state import ContentVersion, content_version
 from models.types import utcnow
 
 # What an answer carries that belongs to its content; the rest (request id, CORS, limits) is per request.
@@ -51,7 +51,6 @@ class ResponseCache:
         self._entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
-        self.hits = self.misses = 0
         self._totals: dict[tuple, int] = {}
 
     def get(self, key: tuple) -> CachedResponse | None:
@@ -61,10 +60,8 @@ class ResponseCache:
                 self._remove(key)
                 entry = None
             if entry is None:
-                self.misses += 1
                 return None
             self._entries.move_to_end(key)
-            self.hits += 1
             return entry
 
     def put(self, key: tuple, entry: CachedResponse) -> None:
@@ -109,6 +106,16 @@ def _cache() -> ResponseCache | None:
     return current_app.extensions.get("response_cache")
 
 
+def current_content_version() -> ContentVersion:
+    """The content version a read answers from: read once per read, whatever asks for it (the cache,
+    Last-Modified, a feed's updated time). A write reads it afresh, since it moves it."""
+    if request.method not in ("GET", "HEAD"):
+        return content_version()
+    if "content_version" not in g:
+        g.content_version = content_version()
+    return g.content_version
+
+
 def cached_read(view):
     """Serve a public GET from the cache when the content has not changed since it was kept."""
 
@@ -117,7 +124,7 @@ def cached_read(view):
         cache = _cache()
         if cache is None:
             return view(*args, **kwargs)
-        g.content_version = version = content_version()
+        version = current_content_version()
         # Answers hold absolute links built from the request's own scheme and host.
         key = (version.version, version.latest_publication, request.root_url, request.path, request.query_string)
         entry = cache.get(key)
@@ -148,8 +155,8 @@ def remembered_total(count) -> int:
     """The total of the public list this request asks for, counted once per content version and
     filters (a 100,000-article total costs ~5 ms on SQLite): paging through a list counts it once."""
     cache = _cache()
-    version = g.get("content_version")
-    if cache is None or version is None:
+    if cache is None:
         return count()
+    version = current_content_version()
     filters = tuple(sorted((name, value) for name, value in request.args.items() if name not in _NOT_FILTERS))
     return cache.total((version.version, version.latest_publication, request.path, filters), count)

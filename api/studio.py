@@ -17,8 +17,7 @@ from api.spec import body, model, problems, query_params
 from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_document
 from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
 from models.hours import Interval, hours_status
-from api.response_cache import cached_read, expire_cached_response_at
-from models.content_state import content_last_modified
+from api.response_cache import cached_read, current_content_version, expire_cached_response_at
 from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
 from models.types import utcnow
@@ -113,7 +112,7 @@ def hours_document(at) -> tuple[dict, datetime, datetime]:
             "display": studio.hours_display,
         }
     )
-    return document, max(content_last_modified(), status.last_change), status.next_change
+    return document, max(current_content_version().last_modified, status.last_change), status.next_change
 
 
 @ns.route("")

@@ -148,8 +148,3 @@ def content_version() -> ContentVersion:
         latest_publication=_aware(published) if published is not None else None,
         last_modified=max(moments) if moments else now,
     )
-
-
-def content_last_modified() -> datetime:
-    """When what the public sees last changed."""
-    return content_version().last_modified

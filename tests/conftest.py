@@ -1,7 +1,6 @@
 """Fixtures: a fresh app and database per test (flaskr style), and a client that checks what it gets."""
 
 import os
-import threading
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +10,7 @@ from api import create_app, database_url as normalise_database_url
 from models import db
 from models.auth import create_key
 from seed_data import seed_database
+from tests.servers import serving_in_thread
 
 
 POSTGRESQL_SKIP_REASON = (
@@ -158,12 +158,8 @@ def admin_key(seeded_app):
 @pytest.fixture
 def live_server(seeded_app):
     """The seeded app served over real HTTP on a free loopback port, for what a test client cannot send."""
-    server = make_server("127.0.0.1", 0, seeded_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving_in_thread(make_server("127.0.0.1", 0, seeded_app, threaded=True)) as port:
+        yield f"127.0.0.1:{port}"
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,6 +1,7 @@
-"""Real servers for the tests that need them: a private PostgreSQL to stop and start, and gunicorn instances.
+"""Real servers for the tests that need them: a private PostgreSQL to stop and start, gunicorn instances,
+and any in-process server run in a thread (the app itself, the demo's static files).
 
-Both bind to loopback only, on free ports, and are stopped when the test ends.
+All bind to loopback only, on free ports, and are stopped when the test ends.
 """
 
 import glob
@@ -10,11 +11,26 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 import urllib.request
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def serving_in_thread(server):
+    """Serve with `server` (a socketserver bound to a loopback port) in a thread for the block: its port."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def free_port() -> int:

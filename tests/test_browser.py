@@ -7,7 +7,6 @@ Screenshots are kept in artifacts/screenshots/. Without Chromium these tests ski
 import functools
 import os
 import shutil
-import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from models import Article, db
 from tests.factories import add_article
+from tests.servers import serving_in_thread
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -58,12 +58,8 @@ def page(browser, request):
 def frontend_origin():
     """The demo frontend served as static files on a loopback port of its own (another origin than the API)."""
     handler = functools.partial(QuietHandler, directory=str(FRONTEND))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
