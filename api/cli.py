@@ -2,31 +2,30 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
 from flask import Flask
 from flask_migrate import upgrade
 
-from api import MIGRATIONS_DIRECTORY
+from api.config import MIGRATIONS_DIRECTORY, REPOSITORY_ROOT
+from api.web.routing import API_PREFIX
 from models import ApiKey, Studio, db
 from models.auth import ROLES, create_key, revoke_key
 from seed_data import seed_database
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-
-
-def live_spec(app: Flask) -> dict:
+def live_spec(app: Flask) -> dict[str, Any]:
     """The spec exactly as the running app serves it at /api/v1/swagger.json."""
     with app.test_client() as client:
-        response = client.get("/api/v1/swagger.json", base_url="http://127.0.0.1:5000")
+        response = client.get(f"{API_PREFIX}/swagger.json", base_url="http://127.0.0.1:5000")
     spec = response.get_json()
     if response.status_code != 200 or "error" in spec:
         raise click.ClickException(f"the spec failed to render: {spec}")
     return spec
 
 
-def spec_as_yaml(spec: dict) -> str:
+def spec_as_yaml(spec: dict[str, Any]) -> str:
     # A JSON round trip first: the spec holds tuples and lazy strings that safe_dump refuses.
     return yaml.safe_dump(json.loads(json.dumps(spec)), sort_keys=False, allow_unicode=True)
 

@@ -1,16 +1,18 @@
 """Articles, the series they belong to, and topics (muscle groups).
 
-The rule for what the public may see lives here, once (`Article.public`), so
-the item, the list, its total and every later read path apply the same rule.
+The rule for what the public may see lives here, once per model (`Article.public`,
+`Topic.public`), so the item, the list, its total and every later read path
+(the content version included) apply the same rule.
 """
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, JSON, and_, true
+from sqlalchemy import JSON, Column, ColumnElement, ForeignKey, Index, String, Table, Text, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models import db
+from models.editable import EditableItem
 from models.richtext import render_markdown
 from models.types import UTCDateTime, utcnow
 
@@ -48,13 +50,13 @@ class Series(db.Model):
     articles: Mapped[list["Article"]] = relationship(back_populates="series")
 
 
-class Topic(db.Model):
+class Topic(EditableItem, db.Model):
     """A muscle group, with only the anatomy and care content its source gives."""
 
     __tablename__ = "topics"
+    STATES = TOPIC_STATES
 
     topic_id: Mapped[int] = mapped_column("id", primary_key=True)
-    slug: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     body_region: Mapped[Optional[str]] = mapped_column(String(120))
@@ -66,12 +68,6 @@ class Topic(db.Model):
     signs: Mapped[list[str]] = mapped_column(JSON, default=list)
     assessment: Mapped[list[str]] = mapped_column(JSON, default=list)
     care: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    # Optimistic locking: an UPDATE that finds another version raises, so no update is lost.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
 
     related: Mapped[list["Topic"]] = relationship(
         secondary=related_topics,
@@ -90,14 +86,15 @@ class Topic(db.Model):
         return [topic for topic in self.related if topic.deleted_at is None]
 
     @classmethod
-    def public(cls):
+    def public(cls, at: Any = None) -> ColumnElement[bool]:
         """The SQL condition for a topic the public may see: not deleted."""
         return cls.deleted_at.is_(None)
 
     @classmethod
-    def in_state(cls, state: str):
+    def in_state(cls, state: str) -> ColumnElement[bool]:
         """The SQL condition for `status=` on a key holder's list."""
-        return {"published": cls.public(), "deleted": cls.deleted_at.is_not(None), "all": true()}[state]
+        conditions = {"published": cls.public(), "deleted": cls.deleted_at.is_not(None), "all": true()}
+        return conditions[state]
 
     def set_related(self, others: list["Topic"]) -> None:
         """Make `others` this topic's related topics, both ways."""
@@ -117,7 +114,7 @@ class Topic(db.Model):
             other.related.append(self)
 
 
-class Article(db.Model):
+class Article(EditableItem, db.Model):
     """A blog article: Markdown source plus what readers are served from it."""
 
     __tablename__ = "articles"
@@ -131,8 +128,9 @@ class Article(db.Model):
         Index("ix_articles_visibility", "id", "status", "deleted_at", "published_at"),
     )
 
+    STATES = ARTICLE_STATES
+
     article_id: Mapped[int] = mapped_column("id", primary_key=True)
-    slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     excerpt: Mapped[Optional[str]] = mapped_column(Text)
     body_markdown: Mapped[str] = mapped_column(Text)
@@ -146,12 +144,6 @@ class Article(db.Model):
     seo_title: Mapped[Optional[str]] = mapped_column(String(200))
     seo_description: Mapped[Optional[str]] = mapped_column(String(320))
     series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("series.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    # Optimistic locking: an UPDATE that finds another version raises, so no update is lost.
-    version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
 
     series: Mapped[Optional[Series]] = relationship(back_populates="articles")
     topics: Mapped[list[Topic]] = relationship(
@@ -186,17 +178,18 @@ class Article(db.Model):
         return {"title": self.seo_title or self.title, "description": self.seo_description or self.excerpt}
 
     @classmethod
-    def public(cls):
-        """The SQL condition for an article the public may see: published, and its time has come."""
+    def public(cls, at: Any = None) -> ColumnElement[bool]:
+        """The SQL condition for an article the public may see at `at` (now when None): published,
+        and its time has come."""
         return and_(
             cls.deleted_at.is_(None),
             cls.status == "published",
             cls.published_at.is_not(None),
-            cls.published_at <= utcnow(),
+            cls.published_at <= (utcnow() if at is None else at),
         )
 
     @classmethod
-    def in_state(cls, state: str):
+    def in_state(cls, state: str) -> ColumnElement[bool]:
         """The SQL condition for `status=` on a key holder's list."""
         live = cls.deleted_at.is_(None)
         if state == "published":
@@ -210,6 +203,6 @@ class Article(db.Model):
         return true()
 
     @classmethod
-    def newest_first(cls):
+    def newest_first(cls) -> tuple[Any, ...]:
         """The stable order of every article list."""
         return (cls.published_at.desc(), cls.article_id.desc())

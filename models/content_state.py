@@ -70,9 +70,7 @@ def _version_statement():
     from models.content import Article  # a sibling module that imports this one's package
 
     latest_publication = (
-        select(func.max(Article.published_at))
-        .where(Article.status == "published", Article.deleted_at.is_(None), Article.published_at <= bindparam("now"))
-        .scalar_subquery()
+        select(func.max(Article.published_at)).where(Article.public(at=bindparam("now"))).scalar_subquery()
     )
     return select(ContentState.version, ContentState.changed_at, latest_publication).where(ContentState.state_id == 1)
 

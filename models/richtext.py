@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import nh3
+from slugify import slugify as make_slug
 from markdown_it import MarkdownIt
 
 WORDS_PER_MINUTE = 200
@@ -26,11 +27,15 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def slugify(text: str) -> str:
-    """Make a lowercase, hyphenated ASCII slug: "QL’s Balance" -> "qls-balance"."""
-    text = re.sub(r"[’'`]", "", text)
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+# Apostrophes join a word ("QL’s" -> "qls") rather than split it.
+_APOSTROPHES = [["’", ""], ["'", ""], ["`", ""]]
+
+
+def slugify(text: str, max_length: int = 0) -> str:
+    """A lowercase, hyphenated ASCII slug (python-slugify, transliterating any script):
+    "QL’s Balance" -> "qls-balance", "Массаж спины" -> "massazh-spiny"; at most `max_length` (0: any)."""
+    slug: str = make_slug(text, max_length=max_length, replacements=_APOSTROPHES)
+    return slug
 
 
 @dataclass(frozen=True)

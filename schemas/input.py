@@ -3,12 +3,19 @@
 Unknown fields are refused, and so are the fields the server owns (a 422 that
 says so, rather than a silent drop). Every string refuses NUL characters and
 lone surrogates, which no database should store and PostgreSQL cannot.
+
+A field's `load_default` is what a POST or a PUT that leaves it out stores: a
+PUT replaces the whole item. `patch_schema` makes the PATCH body of a schema:
+nothing required and no defaults, so a PATCH changes only what it names.
 """
 
+import copy
 import re
 from zoneinfo import available_timezones
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
 
 from models.content import ARTICLE_STATUSES
 from models.studio import WEEKDAYS
@@ -46,18 +53,32 @@ class Text(fields.String):
         return text
 
 
-def text(max_length: int, description: str, example=None, required=False, allow_none=False, min_length=1):
+def text(
+    max_length: int,
+    description: str,
+    example: Any = None,
+    required: bool = False,
+    allow_none: bool = False,
+    min_length: int = 1,
+    load_default: Any = missing,
+) -> Text:
     return Text(
         required=required,
         allow_none=allow_none,
+        load_default=load_default,
         validate=validate.Length(min=min_length, max=max_length),
         metadata=doc(description, example),
     )
 
 
-def slug_list(description: str, example=None):
+def optional_text(max_length: int, description: str, example: Any = None) -> Text:
+    """A text that may be null, and is null when a POST or PUT leaves it out."""
+    return text(max_length, description, example, allow_none=True, load_default=None)
+
+
+def slug_list(description: str, example: Any = None) -> fields.List:
     return fields.List(
-        Text(validate=_SLUG), validate=validate.Length(max=50), metadata=doc(description, example)
+        Text(validate=_SLUG), validate=validate.Length(max=50), load_default=list, metadata=doc(description, example)
     )
 
 
@@ -77,7 +98,7 @@ class ArticleIn(StrictSchema):
 
     slug = Text(validate=_SLUG, metadata=doc("URL name; made from the title when absent.", "massage-for-the-ql"))
     title = text(200, "The title.", "Massage For Quadratus Lumborum", required=True)
-    excerpt = text(1000, "A short summary for lists and cards.", allow_none=True)
+    excerpt = optional_text(1000, "A short summary for lists and cards.")
     body_markdown = Text(
         required=True,
         validate=validate.Length(min=1, max=200_000),
@@ -90,17 +111,26 @@ class ArticleIn(StrictSchema):
     )
     published_at = fields.AwareDateTime(
         allow_none=True,
+        load_default=None,
         metadata=doc("Publication time, ISO 8601 with an offset; defaults to now on publishing.", "2026-12-01T09:00:00Z"),
     )
-    seo_title = text(200, "Title for the page's head; the title when null.", allow_none=True)
-    seo_description = text(320, "Meta description; the excerpt when null.", allow_none=True)
+    seo_title = optional_text(200, "Title for the page's head; the title when null.")
+    seo_description = optional_text(320, "Meta description; the excerpt when null.")
     topics = slug_list("Slugs of the topics it is about.", ["quadratus-lumborum"])
-    series = Text(allow_none=True, validate=_SLUG, metadata=doc("Slug of its series, or null.", "learn-about-massage-for-back-pain"))
+    series = Text(
+        allow_none=True,
+        load_default=None,
+        validate=_SLUG,
+        metadata=doc("Slug of its series, or null.", "learn-about-massage-for-back-pain"),
+    )
 
 
-def _passages(description: str):
+def _passages(description: str) -> fields.List:
     return fields.List(
-        text(5000, "A passage."), validate=validate.Length(max=50), metadata=doc(description + " A list of passages.")
+        text(5000, "A passage."),
+        validate=validate.Length(max=50),
+        load_default=list,
+        metadata=doc(description + " A list of passages."),
     )
 
 
@@ -109,9 +139,11 @@ class TopicIn(StrictSchema):
 
     slug = Text(validate=_SLUG, metadata=doc("URL name; made from the name when absent.", "gluteus-maximus"))
     name = text(200, "The muscle group's name.", "Gluteus Maximus", required=True)
-    aliases = fields.List(text(100, "An alias."), validate=validate.Length(max=20), metadata=doc("Other names.", ["glut max"]))
-    body_region = text(120, "Where in the body it is.", "hip", allow_none=True)
-    summary = text(2000, "One or two sentences about it.", allow_none=True)
+    aliases = fields.List(
+        text(100, "An alias."), validate=validate.Length(max=20), load_default=list, metadata=doc("Other names.", ["glut max"])
+    )
+    body_region = optional_text(120, "Where in the body it is.", "hip")
+    summary = optional_text(2000, "One or two sentences about it.")
     attachments = _passages("Where it attaches.")
     actions = _passages("What it does.")
     stressors = _passages("What stresses it.")
@@ -122,21 +154,23 @@ class TopicIn(StrictSchema):
 
 
 class PhoneIn(StrictSchema):
-    display = text(40, "The number as the studio writes it.", "(859) 421-3085", allow_none=True)
+    display = optional_text(40, "The number as the studio writes it.", "(859) 421-3085")
     e164 = Text(
         allow_none=True,
+        load_default=None,
         validate=validate.Regexp(r"^\+[1-9][0-9]{1,14}$", error="Must be an E.164 number, such as +18594213085."),
         metadata=doc("The number in E.164.", "+18594213085"),
     )
 
 
 class AddressIn(StrictSchema):
-    street_address = text(200, "Street and number.", allow_none=True)
-    locality = text(120, "City.", "Lexington", allow_none=True)
-    region = text(120, "State or region.", "KY", allow_none=True)
-    postal_code = text(20, "Postal code.", allow_none=True)
+    street_address = optional_text(200, "Street and number.")
+    locality = optional_text(120, "City.", "Lexington")
+    region = optional_text(120, "State or region.", "KY")
+    postal_code = optional_text(20, "Postal code.")
     country = Text(
         allow_none=True,
+        load_default=None,
         validate=validate.Regexp(r"^[A-Z]{2}$", error="Must be an ISO 3166-1 alpha-2 code, such as US."),
         metadata=doc("ISO 3166-1 alpha-2 country code.", "US"),
     )
@@ -144,20 +178,29 @@ class AddressIn(StrictSchema):
 
 class HeroSlideIn(StrictSchema):
     headline = text(200, "The slide's headline.", "Great Massage In Lexington KY", required=True)
-    subheadline = text(300, "The line beneath it.", allow_none=True)
+    subheadline = optional_text(300, "The line beneath it.")
 
 
 class StudioIn(StrictSchema):
     """The studio's details as an admin writes them."""
 
     name = text(200, "The studio's name.", "Corey Proffitt Studios Massage", required=True)
-    tagline = text(300, "A one-line description.", allow_none=True)
-    about = text(5000, "The about text.", allow_none=True)
-    highlights = fields.List(text(300, "A highlight."), validate=validate.Length(max=20), metadata=doc("Short claims."))
-    hero_slides = fields.List(fields.Nested(HeroSlideIn), validate=validate.Length(max=10), metadata=doc("Front-page slides."))
-    phone = fields.Nested(PhoneIn, metadata=doc("The phone number."))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254), metadata=doc("E-mail address.", "hello@example.com"))
-    address = fields.Nested(AddressIn, metadata=doc("Where the studio is."))
+    tagline = optional_text(300, "A one-line description.")
+    about = optional_text(5000, "The about text.")
+    highlights = fields.List(
+        text(300, "A highlight."), validate=validate.Length(max=20), load_default=list, metadata=doc("Short claims.")
+    )
+    hero_slides = fields.List(
+        fields.Nested(HeroSlideIn), validate=validate.Length(max=10), load_default=list, metadata=doc("Front-page slides.")
+    )
+    phone = fields.Nested(PhoneIn, load_default=lambda: PhoneIn().load({}), metadata=doc("The phone number."))
+    email = fields.Email(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=254),
+        metadata=doc("E-mail address.", "hello@example.com"),
+    )
+    address = fields.Nested(AddressIn, load_default=lambda: AddressIn().load({}), metadata=doc("Where the studio is."))
     time_zone = Text(
         required=True,
         validate=[validate.Regexp(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$"), _is_time_zone],
@@ -206,21 +249,23 @@ class HoursExceptionIn(StrictSchema):
     """A dated change to the weekly hours."""
 
     date = fields.Date(required=True, metadata=doc("The date, YYYY-MM-DD.", "2026-12-25"))
-    note = text(200, "Why the day differs.", "Christmas Day", allow_none=True)
+    note = optional_text(200, "Why the day differs.", "Christmas Day")
     intervals = _intervals("When the studio is open that day; [] when closed.")
 
 
 def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
-    """The same schema with no field required: the body of a PATCH (and its model in the spec)."""
+    """The same schema with nothing required and no defaults: the body of a PATCH (and its model in
+    the spec). A nested object is patched field by field too; the items of a list stay whole."""
     optional = {}
     for name, field in schema._declared_fields.items():
-        copy = field.__class__.__new__(field.__class__)
-        copy.__dict__.update(field.__dict__)
-        copy.required = False
-        optional[name] = copy
+        optional_field = copy.copy(field)
+        optional_field.required = False
+        optional_field.load_default = missing
+        if isinstance(field, fields.Nested) and isinstance(field.nested, type) and issubclass(field.nested, StrictSchema):
+            optional_field.nested = patch_schema(field.nested)
+            optional_field._schema = None
+        optional[name] = optional_field
     return type(schema.__name__.removesuffix("In") + "Patch", (schema,), optional)
 
 
-ArticlePatch = patch_schema(ArticleIn)
-TopicPatch = patch_schema(TopicIn)
 StudioPatch = patch_schema(StudioIn)

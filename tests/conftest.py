@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from api import create_app, database_url as normalise_database_url
+from api import create_app
+from api.config import database_url as normalise_database_url
 from models import db
 from models.auth import create_key
 from seed_data import seed_database

@@ -30,7 +30,7 @@ def test_a_crash_in_the_middle_of_a_write_leaves_nothing_half_written(seeded_app
     def crash(*args, **kwargs):  # after the article row is flushed, before its revision and the commit
         raise RuntimeError("the process died here")
 
-    monkeypatch.setattr("api.items.record_revision", crash)
+    monkeypatch.setattr("api.collection.operations.record_revision", crash)
     client.write("POST", "/api/v1/articles", editor_key, 500, json=NEW)
     assert counts(seeded_app) == before
     monkeypatch.undo()

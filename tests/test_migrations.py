@@ -6,7 +6,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from api import MIGRATIONS_DIRECTORY, include_in_migrations
+from api.config import MIGRATIONS_DIRECTORY
+from api.extensions import include_in_migrations
 from models import db
 
 

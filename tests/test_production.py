@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from api import database_url
-from api.access_log import JsonLineFormatter
+from api.config import database_url
+from api.web.access_log import JsonLineFormatter
 from models import db
 from models.auth import create_key
 from seed_data import seed_database

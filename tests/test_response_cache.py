@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from api.response_cache import CachedResponse, ResponseCache
+from api.caching.response_cache import CachedResponse, ResponseCache
 from models import db
 from models.hours import Interval, hours_status
 from models.types import utcnow

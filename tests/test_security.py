@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from api import check_production_environment
+from api.config import check_production_environment
 from tests.servers import REPOSITORY
 
 

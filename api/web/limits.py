@@ -3,18 +3,19 @@
 Counters live in memory by default and in Redis when REDIS_URL is set, so that
 limits hold across processes and machines. Budgets are configuration
 (`RATE_LIMIT_READS`, `RATE_LIMIT_WRITES`, `RATE_LIMIT_FAILED_AUTH`), and
-`RATELIMIT_ENABLED=false` turns them all off. Health checks are never limited:
-a load balancer must always be able to ask.
+`RATELIMIT_ENABLED=false` turns them all off. Health checks are never limited
+(their views say `rate_limited = False`): a load balancer must always be able to ask.
 """
 
 import hashlib
 
-from flask import Flask, current_app, request
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
-_HEALTH_ENDPOINTS = ("api_v1.meta_liveness", "api_v1.meta_readiness")
 
 
 def _caller() -> str:
@@ -25,15 +26,17 @@ def _caller() -> str:
     return "addr:" + get_remote_address()
 
 
-def _config(name: str):
+def _config(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
 def _health_check() -> bool:
-    return request.endpoint in _HEALTH_ENDPOINTS
+    """Whether the request is for a view that declares itself unlimited (`rate_limited = False`)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(getattr(view, "view_class", None), "rate_limited", True)
 
 
-def init_limiter(app: Flask, blueprint) -> Limiter:
+def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
     """Give the app its own limiter (its storage and prefix are the app's) with the three budgets."""
     limiter = Limiter(key_func=get_remote_address)
     limiter.shared_limit(

@@ -3,30 +3,38 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import url_for
-from werkzeug.http import http_date
+from typing import Any
+
+from flask import Response
 from flask_restx import Namespace, Resource
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.http import http_date
 
-from api.auth import key_name, require_role
-from api.errors import PROBLEM_MEDIA_TYPE, ProblemError
-from api.http import check_if_match, item_response, load_body, load_query, not_found
-from api.spec import body, model, problems, query_params
-from api.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_document
+from api.caching.content_version import current_content_version
+from api.caching.response_cache import cached_read, expire_cached_response_at
+from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_reference
+from api.spec import body, problems, query_params, refuses_valid_input, schema_model
+from api.web.auth import key_name, require_role
+from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
+from api.web.requests import load_body, load_query
+from api.web.responses import ViewAnswer, check_if_match, item_response, not_found
+from api.web.routing import url_of
 from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
 from models.hours import Interval, hours_status
-from api.response_cache import cached_read, current_content_version, expire_cached_response_at
 from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
 from models.types import utcnow
 from schemas.common import NoQuery
-from schemas.input import HoursExceptionIn, HoursIn, StudioIn
-from schemas.studio import HoursExceptionOut, HoursOut, HoursQuery, StudioOut
+from schemas.input import HoursExceptionIn, HoursIn, StudioIn, StudioPatch
+from schemas.studio import HoursEnvelope, HoursExceptionEnvelope, HoursExceptionOut, HoursOut, HoursQuery, StudioEnvelope, StudioOut
 
 ns = Namespace("studio", description="The studio's contact details, location and opening hours")
 KEY = {"security": "bearer"}
+# What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
+_TIME_ZONE_REFUSAL = {422: "The time zone has the shape of an IANA name but is not one (the spec gives the shape only)."}
+_INTERVAL_REFUSAL = {422: "An interval gives opens without closes or the other way round, or the two are equal."}
 _STUDIO_OUT, _HOURS_OUT, _EXCEPTION_OUT = StudioOut(), HoursOut(), HoursExceptionOut()
 
 
@@ -68,18 +76,50 @@ def _wall_time(value: str | None) -> time | None:
     return None if value is None else time.fromisoformat(value)
 
 
-def apply_studio_input(studio: Studio, data: dict, replace: bool) -> None:
-    if replace:
-        data = {"tagline": None, "about": None, "highlights": [], "hero_slides": [], "email": None,
-                "phone": {"display": None, "e164": None},
-                "address": {"street_address": None, "locality": None, "region": None, "postal_code": None, "country": None},
-                **data}
+def apply_studio_input(studio: Studio, data: dict[str, Any]) -> None:
+    """Copy validated input onto the studio; the phone and the address are stored as columns."""
     for field, value in (data.pop("phone", None) or {}).items():
         setattr(studio, f"phone_{field}", value)
     for field, value in (data.pop("address", None) or {}).items():
         setattr(studio, field, value)
     for field, value in data.items():
         setattr(studio, field, value)
+
+
+def _opening_hours(weekly: dict[int, list[Interval]]) -> list[dict[str, Any]]:
+    specifications: list[dict[str, Any]] = []
+    for weekday, day_name in enumerate(WEEKDAYS):
+        day = f"https://schema.org/{day_name.capitalize()}"
+        intervals = weekly[weekday]
+        if not intervals:
+            # schema.org's way of saying "closed all day".
+            specifications.append({"@type": "OpeningHoursSpecification", "dayOfWeek": day, "opens": "00:00", "closes": "00:00"})
+        for interval in intervals:
+            specification: dict[str, Any] = {"@type": "OpeningHoursSpecification", "dayOfWeek": day}
+            if interval.opens is not None and interval.closes is not None:
+                specification |= {"opens": interval.opens.strftime("%H:%M"), "closes": interval.closes.strftime("%H:%M")}
+            specifications.append(specification)
+    return specifications
+
+
+def studio_document(studio: Studio, weekly: dict[int, list[Interval]]) -> dict[str, Any]:
+    """The studio as schema.org JSON-LD (a LocalBusiness), with what is known of its opening hours."""
+    return {
+        **studio_reference(studio),
+        "slogan": studio.tagline,
+        "description": studio.about,
+        "telephone": studio.phone_e164,
+        "email": studio.email,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": studio.street_address,
+            "addressLocality": studio.locality,
+            "addressRegion": studio.region,
+            "postalCode": studio.postal_code,
+            "addressCountry": studio.country,
+        },
+        "openingHoursSpecification": _opening_hours(weekly),
+    }
 
 
 def hours_document(at) -> tuple[dict, datetime, datetime]:
@@ -117,7 +157,7 @@ def hours_document(at) -> tuple[dict, datetime, datetime]:
 
 @ns.route("")
 class StudioItem(Resource):
-    @ns.response(200, "The studio's details.", model("StudioItem"))
+    @ns.response(200, "The studio's details.", schema_model(StudioEnvelope))
     @problems(ns, 400, 404)
     @cached_read
     def get(self):
@@ -125,18 +165,20 @@ class StudioItem(Resource):
         load_query(NoQuery)
         return item_response(_STUDIO_OUT.dump(_the_studio()))
 
-    @ns.doc(security="bearer")
-    @ns.expect(body("StudioIn", "The whole item as JSON; fields left out take their defaults."))
-    @ns.response(200, "Replaced.", model("StudioItem"))
+    @ns.doc(**KEY)
+    @ns.expect(body(StudioIn, "The whole item as JSON; fields left out take their defaults."))
+    @ns.response(200, "Replaced.", schema_model(StudioEnvelope))
     @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
+    @refuses_valid_input(ns, _TIME_ZONE_REFUSAL)
     def put(self):
         """Replace the studio's details (admin); fields left out become null or empty."""
         return self._change(partial=False)
 
-    @ns.doc(security="bearer")
-    @ns.expect(body("StudioPatch", "Only the fields to change, as JSON."))
-    @ns.response(200, "Updated.", model("StudioItem"))
+    @ns.doc(**KEY)
+    @ns.expect(body(StudioPatch, "Only the fields to change, as JSON."))
+    @ns.response(200, "Updated.", schema_model(StudioEnvelope))
     @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
+    @refuses_valid_input(ns, _TIME_ZONE_REFUSAL)
     def patch(self):
         """Change some of the studio's details (admin)."""
         return self._change(partial=True)
@@ -146,7 +188,7 @@ class StudioItem(Resource):
         require_role("admin")
         studio = _the_studio()
         check_if_match(_STUDIO_OUT.dump(studio))
-        apply_studio_input(studio, load_body(StudioIn(), partial=partial), replace=not partial)
+        apply_studio_input(studio, load_body(StudioPatch() if partial else StudioIn(), partial=partial))
         db.session.flush()
         representation = _STUDIO_OUT.dump(studio)
         _commit("studio", representation, studio.studio_id)
@@ -167,7 +209,7 @@ class StudioStructuredData(Resource):
 @ns.route("/hours")
 class OpeningHours(Resource):
     @ns.doc(params=query_params(HoursQuery))
-    @ns.response(200, "The weekly hours, exceptions, and whether the studio is open.", model("HoursItem"))
+    @ns.response(200, "The weekly hours, exceptions, and whether the studio is open.", schema_model(HoursEnvelope))
     @problems(ns, 400, 404)
     @cached_read
     def get(self):
@@ -178,10 +220,11 @@ class OpeningHours(Resource):
         expire_cached_response_at(None if "at" in args else next_change)
         return item_response(document, headers={"Last-Modified": http_date(last_modified)})
 
-    @ns.doc(security="bearer")
-    @ns.expect(body("HoursIn", "Every day of the week, each with its intervals ([] when closed)."))
-    @ns.response(200, "The new hours.", model("HoursItem"))
+    @ns.doc(**KEY)
+    @ns.expect(body(HoursIn, "Every day of the week, each with its intervals ([] when closed)."))
+    @ns.response(200, "The new hours.", schema_model(HoursEnvelope))
     @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
+    @refuses_valid_input(ns, _INTERVAL_REFUSAL)
     def put(self):
         """Replace the weekly hours (admin): every day, each with its intervals ([] when closed)."""
         require_role("admin")
@@ -202,10 +245,11 @@ class OpeningHours(Resource):
 
 @ns.route("/hours/exceptions")
 class HoursExceptionList(Resource):
-    @ns.doc(security="bearer")
-    @ns.expect(body("HoursExceptionIn", "The date, an optional note, and the intervals open that day ([] when closed)."))
-    @ns.response(201, "Added; Location names it.", model("HoursExceptionItem"))
+    @ns.doc(**KEY)
+    @ns.expect(body(HoursExceptionIn, "The date, an optional note, and the intervals open that day ([] when closed)."))
+    @ns.response(201, "Added; Location names it.", schema_model(HoursExceptionEnvelope))
     @problems(ns, 400, 401, 403, 404, 409, 413, 415, 422)
+    @refuses_valid_input(ns, {**_INTERVAL_REFUSAL, 409: "That date already has an exception."})
     def post(self):
         """Add a dated exception to the weekly hours, such as a holiday (admin)."""
         require_role("admin")
@@ -224,7 +268,7 @@ class HoursExceptionList(Resource):
             raise ProblemError(409, f"{data['date'].isoformat()} already has an exception; delete it first.") from None
         body = _exception_out(exception)
         _commit("hours exception", {**body, "action": "added"}, studio.studio_id)
-        location = url_for("api_v1.studio_hours_exception_item", day=exception.date.isoformat(), _external=True)
+        location = url_of(HoursExceptionItem, day=exception.date.isoformat())
         return item_response(body, 201, {"Location": location})
 
 
@@ -242,14 +286,14 @@ def _find_exception(day: str) -> HoursException:
 @ns.route("/hours/exceptions/<string:day>")
 @ns.param("day", "The exception's date, YYYY-MM-DD")
 class HoursExceptionItem(Resource):
-    @ns.response(200, "The exception.", model("HoursExceptionItem"))
+    @ns.response(200, "The exception.", schema_model(HoursExceptionEnvelope))
     @problems(ns, 400, 404)
     def get(self, day: str):
         """Show one dated exception to the weekly hours."""
         load_query(NoQuery)
         return item_response(_exception_out(_find_exception(day)))
 
-    @ns.doc(security="bearer")
+    @ns.doc(**KEY)
     @ns.response(204, "Removed.")
     @problems(ns, 401, 403, 404, 412)
     def delete(self, day: str):

@@ -1,23 +1,25 @@
 """An Atom feed of published articles and a sitemap of article and topic pages.
 
-Both link to the public website (see `api.public_urls`), and both apply the
+Both link to the public website (see `api.collection.declaration.public_page`), and both apply the
 same visibility rule as every other read: drafts, scheduled and deleted items
 never appear.
 """
 
+from datetime import datetime
 from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
-from flask import Response, url_for
+from flask import Response
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.errors import PROBLEM_MEDIA_TYPE
-from api.http import content_headers
-from api.response_cache import cached_read, current_content_version
-from api.public_urls import article_page, site_home, topic_page
+from api.caching.content_version import content_headers, current_content_version
+from api.caching.response_cache import cached_read
+from api.collection.declaration import collection_of, public_page, site_home
 from api.spec import problems
+from api.web.errors import PROBLEM_MEDIA_TYPE
+from api.web.routing import url_of
 from models import Article, Studio, Topic, db
 
 ns = Namespace("feeds", description="An Atom feed of articles and a sitemap, for readers and search engines", path="/")
@@ -32,7 +34,7 @@ class ArticleFeed(Resource):
     @ns.response(200, f"An Atom feed of the {FEED_LENGTH} newest published articles.")
     @problems(ns, 404)
     @cached_read
-    def get(self):
+    def get(self) -> Response:
         """Show an Atom feed of the newest published articles."""
         studio = db.session.scalar(select(Studio).limit(1))
         articles = db.session.scalars(
@@ -40,7 +42,7 @@ class ArticleFeed(Resource):
             .order_by(*Article.newest_first()).limit(FEED_LENGTH)
         ).all()
         feed = FeedGenerator()
-        feed_url = url_for("api_v1.feeds_article_feed", _external=True)
+        feed_url = url_of(ArticleFeed)
         feed.id(feed_url)
         feed.title(f"{studio.name if studio else 'The studio'}: articles")
         feed.author({"name": studio.name if studio else "The studio"})
@@ -49,9 +51,9 @@ class ArticleFeed(Resource):
         feed.updated(current_content_version().last_modified)
         for article in reversed(articles):  # feedgen puts each new entry first
             entry = feed.add_entry()
-            entry.id(article_page(article.slug))
+            entry.id(public_page(article))
             entry.title(article.title)
-            entry.link(href=article_page(article.slug), rel="alternate")
+            entry.link(href=public_page(article), rel="alternate")
             entry.published(article.published_at)
             entry.updated(article.updated_at)
             if article.excerpt:
@@ -67,12 +69,12 @@ class Sitemap(Resource):
     @ns.produces(["application/xml", PROBLEM_MEDIA_TYPE])
     @ns.response(200, "A sitemap (sitemaps.org) of the published article and topic pages.")
     @cached_read
-    def get(self):
+    def get(self) -> Response:
         """Show a sitemap of the website's article and topic pages."""
         ElementTree.register_namespace("", SITEMAP_NAMESPACE)
         urlset = ElementTree.Element(f"{{{SITEMAP_NAMESPACE}}}urlset")
 
-        def add(location: str, modified) -> None:
+        def add(location: str, modified: datetime) -> None:
             url = ElementTree.SubElement(urlset, f"{{{SITEMAP_NAMESPACE}}}url")
             ElementTree.SubElement(url, f"{{{SITEMAP_NAMESPACE}}}loc").text = location
             ElementTree.SubElement(url, f"{{{SITEMAP_NAMESPACE}}}lastmod").text = modified.date().isoformat()
@@ -80,10 +82,10 @@ class Sitemap(Resource):
         for slug, updated in db.session.execute(
             select(Article.slug, Article.updated_at).where(Article.public()).order_by(*Article.newest_first())
         ):
-            add(article_page(slug), updated)
+            add(collection_of(Article).public_page(slug), updated)
         for slug, updated in db.session.execute(
             select(Topic.slug, Topic.updated_at).where(Topic.public()).order_by(Topic.name)
         ):
-            add(topic_page(slug), updated)
+            add(collection_of(Topic).public_page(slug), updated)
         body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
         return Response(body, mimetype="application/xml", headers=content_headers())

@@ -6,8 +6,9 @@ one, gets CORS headers only when its Origin is listed in CORS_WRITE_ORIGINS,
 so a page on any other origin cannot make a browser send it.
 """
 
-from flask import current_app, request
-from flask_cors import CORS
+from flask import Flask, Response, current_app, request
+
+from api.extensions import cors
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Headers a script on another origin may read from responses.
@@ -17,8 +18,6 @@ EXPOSED_HEADERS = [
 ]
 ALLOWED_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "If-Modified-Since", "X-Request-ID"]
 
-cors = CORS()
-
 
 def _asks_to_write() -> bool:
     if request.method == "OPTIONS":
@@ -26,7 +25,7 @@ def _asks_to_write() -> bool:
     return request.method not in READ_METHODS
 
 
-def restrict_cross_origin_writes(response):
+def restrict_cross_origin_writes(response: Response) -> Response:
     """Keep CORS headers on a write only for the configured origins, and name that origin."""
     origin = request.headers.get("Origin")
     if origin is None or "Access-Control-Allow-Origin" not in response.headers or not _asks_to_write():
@@ -40,7 +39,7 @@ def restrict_cross_origin_writes(response):
     return response
 
 
-def init_cors(app) -> None:
+def init_cors(app: Flask) -> None:
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": "*"}},

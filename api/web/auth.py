@@ -6,7 +6,7 @@ so a caller without a valid key learns nothing about what its body would do.
 
 from flask import g, request
 
-from api.errors import ProblemError
+from api.web.errors import ProblemError
 from models import db
 from models.auth import ApiKey, find_active_key
 from models.types import utcnow

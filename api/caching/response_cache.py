@@ -12,25 +12,31 @@ the clock (whether the studio is open) says until when it holds.
 
 Key holders' reads (drafts, private fields) are never cached. Each process
 holds at most RESPONSE_CACHE_MAX_BYTES of bodies (0 turns the cache off),
-least recently used first out.
+least recently used first out: cachetools' TLRUCache, bounded by the bodies'
+sizes, with each entry's own expiry.
 """
 
+import math
 import threading
-from collections import OrderedDict
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import Any, TypeVar
 
-from flask import Response, current_app, g, request
+from cachetools import TLRUCache
+from flask import Flask, Response, current_app, g, request
 
-from models.content_state import ContentVersion, content_version
-from models.types import utcnow
+from api.caching.content_version import current_content_version
 
 # What an answer carries that belongs to its content; the rest (request id, CORS, limits) is per request.
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link")
 MAX_TOTALS = 4096
 # What changes a list's page but not its total.
 _NOT_FILTERS = ("page", "per_page", "sort", "fields", "include")
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -43,40 +49,32 @@ class CachedResponse:
         return Response(self.body, status=200, headers=list(self.headers))
 
 
+def _expiry(_key: tuple[Any, ...], entry: CachedResponse, _now: float) -> float:
+    return entry.expires_at.timestamp() if entry.expires_at is not None else math.inf
+
+
 class ResponseCache:
-    """A least-recently-used map bounded by the bytes of the bodies it holds."""
+    """A least-recently-used map bounded by the bytes of the bodies it holds; entries may expire."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
-        self._bytes = 0
+        self._entries: TLRUCache[tuple[Any, ...], CachedResponse] = TLRUCache(
+            maxsize=max_bytes, ttu=_expiry, timer=time.time, getsizeof=lambda entry: len(entry.body)
+        )
         self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
-        self._totals: dict[tuple, int] = {}
+        self._totals: dict[tuple[Any, ...], int] = {}
 
-    def get(self, key: tuple) -> CachedResponse | None:
+    def get(self, key: tuple[Any, ...]) -> CachedResponse | None:
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry.expires_at is not None and entry.expires_at <= utcnow():
-                self._remove(key)
-                entry = None
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            return entry
+            return self._entries.get(key)
 
-    def put(self, key: tuple, entry: CachedResponse) -> None:
-        size = len(entry.body)
-        if size > self.max_bytes // 8:  # one huge answer must not empty the cache
+    def put(self, key: tuple[Any, ...], entry: CachedResponse) -> None:
+        if len(entry.body) > self.max_bytes // 8:  # one huge answer must not empty the cache
             return
         with self._lock:
-            if key in self._entries:
-                self._remove(key)
             self._entries[key] = entry
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                self._remove(next(iter(self._entries)))
 
-    def total(self, key: tuple, count) -> int:
+    def total(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
         """A list's total under a content version: counted once, not once per page."""
         with self._lock:
             known = self._totals.get(key)
@@ -88,14 +86,13 @@ class ResponseCache:
                 self._totals[key] = known
         return known
 
-    def _remove(self, key: tuple) -> None:
-        self._bytes -= len(self._entries.pop(key).body)
-
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            self._entries.expire()
+            return len(self._entries)
 
 
-def init_response_cache(app) -> None:
+def init_response_cache(app: Flask) -> None:
     max_bytes = int(app.config["RESPONSE_CACHE_MAX_BYTES"])
     app.extensions["response_cache"] = ResponseCache(max_bytes) if max_bytes > 0 else None
 
@@ -103,24 +100,15 @@ def init_response_cache(app) -> None:
 def _cache() -> ResponseCache | None:
     if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
         return None
-    return current_app.extensions.get("response_cache")
+    cache: ResponseCache | None = current_app.extensions.get("response_cache")
+    return cache
 
 
-def current_content_version() -> ContentVersion:
-    """The content version a read answers from: read once per read, whatever asks for it (the cache,
-    Last-Modified, a feed's updated time). A write reads it afresh, since it moves it."""
-    if request.method not in ("GET", "HEAD"):
-        return content_version()
-    if "content_version" not in g:
-        g.content_version = content_version()
-    return g.content_version
-
-
-def cached_read(view):
+def cached_read(view: View) -> View:
     """Serve a public GET from the cache when the content has not changed since it was kept."""
 
     @wraps(view)
-    def read(*args, **kwargs):
+    def read(*args: Any, **kwargs: Any) -> Any:
         cache = _cache()
         if cache is None:
             return view(*args, **kwargs)
@@ -133,7 +121,7 @@ def cached_read(view):
         g.response_cache_key = key
         return view(*args, **kwargs)
 
-    return read
+    return read  # type: ignore[return-value]
 
 
 def expire_cached_response_at(moment: datetime | None) -> None:
@@ -141,19 +129,19 @@ def expire_cached_response_at(moment: datetime | None) -> None:
     g.response_cache_expires_at = moment
 
 
-def keep_response(response) -> None:
+def keep_response(response: Response) -> None:
     """Keep a fresh public answer (called before compression and before 304s, on the plain body)."""
     key = g.pop("response_cache_key", None)
     if key is None or response.status_code != 200 or request.method != "GET" or response.direct_passthrough:
         return
-    cache = current_app.extensions.get("response_cache")
+    cache: ResponseCache = current_app.extensions["response_cache"]
     headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
     cache.put(key, CachedResponse(response.get_data(), headers, g.get("response_cache_expires_at")))
 
 
-def remembered_total(count) -> int:
+def remembered_total(count: Callable[[], int]) -> int:
     """The total of the public list this request asks for, counted once per content version and
-    filters (a 100,000-article total costs ~5 ms on SQLite): paging through a list counts it once."""
+    filters: paging through a list counts it once."""
     cache = _cache()
     if cache is None:
         return count()

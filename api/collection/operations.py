@@ -1,0 +1,275 @@
+"""The operations every collection offers, done the same way for each: read, list (filtered,
+searched, sorted, sparse, with embedded relations), create, change, soft delete, restore, purge,
+and the revision trail.
+
+Each takes the collection's declaration (`declaration.Collection`); the
+conflict answers (409 for a taken slug, 412 for a lost race) and the revisions
+are written here once.
+"""
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema
+from sqlalchemy import ColumnElement, Select, func, inspect, literal_column, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.caching.content_version import content_headers
+from api.caching.response_cache import remembered_total
+from api.collection.declaration import Collection
+from api.web.auth import current_key, key_name, require_role
+from api.web.errors import ProblemError
+from api.web.requests import load_body, load_query
+from api.web.responses import ViewAnswer, check_if_match, item_response, page_links, paginate
+from api.web.routing import url_of
+from models import Revision, db
+from models.editable import EditableItem
+from models.revisions import purge_revisions, record_revision, revisions_of
+from models.richtext import slugify
+from models.search import MARK_END, MARK_START, matching, search_snippets
+from models.types import utcnow
+from schemas.common import MAX_PAGE, NoQuery, PageQuery
+from schemas.content import RevisionOut
+
+NoContent = tuple[str, int]
+
+
+def _primary_key(item: EditableItem) -> int:
+    identity = inspect(item).identity
+    assert identity is not None, "only a stored item has a primary key"
+    return int(identity[0])
+
+
+def read_item(collection: Collection[Any], slug: str) -> ViewAnswer:
+    """One item as its caller may see it: the public sees what is published; a key holder also sees
+    drafts and scheduled items. A deleted item is gone for every reader (404): key holders find it in
+    the list with status=deleted, and its content in its revisions, until an admin restores it."""
+    load_query(NoQuery)
+    item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
+    return item_response(collection.representation(item))
+
+
+def _list_schema(collection: Collection[Any], admin: bool, include: tuple[str, ...]) -> type[Schema]:
+    """The list schema for a caller and the relations they asked to embed (built once per combination)."""
+    cache_key = (admin, include)
+    if cache_key not in collection.schema_cache:
+        base = collection.list_admin if admin else collection.list_public
+        embedded = {name: collection.includes[name].field for name in include}
+        collection.schema_cache[cache_key] = type(f"{base.__name__}With{''.join(include).title()}", (base,), embedded)
+    return collection.schema_cache[cache_key]
+
+
+def _marked(snippet: str | None) -> str | None:
+    """A search snippet with its matches in <mark> and everything else HTML-escaped."""
+    if snippet is None:
+        return None
+    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
+    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
+    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+Order = Callable[[Any], tuple[ColumnElement[Any], ...]]
+
+
+def _list_order(collection: Collection[Any], sort: str, primary_key: Any) -> Order:
+    """order(rank) gives a list's ORDER BY: by rank for a search, else the sort asked for; the id breaks ties."""
+
+    def order(rank_column: Any) -> tuple[ColumnElement[Any], ...]:
+        if sort == "relevance":
+            return rank_column.desc(), primary_key.desc()
+        column = collection.sorts[sort.lstrip("-")]
+        if sort.startswith("-"):
+            return column.desc().nulls_last(), primary_key.desc()
+        return column.asc().nulls_last(), primary_key.asc()
+
+    return order
+
+
+def _read_page(
+    collection: Collection[Any], keys: Select[Any], order: Order, page: int, per_page: int, ranked: bool
+) -> tuple[int, list[Any]]:
+    """A list's total (remembered per content version), then one page of its keys, read from the
+    index, then only those rows: (total, rows of (item,) or (item, rank))."""
+    primary_key = collection.model.id_column()
+    total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
+    page_keys = keys.order_by(*order(literal_column("rank"))).limit(per_page).offset((page - 1) * per_page).subquery()
+    rows = (
+        select(collection.model)
+        .join(page_keys, page_keys.c.id == primary_key)
+        .options(*collection.load_options, *collection.list_options)
+    )
+    if ranked:
+        rows = rows.add_columns(page_keys.c.rank)
+    return total, list(db.session.execute(rows.order_by(*order(page_keys.c.rank if ranked else None))))
+
+
+def list_items(collection: Collection[Any]) -> ViewAnswer:
+    """A page of items: filtered, searched, sorted, with only the fields and embedded relations asked for."""
+    args = load_query(collection.list_query)
+    key = current_key()
+    state = args.get("status", "published")
+    if state != "published" and key is None:
+        raise ProblemError(
+            401,
+            f"Only published items are public; status={state} needs an API key.",
+            headers={"WWW-Authenticate": 'Bearer realm="content-api"'},
+        )
+    schema_class = _list_schema(collection, key is not None, tuple(args.get("include", ())))
+    only = args.get("only_fields")
+    if only:
+        unknown = [name for name in only if name not in schema_class().fields]
+        if unknown:
+            raise ProblemError(
+                400,
+                "The query string asks for fields the list does not have, or not for you.",
+                errors={"fields": [f"Unknown field: {name}." for name in unknown]},
+            )
+
+    model = collection.model
+    primary_key = model.id_column()
+    # The page is found from keys alone (the list order and the public rule are in an index), then
+    # only its rows are read: a deep page or a search matching thousands costs what page 1 does.
+    keys = select(primary_key.label("id")).where(model.in_state(state))
+    if collection.filters:
+        keys = collection.filters(keys, args)
+    search = None
+    sort = args.get("sort") or ("relevance" if "q" in args else collection.default_sort)
+    if "q" in args:
+        search = matching(model, args["q"], db.engine.dialect.name)
+        search_condition, rank, _snippet, search_from = search
+        if search_from is not None:
+            keys = keys.select_from(search_from)
+        keys = keys.where(search_condition).add_columns(rank.label("rank"))
+    elif sort == "relevance":
+        raise ProblemError(400, "sort=relevance needs a search (q).", errors={"sort": ["relevance needs q."]})
+    order = _list_order(collection, sort, primary_key)
+    total, rows = _read_page(collection, keys, order, args["page"], args["per_page"], ranked=search is not None)
+    items = [row[0] for row in rows]
+    meta, links, headers = page_links(args["page"], args["per_page"], total)
+    if search is not None:
+        snippets = search_snippets(model, search, [_primary_key(item) for item in items])
+        for item, item_rank in rows:
+            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippets.get(_primary_key(item)))}
+    for name in args.get("include", ()):
+        collection.includes[name].load(items)
+    schema = schema_class(many=True, only=only) if only else schema_class(many=True)
+    return {"data": schema.dump(items), "meta": meta, "links": links}, 200, {**headers, **content_headers()}
+
+
+def _apply(collection: Collection[Any], item: EditableItem, data: dict[str, Any]) -> None:
+    """Copy validated input onto the item (the collection resolves the slugs it names); an item
+    without a slug gets one made from its `slug_from` field."""
+    with db.session.no_autoflush:  # resolving slugs must not flush a half-applied change
+        if data.get("slug") is None and item.slug is None:
+            source = data.get(collection.slug_from) or getattr(item, collection.slug_from)
+            data = {**data, "slug": slugify(source, max_length=120)}
+            if not data["slug"]:
+                raise ProblemError(422, f"No slug can be made from this {collection.slug_from}.", errors={"slug": ["Give a slug."]})
+        collection.apply(item, data)
+
+
+def _save(collection: Collection[Any], item: EditableItem, action: str) -> None:
+    """Flush the item, record its revision, commit: 409 for a taken slug, 412 for a lost race."""
+    lost_race = f"The {collection.item_type} was changed by someone else meanwhile. Fetch it and retry."
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ProblemError(409, f"The slug '{item.slug}' is already taken (deleted items keep theirs).") from None
+    except StaleDataError:
+        db.session.rollback()
+        raise ProblemError(412, lost_race) from None
+    snapshot = collection.snapshot_schema.dump(item)
+    record_revision(collection.item_type, _primary_key(item), snapshot, action, key_name())
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ProblemError(412, lost_race) from None
+
+
+def create_item(collection: Collection[Any]) -> ViewAnswer:
+    require_role("editor")
+    data = load_body(collection.input_schema())
+    item = collection.model()
+    _apply(collection, item, data)
+    db.session.add(item)
+    _save(collection, item, "created")
+    location = url_of(collection.resources["item"], slug=item.slug)
+    return item_response(collection.representation(item), 201, {"Location": location})
+
+
+def change_item(collection: Collection[Any], slug: str, partial: bool) -> ViewAnswer:
+    require_role("editor")
+    item = collection.find_for_write(slug)
+    check_if_match(collection.representation(item))
+    schema = collection.patch_schema() if partial else collection.input_schema()
+    _apply(collection, item, load_body(schema, partial=partial))
+    _save(collection, item, "updated")
+    return item_response(collection.representation(item))
+
+
+def delete_item(collection: Collection[Any], slug: str) -> NoContent:
+    require_role("editor")
+    item = collection.find_for_write(slug)
+    check_if_match(collection.representation(item))
+    item.deleted_at = utcnow()
+    _save(collection, item, "deleted")
+    return "", 204
+
+
+def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
+    require_role("admin")
+    item = collection.find(slug, include_hidden=True)
+    if item.deleted_at is None:
+        raise ProblemError(409, f"The {collection.item_type} '{slug}' is not deleted.")
+    check_if_match(collection.representation(item))
+    item.deleted_at = None
+    _save(collection, item, "restored")
+    return item_response(collection.representation(item))
+
+
+def purge_item(collection: Collection[Any], slug: str) -> NoContent:
+    require_role("admin")
+    item = collection.find(slug, include_hidden=True)
+    if item.deleted_at is None:
+        raise ProblemError(409, f"Delete the {collection.item_type} '{slug}' before purging it.")
+    check_if_match(collection.representation(item))
+    purge_revisions(collection.item_type, _primary_key(item))
+    db.session.delete(item)
+    db.session.commit()
+    return "", 204
+
+
+def list_revisions(collection: Collection[Any], slug: str) -> ViewAnswer:
+    require_role("admin")
+    args = load_query(PageQuery)
+    item = collection.find(slug, include_hidden=True)
+    query = revisions_of(collection.item_type, _primary_key(item))
+    revisions, meta, links, headers = paginate(query, args["page"], args["per_page"])
+    return {"data": RevisionOut(many=True).dump(revisions), "meta": meta, "links": links}, 200, headers
+
+
+def restore_revision(collection: Collection[Any], slug: str, number: int) -> ViewAnswer:
+    """Make the item equal to one of its revisions again, as a new change."""
+    require_role("admin")
+    item = collection.find_for_write(slug)
+    check_if_match(collection.representation(item))
+    missing = ProblemError(404, f"The {collection.item_type} '{slug}' has no revision {number}.")
+    if not 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
+        raise missing
+    revision = db.session.scalar(revisions_of(collection.item_type, _primary_key(item)).where(Revision.number == number))
+    if revision is None:
+        raise missing
+    _apply(collection, item, collection.input_schema().load(collection.to_input(revision.snapshot)))
+    _save(collection, item, f"restored revision {number}")
+    return item_response(collection.representation(item))
+
+
+def structured_data(collection: Collection[Any], slug: str) -> dict[str, Any]:
+    """The item's JSON-LD document (key holders may ask for drafts and scheduled items too)."""
+    item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
+    collection.complete([item])
+    return collection.structured_data(item)

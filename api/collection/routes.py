@@ -1,0 +1,191 @@
+"""Every route of a collection, made from its declaration: `collection_namespace(ARTICLES)`.
+
+For a collection named `articles` of items called `article`:
+
+    GET, POST           /articles                                list, create
+    GET, PUT, PATCH,    /articles/{slug}                         read, replace, change, delete
+    DELETE
+    GET                 /articles/{slug}/structured-data         schema.org JSON-LD
+    POST                /articles/{slug}/restore                 undo a delete (admin)
+    POST                /articles/{slug}/purge                   delete for good (admin)
+    GET                 /articles/{slug}/revisions               the revision trail (admin)
+    POST                /articles/{slug}/revisions/{n}/restore   go back to a revision (admin)
+
+Each operation is documented here once, for every collection: its summary,
+the statuses it can answer, its request and response models (generated from
+the declaration's schemas), and the refusals a schema-valid body may still get.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response
+from flask_restx import Namespace, Resource
+
+from api.caching.response_cache import cached_read
+from api.collection import operations
+from api.collection.declaration import Collection
+from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response
+from api.spec import body, problems, query_params, refuses_valid_input, schema_model
+from api.web.errors import PROBLEM_MEDIA_TYPE
+from schemas.common import PageQuery
+from schemas.content import RevisionListEnvelope
+
+KEY = {"security": "bearer"}
+# What a schema-valid body may still be refused for: what the database holds, which no schema can say.
+_WRITE_REFUSALS = {
+    409: "The slug is taken by another item (deleted items keep theirs).",
+    422: "The body names a related item (by its slug) that does not exist, or no longer does.",
+}
+
+
+def _operation(function: Callable[..., Any], summary: str) -> Callable[..., Any]:
+    function.__doc__ = summary  # Flask-RESTX takes an operation's summary from its docstring
+    return function
+
+
+def collection_namespace(collection: Collection[Any]) -> Namespace:
+    """The collection's namespace, with every route of the collection on it."""
+    ns = Namespace(collection.name, description=collection.docs.namespace)
+    _add_list_routes(ns, collection)
+    _add_item_routes(ns, collection)
+    _add_lifecycle_routes(ns, collection)
+    return ns
+
+
+def _route(
+    ns: Namespace,
+    collection: Collection[Any],
+    role: str,
+    path: str,
+    class_name: str,
+    methods: dict[str, Callable[..., Any]],
+    params: dict[str, str] | None = None,
+) -> None:
+    """Make a Resource class of these methods, document its path parameters, and route it."""
+    resource: type = type(class_name, (Resource,), methods)
+    for name, description in (params or {}).items():
+        resource = ns.param(name, description)(resource)
+    collection.resources[role] = ns.route(path)(resource)
+
+
+def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
+    docs, label = collection.docs, collection.label
+
+    @ns.doc(params=query_params(collection.list_query))
+    @ns.response(200, docs.list_response, schema_model(collection.list_envelope))
+    @problems(ns, 400, 401)
+    @refuses_valid_input(ns, {400: "sort=relevance without q: relevance ranks a search, so it needs one."})
+    @cached_read
+    def get(self: Resource) -> Any:
+        return operations.list_items(collection)
+
+    @ns.doc(**KEY)
+    @ns.expect(body(collection.input_schema, "The new item as JSON. Unknown and server-owned fields are refused."))
+    @ns.response(201, "Created; Location names it.", schema_model(collection.admin_envelope))
+    @problems(ns, 400, 401, 403, 409, 413, 415, 422)
+    @refuses_valid_input(ns, _WRITE_REFUSALS)
+    def post(self: Resource) -> Any:
+        return operations.create_item(collection)
+
+    methods = {
+        "get": _operation(get, docs.list_summary),
+        "post": _operation(post, f"Create {collection.a_noun} (editor)."),
+    }
+    _route(ns, collection, "list", "", f"{label}List", methods)
+
+
+def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
+    docs, label, noun = collection.docs, collection.label, collection.item_type
+    item_out = schema_model(collection.admin_envelope)
+
+    @ns.response(200, docs.read_response, schema_model(collection.public_envelope))
+    @problems(ns, 400, 401, 404)
+    @cached_read
+    def get(self: Resource, slug: str) -> Any:
+        return operations.read_item(collection, slug)
+
+    @ns.doc(**KEY)
+    @ns.expect(body(collection.input_schema, "The whole item as JSON; fields left out take their defaults."))
+    @ns.response(200, "Replaced.", item_out)
+    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
+    @refuses_valid_input(ns, _WRITE_REFUSALS)
+    def put(self: Resource, slug: str) -> Any:
+        return operations.change_item(collection, slug, partial=False)
+
+    @ns.doc(**KEY)
+    @ns.expect(body(collection.patch_schema, "Only the fields to change, as JSON."))
+    @ns.response(200, "Updated.", item_out)
+    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
+    @refuses_valid_input(ns, _WRITE_REFUSALS)
+    def patch(self: Resource, slug: str) -> Any:
+        return operations.change_item(collection, slug, partial=True)
+
+    @ns.doc(**KEY)
+    @ns.response(204, "Deleted (softly: an admin can restore it).")
+    @problems(ns, 401, 403, 404, 412)
+    def delete(self: Resource, slug: str) -> Any:
+        return operations.delete_item(collection, slug)
+
+    @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
+    @ns.response(200, docs.structured_data_response)
+    @problems(ns, 404)
+    @cached_read
+    def get_structured_data(self: Resource, slug: str) -> Response:
+        return json_ld_response(operations.structured_data(collection, slug))
+
+    slug_doc = f"The {noun}'s slug, for example {docs.slug_example}"
+    item_methods = {
+        "get": _operation(get, docs.read_summary),
+        "put": _operation(put, f"Replace {collection.a_noun} (editor); fields left out take their defaults."),
+        "patch": _operation(patch, f"Change some of {collection.a_noun}'s fields (editor)."),
+        "delete": _operation(delete, f"Delete {collection.a_noun} (editor); an admin can restore it or purge it."),
+    }
+    _route(ns, collection, "item", "/<string:slug>", f"{label}Item", item_methods, {"slug": slug_doc})
+    structured = {"get": _operation(get_structured_data, docs.structured_data_summary)}
+    path = "/<string:slug>/structured-data"
+    _route(ns, collection, "structured_data", path, f"{label}StructuredData", structured, {"slug": slug_doc})
+
+
+def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
+    """Restore, purge, the revision list and revision restore: the admin's routes under /<slug>/."""
+    noun, label, a_noun = collection.item_type, collection.label, collection.a_noun
+    item_out = schema_model(collection.admin_envelope)
+
+    @ns.doc(**KEY)
+    @ns.response(200, "Restored.", item_out)
+    @problems(ns, 401, 403, 404, 409, 412)
+    def restore(self: Resource, slug: str) -> Any:
+        return operations.restore_item(collection, slug)
+
+    @ns.doc(**KEY)
+    @ns.response(204, "Gone for good, with its revisions.")
+    @problems(ns, 401, 403, 404, 409, 412)
+    def purge(self: Resource, slug: str) -> Any:
+        return operations.purge_item(collection, slug)
+
+    @ns.doc(**KEY, params=query_params(PageQuery))
+    @ns.response(200, f"The {noun}'s revisions, newest first.", schema_model(RevisionListEnvelope))
+    @problems(ns, 400, 401, 403, 404)
+    def revisions(self: Resource, slug: str) -> Any:
+        return operations.list_revisions(collection, slug)
+
+    @ns.doc(**KEY)
+    @ns.response(200, f"The {noun} is as it was in that revision again.", item_out)
+    @problems(ns, 401, 403, 404, 409, 412, 422)
+    @refuses_valid_input(ns, {422: "The revision names a related item that has been purged since."})
+    def restore_revision(self: Resource, slug: str, number: int) -> Any:
+        return operations.restore_revision(collection, slug, number)
+
+    slug = {"slug": f"The {noun}'s slug"}
+    restore_summary = f"Restore a deleted {noun} (admin)."
+    purge_summary = f"Purge a deleted {noun} for good, with its revisions (admin)."
+    revisions_summary = f"List {a_noun}'s revisions, newest first (admin)."
+    revision_restore_summary = f"Restore {a_noun} to one of its revisions, as a new change (admin)."
+    _route(ns, collection, "restore", "/<string:slug>/restore", f"{label}Restore",
+           {"post": _operation(restore, restore_summary)}, slug)
+    _route(ns, collection, "purge", "/<string:slug>/purge", f"{label}Purge", {"post": _operation(purge, purge_summary)}, slug)
+    _route(ns, collection, "revisions", "/<string:slug>/revisions", f"{label}Revisions",
+           {"get": _operation(revisions, revisions_summary)}, slug)
+    _route(ns, collection, "revision_restore", "/<string:slug>/revisions/<int:number>/restore", f"{label}RevisionRestore",
+           {"post": _operation(restore_revision, revision_restore_summary)}, {**slug, "number": "The revision's number"})

@@ -1,0 +1,141 @@
+"""Configuration: the defaults, what the environment overrides, and the checks production must pass.
+
+`load_config` applies them in flaskr's order: defaults, then the environment,
+then a test's own mapping. Nothing here touches the database.
+"""
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = str(REPOSITORY_ROOT / "instance")
+MIGRATIONS_DIRECTORY = str(REPOSITORY_ROOT / "migrations")
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///content.sqlite3",  # in the instance folder
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "RESTX_MASK_SWAGGER": False,
+    "RESTX_ERROR_404_HELP": False,
+    "RESTX_INCLUDE_ALL_MODELS": True,
+    "RESTX_JSON": {"ensure_ascii": False},
+    "ERROR_INCLUDE_MESSAGE": False,
+    # Rate limits (Flask-Limiter): in memory unless REDIS_URL names a Redis that processes share.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    "RATE_LIMIT_READS": "300 per minute",
+    "RATE_LIMIT_WRITES": "600 per minute",
+    "RATE_LIMIT_FAILED_AUTH": "20 per minute",
+    # Browsers on other origins may read; these origins may also write (CORS_WRITE_ORIGINS, comma-separated).
+    "CORS_WRITE_ORIGINS": [],
+    # Compression (Flask-Compress): brotli where the client accepts it, else gzip, for bodies from 500 bytes.
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIN_SIZE": 500,
+    # Streamed responses (Swagger UI's static files) stay as they are: Flask-Compress 1.25's stream
+    # compressor never closes the file it reads from.
+    "COMPRESS_STREAMS": False,
+    "COMPRESS_MIMETYPES": [
+        "application/json",
+        "application/problem+json",
+        "application/ld+json",
+        "application/atom+xml",
+        "application/xml",
+        "text/html",
+        "text/css",
+        "application/javascript",
+    ],
+    "SWAGGER_UI_DOC_EXPANSION": "list",
+    # Public read answers kept per process, keyed by the content version (api/caching/response_cache.py).
+    "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,
+}
+
+# Settings the environment may give as they are, as integers, or as a switch.
+_STRING_SETTINGS = (
+    "PUBLIC_SITE_URL",
+    "RATE_LIMIT_READS",
+    "RATE_LIMIT_WRITES",
+    "RATE_LIMIT_FAILED_AUTH",
+    "RATELIMIT_KEY_PREFIX",
+    "LOG_LEVEL",
+)
+_INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "RESPONSE_CACHE_MAX_BYTES")
+_OFF = ("0", "false", "no", "off")
+_PUBLIC_ITEM_URL = re.compile(r"PUBLIC_[A-Z]+_URL")
+
+# In production these must come from the environment: a server must not quietly fall back to an
+# embedded database or to rate limits that each process counts alone.
+PRODUCTION_SECRETS = ("DATABASE_URL", "REDIS_URL")
+
+
+def database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3, whichever spelling the environment uses."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def config_from_environment(environment: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The settings the environment gives."""
+    config: dict[str, Any] = {}
+    if environment.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = database_url(environment["DATABASE_URL"])
+    if environment.get("REDIS_URL"):
+        config["RATELIMIT_STORAGE_URI"] = environment["REDIS_URL"]
+    if environment.get("CORS_WRITE_ORIGINS"):
+        origins = environment["CORS_WRITE_ORIGINS"].split(",")
+        config["CORS_WRITE_ORIGINS"] = [origin.strip() for origin in origins if origin.strip()]
+    if environment.get("RATELIMIT_ENABLED"):
+        config["RATELIMIT_ENABLED"] = environment["RATELIMIT_ENABLED"].lower() not in _OFF
+    for name in _INTEGER_SETTINGS:
+        if environment.get(name):
+            config[name] = int(environment[name])
+    for name in _STRING_SETTINGS:
+        if environment.get(name):
+            config[name] = environment[name]
+    # Where the website shows each collection's items: PUBLIC_ARTICLE_URL, PUBLIC_TOPIC_URL, ...
+    for name, value in environment.items():
+        if _PUBLIC_ITEM_URL.fullmatch(name) and value:
+            config[name] = value
+    return config
+
+
+def _json_for_the_database(value: object) -> str:
+    # Store JSON columns as readable UTF-8 (a curly apostrophe, not its \\u escape), so search sees the words.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def engine_options(uri: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for the database the URI names."""
+    if uri.startswith("sqlite"):
+        # Writers wait for each other (up to 30 s) instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 30}, "json_serializer": _json_for_the_database}
+    # A connection that died while pooled (a database restart) is replaced, not handed out.
+    return {"pool_pre_ping": True, "json_serializer": _json_for_the_database}
+
+
+def check_production_environment(environment: Mapping[str, str] = os.environ) -> None:
+    """Refuse to start in production (APP_ENV=production) without its secrets, or with debugging on."""
+    if environment.get("APP_ENV", "development") != "production":
+        return
+    missing = [name for name in PRODUCTION_SECRETS if not environment.get(name)]
+    if missing:
+        raise RuntimeError(f"APP_ENV=production needs {', '.join(missing)} in the environment")
+    if environment.get("FLASK_DEBUG", "0").lower() not in ("0", "false", ""):
+        raise RuntimeError("APP_ENV=production must not run with FLASK_DEBUG on")
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
+    """Defaults, then the environment, then `test_config`; then what follows from them."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(config_from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))

@@ -1,0 +1,30 @@
+"""The Flask extensions, created unbound; `create_app` binds them to each app with `init_app`.
+
+The database handle `db` lives with the models (`models.db`); the rate limiter
+is made per app in `api.web.limits`, since its budgets are the app's own.
+"""
+
+from flask_compress import Compress
+from flask_cors import CORS
+from flask_migrate import Migrate
+
+from api.config import MIGRATIONS_DIRECTORY
+from models.search import is_search_object
+from models.types import render_migration_item
+
+
+def include_in_migrations(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate leaves search's tables, columns and indexes to its own migration."""
+    return not is_search_object(name or "", type_)
+
+
+compress = Compress()
+cors = CORS()
+# Batch mode lets SQLite take ALTERs; compare_type lets a test catch a column whose type drifted.
+migrate = Migrate(
+    directory=MIGRATIONS_DIRECTORY,
+    render_as_batch=True,
+    compare_type=True,
+    render_item=render_migration_item,
+    include_object=include_in_migrations,
+)

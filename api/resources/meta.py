@@ -1,0 +1,56 @@
+"""The API's index and its health checks."""
+
+from typing import Any
+
+from flask_restx import Namespace, Resource
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.collection.declaration import declared_collections
+from api.resources.studio import OpeningHours, StudioItem
+from api.spec import schema_model
+from api.web.errors import ProblemError
+from api.web.routing import DOCS_ENDPOINT, INDEX_ENDPOINT, SPEC_ENDPOINT, endpoint_url, url_of
+from models import db
+from schemas.common import Problem
+from schemas.meta import HealthEnvelope, IndexEnvelope
+
+ns = Namespace("meta", description="The API's index and health checks", path="/")
+
+
+# Flask-RESTX builds the spec's basePath from the endpoint named INDEX_ENDPOINT.
+@ns.route("/", endpoint=INDEX_ENDPOINT)
+class ApiIndex(Resource):
+    @ns.response(200, "The API's name, version and where everything is.", schema_model(IndexEnvelope))
+    def get(self) -> Any:
+        """Show the API's name, version and links to its docs, spec and resources."""
+        links = {"docs": endpoint_url(DOCS_ENDPOINT), "spec": endpoint_url(SPEC_ENDPOINT)}
+        links |= {collection.name: collection.list_url() for collection in declared_collections()}
+        links |= {"studio": url_of(StudioItem), "hours": url_of(OpeningHours), "health": url_of(Liveness)}
+        return {"data": {"name": "Corey Proffitt Studios Massage content API", "version": "1.0", "links": links}}
+
+
+@ns.route("/health")
+class Liveness(Resource):
+    rate_limited = False  # a load balancer must always be able to ask
+
+    @ns.response(200, "The process is up.", schema_model(HealthEnvelope))
+    def get(self) -> Any:
+        """Check that the API process is up (it does not touch the database)."""
+        return {"data": {"status": "ok"}}, 200, {"Cache-Control": "no-store"}
+
+
+@ns.route("/health/ready")
+class Readiness(Resource):
+    rate_limited = False
+
+    @ns.response(200, "The database answers.", schema_model(HealthEnvelope))
+    @ns.response(503, "The database does not answer.", schema_model(Problem))
+    def get(self) -> Any:
+        """Check that the API can reach its database."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise ProblemError(503, "The database is not reachable.") from None
+        return {"data": {"status": "ok", "database": "ok"}}, 200, {"Cache-Control": "no-store"}

@@ -1,0 +1,144 @@
+"""Topics (muscle groups): the public list and item; with a key, writes, soft delete, restore, purge, revisions."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from marshmallow import fields
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
+
+from api.collection.declaration import Collection, CollectionDocs, Include, public_page
+from api.collection.routes import collection_namespace
+from api.web.errors import ProblemError
+from models import Article, Topic, article_topics, db
+from models.plans import InOrderJoin
+from schemas.content import (
+    TOPIC_SNAPSHOT,
+    ArticleRef,
+    TopicAdmin,
+    TopicAdminSummary,
+    TopicDetail,
+    TopicListQuery,
+    TopicSummary,
+)
+from schemas.input import TopicIn
+
+# A topic shows its latest articles; `GET /articles?topic=<slug>` pages through all of them.
+TOPIC_ARTICLES_SHOWN = 10
+
+
+def apply_topic_input(topic: Topic, data: dict[str, Any]) -> None:
+    """Copy validated input onto a topic, relating it both ways to the topics it names."""
+    related_slugs = data.pop("related", None)
+    for name, value in data.items():
+        setattr(topic, name, value)
+    if related_slugs is None:
+        return
+    if topic.slug in related_slugs:
+        raise ProblemError(422, "A topic cannot be related to itself.", errors={"related": ["Must not name the topic itself."]})
+    related = list(db.session.scalars(select(Topic).where(Topic.slug.in_(related_slugs), Topic.public())))
+    unknown = sorted(set(related_slugs) - {other.slug for other in related})
+    if unknown:
+        errors = {"related": [f"No topic has the slug '{slug}'." for slug in unknown]}
+        raise ProblemError(422, "The body names unknown topics.", errors=errors)
+    topic.set_related(related)
+
+
+def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A revision's snapshot as the input that recreates it."""
+    writable = {name: snapshot[name] for name in TopicIn().fields if name in snapshot}
+    writable["related"] = [other["slug"] for other in snapshot.get("related", [])]
+    return writable
+
+
+def load_public_articles(topics: Sequence[Topic]) -> None:
+    """Give each topic its latest published articles, newest first, and how many it has: one query for
+    all the topics, which reads the public rule from an index (see models/plans.py) and only the
+    shown articles' rows."""
+    for topic in topics:
+        topic.public_articles = []
+        topic.public_article_count = 0
+    by_id = {topic.topic_id: topic for topic in topics}
+    by_topic = article_topics.c.topic_id
+    ranked = (
+        select(
+            by_topic.label("topic_id"),
+            article_topics.c.article_id,
+            func.row_number().over(partition_by=by_topic, order_by=Article.newest_first()).label("position"),
+            func.count().over(partition_by=by_topic).label("total"),
+        )
+        .select_from(
+            InOrderJoin(
+                article_topics, Article.__table__, Article.article_id == article_topics.c.article_id, "ix_articles_visibility"
+            )
+        )
+        .where(by_topic.in_(by_id), Article.public())
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked.c.topic_id, ranked.c.total, Article)
+        .join(Article, Article.article_id == ranked.c.article_id)
+        .where(ranked.c.position <= TOPIC_ARTICLES_SHOWN)
+        .order_by(ranked.c.topic_id, ranked.c.position)
+        .options(load_only(Article.slug, Article.title, Article.excerpt, Article.published_at))
+    )
+    for topic_id, total, article in rows:
+        by_id[topic_id].public_articles.append(article)
+        by_id[topic_id].public_article_count = total
+
+
+def topic_document(topic: Topic) -> dict[str, Any]:
+    """The topic as schema.org Muscle JSON-LD, with the articles about it."""
+    page = public_page(topic)
+    return {
+        "@type": "Muscle",
+        "@id": page,
+        "url": page,
+        "name": topic.name,
+        "alternateName": topic.aliases,
+        "description": topic.summary,
+        "bodyLocation": topic.body_region,
+        "muscleAction": " ".join(topic.actions) or None,
+        "associatedPathophysiology": " ".join(topic.stressors + topic.signs) or None,
+        "subjectOf": [
+            {"@type": "BlogPosting", "headline": article.title, "url": public_page(article)}
+            for article in topic.public_articles
+        ],
+    }
+
+
+TOPICS = Collection(
+    name="topics",
+    item_type="topic",
+    model=Topic,
+    input_schema=TopicIn,
+    public_schema=TopicDetail,
+    admin_schema=TopicAdmin,
+    list_public=TopicSummary,
+    list_admin=TopicAdminSummary,
+    snapshot_schema=TOPIC_SNAPSHOT,
+    list_query=TopicListQuery,
+    apply=apply_topic_input,
+    to_input=snapshot_to_input,
+    slug_from="name",
+    structured_data=topic_document,
+    sorts={"name": Topic.name, "updated_at": Topic.updated_at},
+    default_sort="name",
+    includes={
+        "articles": Include(fields.List(fields.Nested(ArticleRef), attribute="public_articles"), load=load_public_articles)
+    },
+    load_options=(selectinload(Topic.related),),
+    complete=load_public_articles,
+    docs=CollectionDocs(
+        namespace="Muscle groups: anatomy, what stresses them, what helps",
+        slug_example="quadratus-lumborum",
+        list_summary="List muscle-group topics by name.",
+        list_response="A page of topics, by name.",
+        read_summary="Show one topic with its related topics and published articles.",
+        read_response="The topic with its anatomy, care, related topics and articles.",
+        structured_data_summary="Show a topic as schema.org Muscle JSON-LD, to paste into its page's head.",
+        structured_data_response="schema.org Muscle JSON-LD.",
+    ),
+)
+
+ns = collection_namespace(TOPICS)

@@ -1,0 +1,124 @@
+"""Writing a response: items and pages with their links, ETags and preconditions, and the headers
+every answer carries (request id, security, caching), set by `finish_response`.
+"""
+
+import hashlib
+import json
+import math
+from typing import Any
+
+from flask import Response, g, request, url_for
+from sqlalchemy import Select, func, select
+
+from api.caching.content_version import content_headers
+from api.caching.response_cache import keep_response
+from api.web.access_log import log_request
+from api.web.errors import ProblemError
+from models import db
+
+PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+PRIVATE_CACHE_CONTROL = "private, no-store"
+_ENCODING_SUFFIXES = (":br", ":gzip", ":deflate", ":zstd")
+CACHEABLE_MEDIA_TYPES = ("application/json", "application/ld+json", "application/atom+xml", "application/xml")
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+# A view's answer as Flask-RESTX takes it: a body, a status and headers.
+ViewAnswer = tuple[Any, int, dict[str, str]]
+
+
+def etag_of(body: Any) -> str:
+    """The strong ETag of a JSON representation, the same however its keys were ordered."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return '"' + hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + '"'
+
+
+def check_if_match(current_body: Any) -> None:
+    """Honour If-Match: a stale one is a 412 that carries the current ETag."""
+    if "If-Match" not in request.headers:
+        return
+    current = etag_of(current_body)
+    # A compressed response's ETag carries its encoding ("…:gzip"); it names the same representation.
+    sent = {tag.rsplit(":", 1)[0] if tag.endswith(_ENCODING_SUFFIXES) else tag for tag in request.if_match.as_set()}
+    if request.if_match.star_tag or current.strip('"') in sent:
+        return
+    raise ProblemError(
+        412,
+        "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+        headers={"ETag": current},
+    )
+
+
+def item_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> ViewAnswer:
+    """An item answer `{"data": ...}` with the ETag of that representation and Last-Modified."""
+    return {"data": body}, status, {"ETag": etag_of(body), **content_headers(), **(headers or {})}
+
+
+def not_found(detail: str) -> ProblemError:
+    return ProblemError(404, detail)
+
+
+def paginate(query: Select[Any], page: int, per_page: int) -> tuple[list[Any], dict[str, Any], dict[str, Any], dict[str, str]]:
+    """Run one page of an ordered query: its items, `meta`, `links` and the `Link` header."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return (items, *page_links(page, per_page, total))
+
+
+def page_links(page: int, per_page: int, total: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """A page's `meta`, its `links` (first, prev, next, last) and the same links as a `Link` header."""
+    pages = math.ceil(total / per_page)
+    last = max(pages, 1)
+
+    def page_url(number: int) -> str:
+        other_args = {name: value for name, value in request.args.items() if name not in ("page", "per_page")}
+        args = {"page": number, "per_page": per_page, **other_args}
+        return url_for(request.endpoint or "", **(request.view_args or {}), **args, _external=True)
+
+    links = {
+        "self": page_url(page),
+        "first": page_url(1),
+        "prev": page_url(min(page - 1, last)) if page > 1 else None,
+        "next": page_url(page + 1) if page < pages else None,
+        "last": page_url(last),
+    }
+    meta = {"page": page, "per_page": per_page, "total": total, "pages": pages}
+    link_header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+    return meta, links, {"Link": link_header}
+
+
+# Swagger UI's page runs its own inline start-up script and styles; everything else may run nothing.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def add_security_headers(response: Response) -> None:
+    """Headers every answer carries: no MIME sniffing, no framing, no referrer, a content policy."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    html = response.mimetype == "text/html"
+    response.headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if html else API_CONTENT_SECURITY_POLICY)
+
+
+def finish_response(response: Response) -> Response:
+    """Echo the request id; give successful reads an ETag, caching rules and 304s."""
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    add_security_headers(response)
+    if response.status_code == 503:
+        # The limiter stretches any Retry-After to its own window; a database outage says its own.
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    elif response.status_code != 429:
+        response.headers.pop("Retry-After", None)  # the limiter adds it to every answer; it means "wait"
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.mimetype in CACHEABLE_MEDIA_TYPES:
+        authenticated = g.get("api_key") is not None
+        response.headers.setdefault("Cache-Control", PRIVATE_CACHE_CONTROL if authenticated else PUBLIC_CACHE_CONTROL)
+        response.vary.add("Authorization")
+        if "ETag" not in response.headers:
+            response.add_etag()
+        keep_response(response)  # the plain body, before a 304 empties it or compression changes it
+        response.make_conditional(request)
+    return log_request(response)

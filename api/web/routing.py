@@ -1,0 +1,27 @@
+"""Where the API is mounted, and URLs of its views named by their Resource classes, never by strings.
+
+Flask-RESTX gives each registered Resource class its endpoint (`.endpoint`);
+`url_of(ArticleItem, slug=...)` builds the URL of that class's route.
+"""
+
+from typing import Any
+
+from flask import url_for
+
+API_PREFIX = "/api/v1"
+BLUEPRINT_NAME = "api_v1"
+# Flask-RESTX builds the spec's basePath from the endpoint of this name, and serves its docs and spec
+# at the endpoints "doc" and "specs".
+INDEX_ENDPOINT = "root"
+DOCS_ENDPOINT = "doc"
+SPEC_ENDPOINT = "specs"
+
+
+def endpoint_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of one of the API blueprint's endpoints."""
+    return url_for(f"{BLUEPRINT_NAME}.{endpoint}", **values, _external=True)
+
+
+def url_of(resource: type, **values: Any) -> str:
+    """The absolute URL of a registered Flask-RESTX Resource class's route."""
+    return endpoint_url(resource.endpoint, **values)  # type: ignore[attr-defined]
