@@ -1,23 +1,46 @@
-# One command to run the API, one to test it. Each makes its own virtual
-# environment in .venv with the pinned requirements; only Python 3.11+ is needed.
+# One command to run the API, one to test it. Each makes its own virtual environment in .venv and
+# installs the locked dependency tree (every package pinned, with hashes); only Python 3.11+ is needed.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+WORKERS ?= 2
 
-.PHONY: run test seed openapi demo bench bench-smoke clean
+.PHONY: run dev test lint format lock seed openapi demo bench bench-smoke clean
 
-## run: install, migrate and seed an empty embedded database, and serve on http://127.0.0.1:5000
+## run: install, migrate and seed an empty embedded database, and serve with gunicorn on http://127.0.0.1:5000
 run: $(VENV)/.runtime
-	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed --if-empty
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py
 
-## test: install what the tests need and run them
+## dev: the same with Flask's development server and its reloader (for working on the code, never for serving)
+dev: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi seed --if-empty
+	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
+
+## test: install what the tests need and run them, with coverage (the floor is in pyproject.toml)
 test: $(VENV)/.dev
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
+
+## lint: formatting, lint, types and the import layers, all with zero findings
+lint: $(VENV)/.dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## format: let ruff format the code and fix what it can
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## lock: write requirements.lock and requirements-dev.lock (the whole tree, hashed) from the pins
+lock: $(VENV)/.dev
+	$(BIN)/uv pip compile requirements.txt --generate-hashes --universal --python-version 3.11 --no-header -q -o requirements.lock
+	$(BIN)/uv pip compile requirements-dev.txt --constraint requirements.lock --generate-hashes --universal \
+		--python-version 3.11 --no-header -q -o requirements-dev.lock
 
 ## demo: serve the demo frontend on http://127.0.0.1:8080 (run `make run` in another terminal first)
 demo:
@@ -40,7 +63,7 @@ openapi: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi export-openapi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache bench/.data
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage bench/.data
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -48,10 +71,11 @@ $(VENV)/.python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
 
-$(VENV)/.runtime: requirements.txt $(VENV)/.python
-	$(BIN)/pip install --quiet -r requirements.txt
+$(VENV)/.runtime: requirements.lock $(VENV)/.python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@
+# The development tree includes the runtime one, so it satisfies what needs .runtime too.
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(VENV)/.runtime

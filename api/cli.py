@@ -15,11 +15,12 @@ from models import ApiKey, Studio, db
 from models.auth import ROLES, create_key, revoke_key
 from seed_data import seed_database
 
+
 def live_spec(app: Flask) -> dict[str, Any]:
     """The spec exactly as the running app serves it at /api/v1/swagger.json."""
     with app.test_client() as client:
         response = client.get(f"{API_PREFIX}/swagger.json", base_url="http://127.0.0.1:5000")
-    spec = response.get_json()
+    spec: dict[str, Any] = response.get_json()
     if response.status_code != 200 or "error" in spec:
         raise click.ClickException(f"the spec failed to render: {spec}")
     return spec
@@ -55,7 +56,9 @@ def register_commands(app: Flask) -> None:
 
     @api_keys.command("create")
     @click.argument("name")
-    @click.option("--role", type=click.Choice(ROLES), required=True, help="editor: articles and topics; admin: everything.")
+    @click.option(
+        "--role", type=click.Choice(ROLES), required=True, help="editor: articles and topics; admin: everything."
+    )
     def create_key_command(name: str, role: str) -> None:
         """Make a key called NAME; it is printed once, as the last line."""
         if db.session.scalar(db.select(ApiKey).where(ApiKey.name == name)) is not None:
@@ -71,7 +74,9 @@ def register_commands(app: Flask) -> None:
         click.echo(f"{'name':<24} {'role':<7} {'created':<20} {'last used':<20} revoked")
         for key in keys:
             stamp = lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"  # noqa: E731
-            click.echo(f"{key.name:<24} {key.role:<7} {stamp(key.created_at):<20} {stamp(key.last_used_at):<20} {stamp(key.revoked_at)}")
+            click.echo(
+                f"{key.name:<24} {key.role:<7} {stamp(key.created_at):<20} {stamp(key.last_used_at):<20} {stamp(key.revoked_at)}"
+            )
 
     @api_keys.command("revoke")
     @click.argument("name")

@@ -19,13 +19,13 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.corpus import build_database
 from bench.load import load_generator, run_load
-from bench.statements import count_statements
 from bench.report import write_report
+from bench.statements import count_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
@@ -53,11 +53,31 @@ def cases(articles: int, topic_slugs: list[str]) -> list[Case]:
     return [
         Case("list", "Article list, page 1", [f"/api/v1/articles?per_page={PER_PAGE}"], 0.5),
         Case("deep", f"Article list, page {last_page}", [f"/api/v1/articles?page={last_page}&per_page={PER_PAGE}"]),
-        Case("detail", "Article detail (100 articles in turn)", [f"/api/v1/articles/bench-article-{n}" for n in range(0, articles, step)], 0.6),
-        Case("topic", f"Topic with its articles ({len(topic_slugs)} topics in turn)", [f"/api/v1/topics/{slug}" for slug in topic_slugs]),
+        Case(
+            "detail",
+            "Article detail (100 articles in turn)",
+            [f"/api/v1/articles/bench-article-{n}" for n in range(0, articles, step)],
+            0.6,
+        ),
+        Case(
+            "topic",
+            f"Topic with its articles ({len(topic_slugs)} topics in turn)",
+            [f"/api/v1/topics/{slug}" for slug in topic_slugs],
+        ),
         Case("studio", "Studio, and its hours (in turn)", ["/api/v1/studio", "/api/v1/studio/hours"]),
-        Case("search", f"Search ({len(SEARCHES)} queries in turn)", [f"/api/v1/articles?q={q.replace(' ', '+')}&per_page={PER_PAGE}" for q in SEARCHES], 0.3),
-        Case("revalidate", "304: an article revalidated with If-None-Match", [f"/api/v1/articles/bench-article-{articles // 2}"], 0.8, expected=304),
+        Case(
+            "search",
+            f"Search ({len(SEARCHES)} queries in turn)",
+            [f"/api/v1/articles?q={q.replace(' ', '+')}&per_page={PER_PAGE}" for q in SEARCHES],
+            0.3,
+        ),
+        Case(
+            "revalidate",
+            "304: an article revalidated with If-None-Match",
+            [f"/api/v1/articles/bench-article-{articles // 2}"],
+            0.8,
+            expected=304,
+        ),
     ]
 
 
@@ -87,7 +107,7 @@ class Server:
     def __init__(self, database: Path, response_cache: bool):
         self.port = free_port()
         # Only the latest server's log is kept: at ~3,000 requests a second the access log grows fast.
-        self.log = open(DATA / "server.log", "wb")
+        self.log = open(DATA / "server.log", "wb")  # noqa: SIM115 (open as long as the server runs)
         environment = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{database}",
@@ -97,11 +117,16 @@ class Server:
             "RATELIMIT_ENABLED": "false",
             # Recycling would restart a worker mid-run (an empty cache, and its CPU time lost to the count).
             "GUNICORN_MAX_REQUESTS": "0",
-            "RESPONSE_CACHE_MAX_BYTES": os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(32 * 1024 * 1024)) if response_cache else "0",
+            "RESPONSE_CACHE_MAX_BYTES": os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(32 * 1024 * 1024))
+            if response_cache
+            else "0",
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.wsgi:app"],
-            cwd=ROOT, env=environment, stdout=self.log, stderr=self.log,
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -206,18 +231,29 @@ def run_pass(server: Server, all_cases: list[Case], label: str, options) -> None
         result["ceiling_rps"] = ceiling["rps"]
         result["ratio"] = result["rps"] / ceiling["rps"]
         case.results[label] = result
-        print(f"   {label:8} {case.name:10} {case.size:7,} B  {result['rps']:8,.0f} rps  ceiling {ceiling['rps']:8,.0f}"
-              f"  ratio {result['ratio']:.2f}  p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms"
-              f"  cpu {result['cpu_ms']:.2f} ms/req", flush=True)
+        print(
+            f"   {label:8} {case.name:10} {case.size:7,} B  {result['rps']:8,.0f} rps  ceiling {ceiling['rps']:8,.0f}"
+            f"  ratio {result['ratio']:.2f}  p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms"
+            f"  cpu {result['cpu_ms']:.2f} ms/req",
+            flush=True,
+        )
 
 
 def machine() -> dict:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{os.cpu_count()} × {model}",
         "memory": f"{memory_kb / 1024 / 1024:.0f} GiB",
         "os": f"{platform.system()} {platform.release()}",
@@ -233,7 +269,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--seconds", type=int, default=8, help="length of each measured run")
     parser.add_argument("--warm-up", type=int, default=2, help="length of the warm-up before each run")
-    parser.add_argument("--smoke", action="store_true", help="1,000 articles, 1-second runs, cache on only: does it work")
+    parser.add_argument(
+        "--smoke", action="store_true", help="1,000 articles, 1-second runs, cache on only: does it work"
+    )
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     options = parser.parse_args()
     passes = (("cached", True), ("uncached", False))
@@ -262,7 +300,14 @@ def main() -> None:
                     memory = server.worker_memory_mb()
             finally:
                 server.stop()
-        runs.append({"articles": articles, "cases": all_cases, "queries": count_statements(database, all_cases), "memory_mb": memory})
+        runs.append(
+            {
+                "articles": articles,
+                "cases": all_cases,
+                "queries": count_statements(database, all_cases),
+                "memory_mb": memory,
+            }
+        )
     Path(options.output).parent.mkdir(parents=True, exist_ok=True)
     write_report(Path(options.output), machine(), options, runs)
     print(f"== wrote {options.output}", flush=True)

@@ -29,14 +29,87 @@ TOPICS_PER_ARTICLE = 3
 BATCH = 2000
 
 # Words a massage studio's articles use, so that searches find realistic numbers of matches.
-_VOCABULARY = (
-    "muscle tension release stretch posture hip shoulder neck back spine pelvis breath pressure "
-    "fascia tissue knot trigger point circulation recovery strain balance alignment range motion "
-    "therapist client session deep gentle slow warm relief soreness stiffness injury athlete runner "
-    "desk chair sitting standing walking lifting twist bend rotate flex extend lengthen shorten "
-    "glute hamstring quadriceps calf forearm wrist jaw scalp rib abdomen lower upper side front "
-    "habit routine rest sleep water heat ice movement exercise strength weakness pain ache comfort"
-).split()
+_VOCABULARY = [
+    "muscle",
+    "tension",
+    "release",
+    "stretch",
+    "posture",
+    "hip",
+    "shoulder",
+    "neck",
+    "back",
+    "spine",
+    "pelvis",
+    "breath",
+    "pressure",
+    "fascia",
+    "tissue",
+    "knot",
+    "trigger",
+    "point",
+    "circulation",
+    "recovery",
+    "strain",
+    "balance",
+    "alignment",
+    "range",
+    "motion",
+    "therapist",
+    "client",
+    "session",
+    "deep",
+    "gentle",
+    "slow",
+    "warm",
+    "relief",
+    "soreness",
+    "stiffness",
+    "injury",
+    "athlete",
+    "runner",
+    "desk",
+    "chair",
+    "sitting",
+    "standing",
+    "walking",
+    "lifting",
+    "twist",
+    "bend",
+    "rotate",
+    "flex",
+    "extend",
+    "lengthen",
+    "shorten",
+    "glute",
+    "hamstring",
+    "quadriceps",
+    "calf",
+    "forearm",
+    "wrist",
+    "jaw",
+    "scalp",
+    "rib",
+    "abdomen",
+    "lower",
+    "upper",
+    "side",
+    "front",
+    "habit",
+    "routine",
+    "rest",
+    "sleep",
+    "water",
+    "heat",
+    "ice",
+    "movement",
+    "exercise",
+    "strength",
+    "weakness",
+    "pain",
+    "ache",
+    "comfort",
+]
 _RARE_WORDS = ("sciatica", "piriformis", "scalenes", "rhomboid", "psoas", "plantar", "trapezius", "levator")
 
 
@@ -136,8 +209,6 @@ def build_corpus(article_count: int, seed: int = 1) -> None:
     state = ContentState.__table__
     db.session.execute(update(state).values(version=state.c.version + 1, changed_at=utcnow()))
     db.session.commit()
-
-
 
 
 def build_database(path, article_count: int) -> None:

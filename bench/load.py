@@ -53,7 +53,10 @@ def _run_wrk(port: int, paths: list[str], seconds: int, if_none_match: str | Non
         environment = {**os.environ, "BENCH_PATHS": paths_file, "BENCH_IF_NONE_MATCH": if_none_match or ""}
         output = subprocess.run(
             ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, env=environment, check=True,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=True,
         ).stdout
     percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", output, re.MULTILINE))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
@@ -95,8 +98,13 @@ def _run_python(port: int, paths: list[str], seconds: float, if_none_match: str 
         thread.join()
     elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100)
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000,
-            "p99_ms": cuts[98] * 1000, "unexpected": unexpected[0]}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "unexpected": unexpected[0],
+    }
 
 
 def run_load(port: int, paths: list[str], seconds: int, if_none_match: str | None = None, expected: int = 200) -> dict:

@@ -43,15 +43,23 @@ def _summary(run: dict) -> list[str]:
         if label in by_name["list"].results:
             # Each against its own ceiling, so that drift between the two runs cancels out.
             deep = by_name["deep"].results[label]["ratio"] / by_name["list"].results[label]["ratio"]
-            target = f" (target ≥ {DEEP_TARGET} {'✔' if deep >= DEEP_TARGET else '✘'})" if run["articles"] == TARGETS_AT and label == "cached" else ""
+            target = (
+                f" (target ≥ {DEEP_TARGET} {'✔' if deep >= DEEP_TARGET else '✘'})"
+                if run["articles"] == TARGETS_AT and label == "cached"
+                else ""
+            )
             lines.append(f"- Deep page against page 1 (their ratios to the ceiling), {label}: **{deep:.2f}**{target}.")
     queries = run["queries"]
-    lines.append(f"- SQL statements for a list page (a miss): {queries['per_page_1']} with per_page=1, "
-                 f"{queries['per_page_100']} with per_page=100.")
+    lines.append(
+        f"- SQL statements for a list page (a miss): {queries['per_page_1']} with per_page=1, "
+        f"{queries['per_page_100']} with per_page=100."
+    )
     if run["memory_mb"]:
         worst = max(run["memory_mb"])
-        lines.append(f"- Memory per worker after the cached pass (VmRSS): {', '.join(f'{mb:.0f} MB' for mb in run['memory_mb'])}"
-                     f" (target < {MEMORY_TARGET_MB} MB {'✔' if worst < MEMORY_TARGET_MB else '✘'}).")
+        lines.append(
+            f"- Memory per worker after the cached pass (VmRSS): {', '.join(f'{mb:.0f} MB' for mb in run['memory_mb'])}"
+            f" (target < {MEMORY_TARGET_MB} MB {'✔' if worst < MEMORY_TARGET_MB else '✘'})."
+        )
     return lines
 
 

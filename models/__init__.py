@@ -5,6 +5,7 @@ models can be imported without an application or a database.
 """
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
@@ -18,9 +19,16 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Every table's base class. Flask-SQLAlchemy makes `db.Model` at run time (a subclass of `Base` that
+# names tables and binds them to the app's engine); type checkers see it as `Base`.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 
 @event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, _record) -> None:
+def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     """SQLite for several workers: WAL lets readers and a writer work at once, FULL sync survives power loss."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -30,25 +38,26 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-from models.content import Article, Series, Topic, article_topics, related_topics  # noqa: E402
-from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio  # noqa: E402
-from models.auth import ApiKey  # noqa: E402
-from models.revisions import Revision  # noqa: E402
-from models.content_state import ContentState  # noqa: E402
-import models.search  # noqa: E402,F401  (adds full-text search to the tables it creates)
+
+import models.search  # noqa: F401  (adds full-text search to the tables it creates)
+from models.auth import ApiKey
+from models.content import Article, Series, Topic, article_topics, related_topics
+from models.content_state import ContentState
+from models.revisions import Revision
+from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio
 
 __all__ = [
-    "db",
+    "ApiKey",
     "Article",
+    "ContentState",
+    "ExceptionInterval",
+    "HoursException",
+    "OpeningInterval",
+    "Revision",
     "Series",
+    "Studio",
     "Topic",
     "article_topics",
+    "db",
     "related_topics",
-    "Studio",
-    "OpeningInterval",
-    "HoursException",
-    "ExceptionInterval",
-    "ApiKey",
-    "Revision",
-    "ContentState",
 ]

@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import db
+from models import Model, db
 from models.types import UTCDateTime, utcnow
 
 KEY_PREFIX = "cps_"
@@ -24,7 +24,7 @@ ROLES = ("editor", "admin")
 ROLE_RANK = {"editor": 1, "admin": 2}
 
 
-class ApiKey(db.Model):
+class ApiKey(Model):
     __tablename__ = "api_keys"
 
     key_id: Mapped[int] = mapped_column("id", primary_key=True)

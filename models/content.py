@@ -6,12 +6,12 @@ The rule for what the public may see lives here, once per model (`Article.public
 """
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import JSON, Column, ColumnElement, ForeignKey, Index, String, Table, Text, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models import db
+from models import Model
 from models.editable import EditableItem
 from models.richtext import render_markdown
 from models.types import UTCDateTime, utcnow
@@ -23,7 +23,7 @@ TOPIC_STATES = ("published", "deleted", "all")
 
 article_topics = Table(
     "article_topics",
-    db.metadata,
+    Model.metadata,
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -31,13 +31,13 @@ article_topics = Table(
 # Stored once per pair, in both directions, so "related to" reads as one join.
 related_topics = Table(
     "related_topics",
-    db.metadata,
+    Model.metadata,
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
     Column("related_topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Series(db.Model):
+class Series(Model):
     """A run of articles on one theme ("In this series we will consider ...")."""
 
     __tablename__ = "series"
@@ -50,7 +50,7 @@ class Series(db.Model):
     articles: Mapped[list["Article"]] = relationship(back_populates="series")
 
 
-class Topic(EditableItem, db.Model):
+class Topic(EditableItem, Model):
     """A muscle group, with only the anatomy and care content its source gives."""
 
     __tablename__ = "topics"
@@ -76,6 +76,11 @@ class Topic(EditableItem, db.Model):
         order_by=lambda: Topic.name,
     )
     articles: Mapped[list["Article"]] = relationship(secondary=article_topics, back_populates="topics")
+
+    if TYPE_CHECKING:
+        # Loaded by the API for the topics it shows (not columns): its latest public articles, and how many.
+        public_articles: list["Article"]
+        public_article_count: int
 
     @property
     def status(self) -> str:
@@ -114,7 +119,7 @@ class Topic(EditableItem, db.Model):
             other.related.append(self)
 
 
-class Article(EditableItem, db.Model):
+class Article(EditableItem, Model):
     """A blog article: Markdown source plus what readers are served from it."""
 
     __tablename__ = "articles"

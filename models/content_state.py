@@ -7,18 +7,21 @@ bookkeeping, not content: writing them does not bump it.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 from weakref import WeakKeyDictionary
-from datetime import datetime, timezone
 
-from sqlalchemy import DDL, bindparam, event, func, select
+from sqlalchemy import DDL, Engine, Select, Table, bindparam, event, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models import db
+from models import Model, db
+from models.auth import ApiKey
+from models.revisions import Revision
 from models.types import UTCDateTime, utcnow
 
 
-class ContentState(db.Model):
+class ContentState(Model):
     __tablename__ = "content_state"
 
     state_id: Mapped[int] = mapped_column("id", primary_key=True)
@@ -33,19 +36,19 @@ event.listen(
     DDL("INSERT INTO content_state (id, version, changed_at) VALUES (1, 1, CURRENT_TIMESTAMP)"),
 )
 
-_NOT_CONTENT = ("ApiKey", "Revision", "ContentState")
 
-
-def _is_content(obj) -> bool:
-    return type(obj).__name__ not in _NOT_CONTENT
+def _is_content(obj: object) -> bool:
+    # API keys and revisions are bookkeeping; the version row is what changes.
+    return not isinstance(obj, (ApiKey, Revision, ContentState))
 
 
 @event.listens_for(Session, "before_flush")
-def _bump_on_content_change(session: Session, _context, _instances) -> None:
+def _bump_on_content_change(session: Session, _context: object, _instances: object) -> None:
     added_or_deleted = any(_is_content(obj) for obj in (*session.new, *session.deleted))
     changed = any(_is_content(obj) and session.is_modified(obj) for obj in session.dirty)
     if added_or_deleted or changed:
         table = ContentState.__table__
+        assert isinstance(table, Table)
         # Core, on the flush's own connection: no ORM autoflush inside a flush.
         session.connection().execute(
             table.update().where(table.c.id == 1).values(version=table.c.version + 1, changed_at=utcnow())
@@ -63,10 +66,10 @@ class ContentVersion:
 
 def _aware(moment: datetime) -> datetime:
     # Raw SQL results skip the column type on some drivers: make every moment aware UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _version_statement():
+def _version_statement() -> Select[int, datetime, datetime | None]:
     from models.content import Article  # a sibling module that imports this one's package
 
     latest_publication = (
@@ -85,7 +88,7 @@ class _VersionQuery:
     do not see it, `statements_run` counts it (for the tests' and the benchmark's statement counts).
     """
 
-    def __init__(self, engine):
+    def __init__(self, engine: Engine):
         compiled = _version_statement().compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.positional_names = compiled.positiontup if compiled.positional else None
@@ -95,10 +98,11 @@ class _VersionQuery:
         self.from_database = timestamp.result_processor(engine.dialect, None)
         self.statements_run = 0
 
-    def run(self, engine, now: datetime) -> tuple | None:
-        parameters = {**self.fixed_parameters, "now": self.to_database(now) if self.to_database else now}
-        if self.positional_names is not None:
-            parameters = tuple(parameters[name] for name in self.positional_names)
+    def run(self, engine: Engine, now: datetime) -> tuple[Any, ...] | None:
+        named = {**self.fixed_parameters, "now": self.to_database(now) if self.to_database else now}
+        parameters: Any = (
+            named if self.positional_names is None else tuple(named[name] for name in self.positional_names)
+        )
         connection = engine.raw_connection()  # from the pool; back to it, rolled back, on close
         try:
             cursor = connection.cursor()
@@ -115,14 +119,14 @@ class _VersionQuery:
             connection.close()
         self.statements_run += 1
         if row is None or self.from_database is None:
-            return row
+            return None if row is None else tuple(row)
         return row[0], self.from_database(row[1]), self.from_database(row[2])
 
 
-_version_queries: WeakKeyDictionary = WeakKeyDictionary()  # one per engine (tests make many)
+_version_queries: WeakKeyDictionary[Engine, _VersionQuery] = WeakKeyDictionary()  # one per engine (tests make many)
 
 
-def version_query(engine) -> _VersionQuery:
+def version_query(engine: Engine) -> _VersionQuery:
     query = _version_queries.get(engine)
     if query is None:
         query = _version_queries[engine] = _VersionQuery(engine)

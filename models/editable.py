@@ -10,7 +10,7 @@ calls it.
 """
 
 from datetime import datetime
-from typing import Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from sqlalchemy import Column, ColumnElement, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -30,6 +30,10 @@ class EditableItem:
 
     # The states a key holder may ask a list for with `status=`; the first is the public's.
     STATES: ClassVar[tuple[str, ...]]
+
+    if TYPE_CHECKING:
+        # Set by a list with `q` on the items it shows (not a column): {"rank": ..., "snippet": ...}.
+        search_hit: dict[str, Any]
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:

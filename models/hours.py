@@ -6,9 +6,10 @@ open at unpublished times nobody can say whether it is open now, so the answer
 is None rather than a guess.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Mapping, Optional, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 # How far ahead to look for the next opening or closing.
@@ -48,14 +49,14 @@ class _Span:
 def _spans_of_day(day: date, intervals: Sequence[Interval], zone: ZoneInfo) -> list[_Span]:
     spans = []
     for interval in intervals:
-        if interval.times_known:
+        if interval.opens is not None and interval.closes is not None:
             start = datetime.combine(day, interval.opens, zone)
             end_day = day if interval.closes > interval.opens else day + timedelta(days=1)
             end = datetime.combine(end_day, interval.closes, zone)
         else:
             start = datetime.combine(day, time(0), zone)
             end = datetime.combine(day + timedelta(days=1), time(0), zone)
-        spans.append(_Span(start.astimezone(timezone.utc), end.astimezone(timezone.utc), interval.times_known))
+        spans.append(_Span(start.astimezone(UTC), end.astimezone(UTC), interval.times_known))
     return spans
 
 
@@ -70,7 +71,7 @@ def hours_status(
     `weekly` maps Python weekdays (0 = Monday) to intervals; a dated exception
     replaces its weekday's intervals for that date.
     """
-    now = at.astimezone(timezone.utc)
+    now = at.astimezone(UTC)
     today = now.astimezone(zone).date()
     spans: list[_Span] = []
     for offset in range(-1, HORIZON_DAYS + 1):  # yesterday, for intervals running past midnight
@@ -79,18 +80,23 @@ def hours_status(
         spans.extend(_spans_of_day(day, intervals, zone))
     spans.sort(key=lambda span: span.start)
 
-    local_midnight = datetime.combine(today, time(0), zone).astimezone(timezone.utc)
-    last_change = max([local_midnight] + [moment for span in spans if span.times_known
-                                          for moment in (span.start, span.end) if moment <= now])
-    next_midnight = datetime.combine(today + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
-    next_change = min([next_midnight] + [moment for span in spans if span.times_known
-                                         for moment in (span.start, span.end) if moment > now])
+    local_midnight = datetime.combine(today, time(0), zone).astimezone(UTC)
+    last_change = max(
+        [local_midnight]
+        + [moment for span in spans if span.times_known for moment in (span.start, span.end) if moment <= now]
+    )
+    next_midnight = datetime.combine(today + timedelta(days=1), time(0), zone).astimezone(UTC)
+    next_change = min(
+        [next_midnight]
+        + [moment for span in spans if span.times_known for moment in (span.start, span.end) if moment > now]
+    )
     current = [span for span in spans if span.start <= now < span.end]
     if any(span.times_known for span in current):
         open_now: Optional[bool] = True
     elif current:
-        return HoursStatus(open_now=None, next_opening=None, next_closing=None, last_change=last_change,
-                           next_change=next_change)
+        return HoursStatus(
+            open_now=None, next_opening=None, next_closing=None, last_change=last_change, next_change=next_change
+        )
     else:
         open_now = False
 
@@ -99,6 +105,11 @@ def hours_status(
     if open_now:
         next_closing: Optional[datetime] = max(span.end for span in current if span.times_known)
     else:
-        next_closing = upcoming.end if next_opening is not None else None
-    return HoursStatus(open_now=open_now, next_opening=next_opening, next_closing=next_closing, last_change=last_change,
-                       next_change=next_change)
+        next_closing = upcoming.end if upcoming is not None and next_opening is not None else None
+    return HoursStatus(
+        open_now=open_now,
+        next_opening=next_opening,
+        next_closing=next_closing,
+        last_change=last_change,
+        next_change=next_change,
+    )

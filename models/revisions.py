@@ -8,17 +8,17 @@ fields changed, and the item as it then was, so any revision can be restored.
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Index, String, select
+from sqlalchemy import JSON, Index, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import db
+from models import Model, db
 from models.types import UTCDateTime, utcnow
 
 # Fields that change on every write and so say nothing about what changed.
 _VOLATILE_FIELDS = {"updated_at"}
 
 
-class Revision(db.Model):
+class Revision(Model):
     __tablename__ = "revisions"
     __table_args__ = (Index("ix_revisions_item", "item_type", "item_id", "number", unique=True),)
 
@@ -47,7 +47,8 @@ def record_revision(item_type: str, item_id: int, snapshot: dict, action: str, k
     previous = latest_revision(item_type, item_id)
     before = previous.snapshot if previous else {}
     changed = sorted(
-        field for field in set(before) | set(snapshot)
+        field
+        for field in set(before) | set(snapshot)
         if field not in _VOLATILE_FIELDS and before.get(field) != snapshot.get(field)
     )
     revision = Revision(
@@ -63,7 +64,7 @@ def record_revision(item_type: str, item_id: int, snapshot: dict, action: str, k
     return revision
 
 
-def revisions_of(item_type: str, item_id: int):
+def revisions_of(item_type: str, item_id: int) -> Select[Revision]:
     """The query of an item's revisions, newest first."""
     return (
         select(Revision)
@@ -74,4 +75,3 @@ def revisions_of(item_type: str, item_id: int):
 
 def purge_revisions(item_type: str, item_id: int) -> None:
     db.session.execute(db.delete(Revision).where(Revision.item_type == item_type, Revision.item_id == item_id))
-

@@ -9,12 +9,12 @@ event handler or `javascript:` URL can reach a reader whatever an author wrote.
 import html
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import nh3
-from slugify import slugify as make_slug
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from slugify import slugify as make_slug
 
 WORDS_PER_MINUTE = 200
 
@@ -52,9 +52,12 @@ class RenderedText:
         return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
 
 
-def _inline_text(inline_token) -> str:
+def _inline_text(inline_token: Token) -> str:
     """Plain text of one inline run, with any raw HTML in it (and a script's content) removed."""
-    inline_html = _markdown.renderer.renderInline(inline_token.children or [], _markdown.options, {})
+    # RendererHTML has renderInline; the renderer protocol markdown-it-py types does not name it.
+    inline_html = _markdown.renderer.renderInline(  # type: ignore[attr-defined]
+        inline_token.children or [], _markdown.options, {}
+    )
     inline_html = re.sub(r"<br\s*/?>\n?", "\n", inline_html)
     return html.unescape(nh3.clean(inline_html, tags=set())).replace("\u00a0", " ")
 

@@ -12,13 +12,17 @@ turned into <mark> by the caller).
 """
 
 import re
+from typing import Any
 
-from sqlalchemy import DDL, column as sql_column, event, func, literal_column, select, table as sql_table, text
+from sqlalchemy import DDL, TextClause, event, func, literal_column, select, text
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import Join
 
 from models import db
 from models.content import Article, Topic
+from models.editable import EditableItem
 from models.plans import InOrderJoin
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -50,10 +54,10 @@ def _sqlite_ddl(table: str) -> list[str]:
 
 
 def _postgresql_ddl(table: str) -> list[str]:
-    weights = "ABCC" if table == "articles" else "ABBCCCCCC"
+    weights = "ABC" if table == "articles" else "ABBCCCCCC"
     parts = " || ".join(
         f"setweight(to_tsvector('english', coalesce({column}::text, '')), '{weight}')"
-        for column, weight in zip(_SEARCHED_COLUMNS[table], weights)
+        for column, weight in zip(_SEARCHED_COLUMNS[table], weights, strict=True)
     )
     return [
         f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({parts}) STORED",
@@ -81,7 +85,7 @@ def drop_search_ddl(dialect: str, table: str) -> list[str]:
 
 
 for _model in (Article, Topic):
-    _table = _model.__table__.name
+    _table = _model.__tablename__
     for _dialect in ("sqlite", "postgresql"):
         for _statement in search_ddl(_dialect, _table):
             event.listen(_model.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
@@ -89,8 +93,10 @@ for _model in (Article, Topic):
 
 def is_search_object(name: str, type_: str) -> bool:
     """Whether a schema object belongs to search (so schema comparisons leave it to this module)."""
-    return (type_ == "table" and "_fts" in name) or (type_ == "column" and name == "search_vector") or (
-        type_ == "index" and name.endswith("_search_vector")
+    return (
+        (type_ == "table" and "_fts" in name)
+        or (type_ == "column" and name == "search_vector")
+        or (type_ == "index" and name.endswith("_search_vector"))
     )
 
 
@@ -102,37 +108,46 @@ def words(q: str) -> list[str]:
 _VISIBILITY_INDEXES = {"articles": "ix_articles_visibility"}
 
 
-def matching(model, q: str, dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement, Join | None]:
+# (condition, rank where higher is better, snippet, what to select from or None)
+Search = tuple[ColumnElement[bool] | TextClause, ColumnElement[Any], ColumnElement[Any], Join | None]
+
+
+def matching(model: type[EditableItem], q: str, dialect: str) -> Search:
     """(condition, rank where higher is better, snippet, what to select from or None) for `model` and `q`."""
-    table = model.__table__.name
+    table = model.__tablename__  # type: ignore[attr-defined]
     if dialect == "postgresql":
         query = func.websearch_to_tsquery("english", q)
-        vector = literal_column(f"{table}.search_vector")
+        vector: ColumnElement[Any] = literal_column(f"{table}.search_vector")
         document = func.concat_ws(" ", *(literal_column(f"{table}.{c}::text") for c in _SEARCHED_COLUMNS[table][1:]))
         snippet = func.ts_headline(
-            "english", document, query, f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+            "english",
+            document,
+            query,
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2",
         )
-        return vector.op("@@")(query), func.ts_rank_cd(vector, query), snippet, None
+        return vector.bool_op("@@")(query), func.ts_rank_cd(vector, query), snippet, None
     fts = f"{table}_fts"
     # Every word must appear; the last may be the start of a word, as someone is still typing.
     terms = [f'"{word}"' for word in words(q)]
     terms[-1] += "*"
     match = " ".join(terms)
     condition = text(f"{fts} MATCH :match").bindparams(match=match)
-    rank = literal_column(f"-bm25({fts})")
-    snippet = literal_column(f"snippet({fts}, -1, '{MARK_START}', '{MARK_END}', '…', 24)")
+    rank: ColumnElement[Any] = literal_column(f"-bm25({fts})")
+    fts_snippet: ColumnElement[Any] = literal_column(f"snippet({fts}, -1, '{MARK_START}', '{MARK_END}', '…', 24)")
     index = sql_table(fts, sql_column("rowid"))
     # Without this plan a word in 13,000 of 100,000 articles took 26 s, not 40 ms (see models/plans.py).
-    source = InOrderJoin(index, model.__table__, index.c.rowid == model.__table__.c.id, _VISIBILITY_INDEXES.get(table))
-    return condition, rank, snippet, source
+    items = model.__table__  # type: ignore[attr-defined]
+    source = InOrderJoin(index, items, index.c.rowid == items.c.id, _VISIBILITY_INDEXES.get(table))
+    return condition, rank, fts_snippet, source
 
 
-def search_snippets(model, search: tuple, ids: list[int]) -> dict[int, str]:
+def search_snippets(model: type[EditableItem], search: Search, ids: list[int]) -> dict[int, str]:
     """The highlighted snippet of each of these items (one query, for a page's items only)."""
     if not ids:
         return {}
     condition, _rank, snippet, source = search
-    key = model.__table__.c.id
-    query = select(key, snippet.label("snippet")).select_from(model.__table__ if source is None else source)
+    key = model.id_column()
+    items = model.__table__  # type: ignore[attr-defined]
+    query = select(key, snippet.label("snippet")).select_from(items if source is None else source)
     rows = db.session.execute(query.where(condition, key.in_(ids)))
     return {row.id: row.snippet for row in rows}

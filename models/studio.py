@@ -9,17 +9,17 @@ import datetime as dt
 from datetime import datetime, time
 from typing import Optional
 
-from sqlalchemy import ForeignKey, JSON, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models import db
+from models import Model, db
 from models.hours import Interval
 from models.types import UTCDateTime, utcnow
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class Studio(db.Model):
+class Studio(Model):
     """The studio's contact details, location and front-page content. One row."""
 
     __tablename__ = "studio"
@@ -61,7 +61,7 @@ class Studio(db.Model):
         }
 
 
-class OpeningInterval(db.Model):
+class OpeningInterval(Model):
     """One span of a weekday during which the studio is open."""
 
     __tablename__ = "opening_intervals"
@@ -72,7 +72,7 @@ class OpeningInterval(db.Model):
     closes: Mapped[Optional[time]]
 
 
-class HoursException(db.Model):
+class HoursException(Model):
     """A dated change to the weekly schedule (a holiday); no interval means closed that day."""
 
     __tablename__ = "hours_exceptions"
@@ -86,7 +86,7 @@ class HoursException(db.Model):
     )
 
 
-class ExceptionInterval(db.Model):
+class ExceptionInterval(Model):
     """One span of an exceptional day during which the studio is open."""
 
     __tablename__ = "exception_intervals"

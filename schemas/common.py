@@ -1,8 +1,8 @@
 """Fields and schemas every resource shares: timestamps, pages, envelopes, problems."""
 
-from datetime import datetime, time, timezone
-
 import re
+from datetime import UTC, datetime, time
+from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -10,7 +10,7 @@ MAX_PAGE = 2**31 - 1
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-def doc(description: str, example=None) -> dict:
+def doc(description: str, example: Any = None) -> dict[str, Any]:
     """Field metadata for the spec: a description and, where useful, an example."""
     metadata = {"description": description}
     if example is not None:
@@ -29,23 +29,24 @@ class Out(Schema):
 class UtcDateTime(fields.DateTime):
     """An ISO 8601 timestamp served in UTC with a `Z`: 2026-11-23T18:00:00Z."""
 
-    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
-        return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class WallTime(fields.String):
     """A wall-clock time `HH:MM` in the studio's own time zone."""
 
-    def _serialize(self, value: time | None, attr, obj, **kwargs):
+    # A String in the spec (HH:MM) whose value is a time: the override narrows what marshmallow allows.
+    def _serialize(self, value: time | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:  # type: ignore[override]
         return None if value is None else value.strftime("%H:%M")
 
 
 class _ListPattern(validate.Regexp):
     """A Regexp the spec shows for a comma-separated parameter, checked against the list rejoined."""
 
-    def __call__(self, value):
+    def __call__(self, value: Any) -> Any:
         return super().__call__(",".join(value) if isinstance(value, list) else value)
 
 
@@ -53,14 +54,17 @@ class CommaList(fields.String):
     """A query parameter holding a comma-separated list: `topic=a,b`. Each item must match `pattern`,
     or be one of `choices`."""
 
-    def __init__(self, *, pattern: str | None = None, choices: tuple | None = None, max_items: int = 20, **kwargs):
+    def __init__(
+        self, *, pattern: str | None = None, choices: tuple[str, ...] | None = None, max_items: int = 20, **kwargs: Any
+    ):
         # The spec says what a valid list looks like: items of the pattern (or the choices), joined by commas.
         item = pattern.strip("^$") if pattern else ("(?:" + "|".join(choices) + ")" if choices else r"[a-z_]+")
         kwargs.setdefault("validate", _ListPattern(rf"^{item}(?:,{item})*$", error="Give a comma-separated list."))
         super().__init__(**kwargs)
         self.pattern, self.choices, self.max_items = pattern, choices, max_items
 
-    def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+    # A String in the spec (a comma-separated parameter) whose loaded value is a list.
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:  # type: ignore[override]
         items = [item.strip() for item in super()._deserialize(value, attr, data, **kwargs).split(",")]
         if any(not item for item in items):
             raise ValidationError("Give a comma-separated list without empty items.")
@@ -77,12 +81,12 @@ class CommaList(fields.String):
 class SearchText(fields.String):
     """A search query: some words, at most 200 characters."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         # The spec states the length; "at least one word" stays in _deserialize, because a regex's \w
         # means ASCII letters to most JSON Schema validators and any letter to Python.
         super().__init__(validate=validate.Length(max=200), **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if len(text) > 200:
             raise ValidationError("Keep the search to 200 characters.")
@@ -94,11 +98,13 @@ class SearchText(fields.String):
 def sort_field(choices: tuple[str, ...], default_description: str) -> fields.String:
     return fields.String(
         validate=validate.OneOf(choices),
-        metadata=doc(f"Order: one of {', '.join(choices)} (a leading - is descending). {default_description}", choices[0]),
+        metadata=doc(
+            f"Order: one of {', '.join(choices)} (a leading - is descending). {default_description}", choices[0]
+        ),
     )
 
 
-def fields_field(description: str, **kwargs) -> CommaList:
+def fields_field(description: str, **kwargs: Any) -> CommaList:
     return CommaList(metadata=doc(description, "slug,title"), max_items=40, **kwargs)
 
 
@@ -163,7 +169,9 @@ def list_envelope(name: str, schema: type[Schema]) -> type[Schema]:
         {
             "data": fields.List(fields.Nested(schema), metadata=doc("This page's items, in the list's order.")),
             "meta": fields.Nested(PageMeta, metadata=doc("Where this page sits in the whole list.")),
-            "links": fields.Nested(PageLinks, metadata=doc("Links to this and the neighbouring pages (also in the Link header).")),
+            "links": fields.Nested(
+                PageLinks, metadata=doc("Links to this and the neighbouring pages (also in the Link header).")
+            ),
         },
         name=name,
     )

@@ -4,9 +4,9 @@ from marshmallow import fields, validate
 
 from models.content import ARTICLE_STATES, TOPIC_STATES
 from schemas.common import (
-    Out,
     SLUG_PATTERN,
     CommaList,
+    Out,
     PageQuery,
     SearchText,
     UtcDateTime,
@@ -59,9 +59,7 @@ class TocEntry(Out):
 
 class Seo(Out):
     title = fields.String(metadata=doc("Title for the page's <title>; the article's title unless set."))
-    description = fields.String(
-        allow_none=True, metadata=doc("Meta description; the excerpt unless set.")
-    )
+    description = fields.String(allow_none=True, metadata=doc("Meta description; the excerpt unless set."))
 
 
 class ArticleSummary(ArticleRef):
@@ -70,7 +68,9 @@ class ArticleSummary(ArticleRef):
     status = fields.String(
         attribute="effective_status",
         validate=validate.OneOf(["draft", "published", "scheduled", "deleted"]),
-        metadata=doc("published to the public; key holders also see draft, scheduled (a future time) and deleted.", "published"),
+        metadata=doc(
+            "published to the public; key holders also see draft, scheduled (a future time) and deleted.", "published"
+        ),
     )
     reading_time_minutes = fields.Integer(metadata=doc("Estimated reading time at 200 words a minute.", 4))
     topics = fields.List(
@@ -85,7 +85,9 @@ class ArticleSummary(ArticleRef):
 class ArticleDetail(ArticleSummary):
     """One article with its body as sanitized HTML, as plain text, and its headings."""
 
-    body_html = fields.String(metadata=doc("The body as sanitized HTML, headings carrying ids.", "<p>Lower back pain…</p>"))
+    body_html = fields.String(
+        metadata=doc("The body as sanitized HTML, headings carrying ids.", "<p>Lower back pain…</p>")
+    )
     body_text = fields.String(metadata=doc("The body as plain text, paragraphs separated by blank lines."))
     toc = fields.List(fields.Nested(TocEntry), metadata=doc("The body's headings, in order."))
     seo = fields.Nested(Seo, metadata=doc("What to put in the page's head."))
@@ -120,7 +122,9 @@ class TopicDetail(TopicSummary):
     articles = fields.List(
         fields.Nested(ArticleRef),
         attribute="public_articles",
-        metadata=doc("Its latest published articles (at most 10), newest first; GET /articles?topic=<slug> lists them all."),
+        metadata=doc(
+            "Its latest published articles (at most 10), newest first; GET /articles?topic=<slug> lists them all."
+        ),
     )
     article_count = fields.Integer(
         attribute="public_article_count", metadata=doc("How many published articles are about it.", 1)
@@ -135,23 +139,29 @@ class ArticleAdmin(ArticleDetail):
         validate=validate.OneOf(["draft", "published", "scheduled", "deleted"]),
         metadata=doc("draft, published, scheduled (published with a future time) or deleted.", "published"),
     )
-    body_markdown = fields.String(metadata=doc("The body's Markdown source.", "## The Quadratus Lumborum\n\nThe QL is…"))
+    body_markdown = fields.String(
+        metadata=doc("The body's Markdown source.", "## The Quadratus Lumborum\n\nThe QL is…")
+    )
     seo_title = fields.String(allow_none=True, metadata=doc("The SEO title as set; null falls back to the title."))
-    seo_description = fields.String(allow_none=True, metadata=doc("The SEO description as set; null falls back to the excerpt."))
+    seo_description = fields.String(
+        allow_none=True, metadata=doc("The SEO description as set; null falls back to the excerpt.")
+    )
     deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
 
 
 class ArticleAdminSummary(ArticleSummary):
     """An article as a key holder's lists show it: with its state."""
 
-    status = ArticleAdmin._declared_fields["status"]
+    status = ArticleAdmin._declared_fields["status"]  # type: ignore[assignment]
     deleted_at = ArticleAdmin._declared_fields["deleted_at"]
 
 
 class TopicAdmin(TopicDetail):
     """A topic as a key holder sees it: with its state."""
 
-    status = fields.String(validate=validate.OneOf(["published", "deleted"]), metadata=doc("published or deleted.", "published"))
+    status = fields.String(
+        validate=validate.OneOf(["published", "deleted"]), metadata=doc("published or deleted.", "published")
+    )
     deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
 
 
@@ -178,7 +188,9 @@ _STATUS_DOC = "Key holders only: which items to list ({}). Without a key only pu
 
 ARTICLE_SORTS = ("-published_at", "published_at", "title", "-title", "-updated_at", "updated_at", "relevance")
 TOPIC_SORTS = ("name", "-name", "-updated_at", "updated_at", "relevance")
-_FIELDS_DOC = "Only these fields of each item, comma-separated (sparse fieldsets), e.g. slug,title. Unknown ones are a 400."
+_FIELDS_DOC = (
+    "Only these fields of each item, comma-separated (sparse fieldsets), e.g. slug,title. Unknown ones are a 400."
+)
 _Q_DOC = "Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`."
 
 
@@ -186,7 +198,8 @@ class ArticleListQuery(PageQuery):
     """Query parameters of the article list."""
 
     status = fields.String(
-        validate=validate.OneOf(ARTICLE_STATES), metadata=doc(_STATUS_DOC.format(", ".join(ARTICLE_STATES)), "published")
+        validate=validate.OneOf(ARTICLE_STATES),
+        metadata=doc(_STATUS_DOC.format(", ".join(ARTICLE_STATES)), "published"),
     )
     topic = CommaList(
         pattern=SLUG_PATTERN, metadata=doc("Only articles about any of these topics (slugs, comma-separated).", QL)
@@ -221,7 +234,8 @@ class TopicListQuery(PageQuery):
         _FIELDS_DOC, data_key="fields", choices=(*TopicAdminSummary._declared_fields, "articles")
     )
     include = CommaList(
-        choices=("articles",), metadata=doc("Embed related objects: articles (each topic's published articles).", "articles")
+        choices=("articles",),
+        metadata=doc("Embed related objects: articles (each topic's published articles).", "articles"),
     )
 
 

@@ -11,9 +11,8 @@ nothing required and no defaults, so a PATCH changes only what it names.
 
 import copy
 import re
-from zoneinfo import available_timezones
-
 from typing import Any
+from zoneinfo import available_timezones
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
 
@@ -35,8 +34,6 @@ def _is_time_zone(name: str) -> None:
     # The spec gives the names' shape; which names exist is the IANA database's to say.
     if name not in _TIME_ZONES:
         raise ValidationError("Must be an IANA time zone, such as America/New_York.")
-
-
 
 
 class Text(fields.String):
@@ -85,7 +82,15 @@ def slug_list(description: str, example: Any = None) -> fields.List:
 class StrictSchema(Schema):
     """Refuses unknown fields; `SERVER_OWNED` names those refused because the server sets them."""
 
-    SERVER_OWNED = ("id", "created_at", "updated_at", "deleted_at", "version", "revision", "status_changed_at")
+    SERVER_OWNED: tuple[str, ...] = (
+        "id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "version",
+        "revision",
+        "status_changed_at",
+    )
 
     class Meta:
         unknown = RAISE
@@ -94,7 +99,7 @@ class StrictSchema(Schema):
 class ArticleIn(StrictSchema):
     """An article as an editor writes it."""
 
-    SERVER_OWNED = StrictSchema.SERVER_OWNED + ("body_html", "body_text", "toc", "reading_time_minutes", "seo")
+    SERVER_OWNED = (*StrictSchema.SERVER_OWNED, "body_html", "body_text", "toc", "reading_time_minutes", "seo")
 
     slug = Text(validate=_SLUG, metadata=doc("URL name; made from the title when absent.", "massage-for-the-ql"))
     title = text(200, "The title.", "Massage For Quadratus Lumborum", required=True)
@@ -112,7 +117,9 @@ class ArticleIn(StrictSchema):
     published_at = fields.AwareDateTime(
         allow_none=True,
         load_default=None,
-        metadata=doc("Publication time, ISO 8601 with an offset; defaults to now on publishing.", "2026-12-01T09:00:00Z"),
+        metadata=doc(
+            "Publication time, ISO 8601 with an offset; defaults to now on publishing.", "2026-12-01T09:00:00Z"
+        ),
     )
     seo_title = optional_text(200, "Title for the page's head; the title when null.")
     seo_description = optional_text(320, "Meta description; the excerpt when null.")
@@ -140,7 +147,10 @@ class TopicIn(StrictSchema):
     slug = Text(validate=_SLUG, metadata=doc("URL name; made from the name when absent.", "gluteus-maximus"))
     name = text(200, "The muscle group's name.", "Gluteus Maximus", required=True)
     aliases = fields.List(
-        text(100, "An alias."), validate=validate.Length(max=20), load_default=list, metadata=doc("Other names.", ["glut max"])
+        text(100, "An alias."),
+        validate=validate.Length(max=20),
+        load_default=list,
+        metadata=doc("Other names.", ["glut max"]),
     )
     body_region = optional_text(120, "Where in the body it is.", "hip")
     summary = optional_text(2000, "One or two sentences about it.")
@@ -191,7 +201,10 @@ class StudioIn(StrictSchema):
         text(300, "A highlight."), validate=validate.Length(max=20), load_default=list, metadata=doc("Short claims.")
     )
     hero_slides = fields.List(
-        fields.Nested(HeroSlideIn), validate=validate.Length(max=10), load_default=list, metadata=doc("Front-page slides.")
+        fields.Nested(HeroSlideIn),
+        validate=validate.Length(max=10),
+        load_default=list,
+        metadata=doc("Front-page slides."),
     )
     phone = fields.Nested(PhoneIn, load_default=lambda: PhoneIn().load({}), metadata=doc("The phone number."))
     email = fields.Email(
@@ -212,8 +225,18 @@ _HH_MM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Must be a ti
 
 
 class IntervalIn(StrictSchema):
-    opens = Text(required=True, allow_none=True, validate=_HH_MM, metadata=doc("Opening time HH:MM, or null if unpublished.", "09:00"))
-    closes = Text(required=True, allow_none=True, validate=_HH_MM, metadata=doc("Closing time HH:MM, or null if unpublished.", "17:00"))
+    opens = Text(
+        required=True,
+        allow_none=True,
+        validate=_HH_MM,
+        metadata=doc("Opening time HH:MM, or null if unpublished.", "09:00"),
+    )
+    closes = Text(
+        required=True,
+        allow_none=True,
+        validate=_HH_MM,
+        metadata=doc("Closing time HH:MM, or null if unpublished.", "17:00"),
+    )
 
     @validates_schema
     def both_or_neither(self, data, **kwargs):
@@ -223,7 +246,7 @@ class IntervalIn(StrictSchema):
             raise ValidationError("opens and closes must differ.", "closes")
 
 
-def _intervals(description: str):
+def _intervals(description: str) -> fields.List:
     return fields.List(
         fields.Nested(IntervalIn), required=True, validate=validate.Length(max=6), metadata=doc(description)
     )
@@ -239,9 +262,13 @@ WeeklyIn.Meta.unknown = RAISE
 class HoursIn(StrictSchema):
     """The weekly schedule as an admin writes it: every day, each with its intervals."""
 
-    weekly = fields.Nested(WeeklyIn, required=True, metadata=doc("Each day of the week, Monday to Sunday, with its intervals."))
+    weekly = fields.Nested(
+        WeeklyIn, required=True, metadata=doc("Each day of the week, Monday to Sunday, with its intervals.")
+    )
     display = fields.List(
-        text(100, "A line."), validate=validate.Length(max=14), metadata=doc("The hours as the studio words them.", ["Mon - Fri 9 - 5"])
+        text(100, "A line."),
+        validate=validate.Length(max=14),
+        metadata=doc("The hours as the studio words them.", ["Mon - Fri 9 - 5"]),
     )
 
 
@@ -261,9 +288,14 @@ def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
         optional_field = copy.copy(field)
         optional_field.required = False
         optional_field.load_default = missing
-        if isinstance(field, fields.Nested) and isinstance(field.nested, type) and issubclass(field.nested, StrictSchema):
+        if (
+            isinstance(field, fields.Nested)
+            and isinstance(field.nested, type)
+            and issubclass(field.nested, StrictSchema)
+        ):
+            assert isinstance(optional_field, fields.Nested)
             optional_field.nested = patch_schema(field.nested)
-            optional_field._schema = None
+            optional_field._schema = None  # the copy builds its own schema, of the patch class
         optional[name] = optional_field
     return type(schema.__name__.removesuffix("In") + "Patch", (schema,), optional)
 

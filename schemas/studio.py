@@ -32,18 +32,27 @@ class StudioOut(Out):
     name = fields.String(metadata=doc("The studio's name.", "Corey Proffitt Studios Massage"))
     tagline = fields.String(allow_none=True, metadata=doc("A one-line description.", "Great Massage In Lexington KY"))
     about = fields.String(allow_none=True, metadata=doc("The studio's about text."))
-    highlights = fields.List(fields.String(), metadata=doc("Short claims worth showing off.", ["Voted Lexington's best massage by consumers!"]))
+    highlights = fields.List(
+        fields.String(),
+        metadata=doc("Short claims worth showing off.", ["Voted Lexington's best massage by consumers!"]),
+    )
     hero_slides = fields.List(fields.Nested(HeroSlide), metadata=doc("The front page's slides, in order."))
     phone = fields.Nested(Phone, metadata=doc("The phone number, as displayed and in E.164."))
     email = fields.String(allow_none=True, metadata=doc("E-mail address; null where unpublished."))
     address = fields.Nested(Address, metadata=doc("Where the studio is; unknown parts are null."))
-    time_zone = fields.String(metadata=doc("The studio's IANA time zone, in which its hours are given.", "America/New_York"))
+    time_zone = fields.String(
+        metadata=doc("The studio's IANA time zone, in which its hours are given.", "America/New_York")
+    )
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
 
 
 class OpeningIntervalOut(Out):
-    opens = WallTime(allow_none=True, metadata=doc("Opening time, HH:MM; null when open at times not published.", "09:00"))
-    closes = WallTime(allow_none=True, metadata=doc("Closing time, HH:MM; null when open at times not published.", "17:00"))
+    opens = WallTime(
+        allow_none=True, metadata=doc("Opening time, HH:MM; null when open at times not published.", "09:00")
+    )
+    closes = WallTime(
+        allow_none=True, metadata=doc("Closing time, HH:MM; null when open at times not published.", "17:00")
+    )
 
 
 class WeeklyDay(Out):
@@ -79,12 +88,16 @@ class HoursOut(Out):
     exceptions = fields.List(
         fields.Nested(HoursExceptionOut), metadata=doc("Dated changes from today on, in date order.")
     )
-    display = fields.List(fields.String(), metadata=doc("The hours as the studio itself words them.", ["Mon - Wed", "Fri - Sun"]))
+    display = fields.List(
+        fields.String(), metadata=doc("The hours as the studio itself words them.", ["Mon - Wed", "Fri - Sun"])
+    )
 
 
 class HoursQuery(Schema):
     at = fields.AwareDateTime(
-        metadata=doc("Compute open_now for this moment instead of now (ISO 8601 with an offset).", "2026-11-26T15:00:00Z"),
+        metadata=doc(
+            "Compute open_now for this moment instead of now (ISO 8601 with an offset).", "2026-11-26T15:00:00Z"
+        ),
     )
 
 

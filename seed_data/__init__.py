@@ -8,6 +8,7 @@ the tests all call it.
 
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from schemas.content import ARTICLE_SNAPSHOT, TOPIC_SNAPSHOT
 SEED_DIRECTORY = Path(__file__).resolve().parent
 
 
-def read_seed(name: str):
+def read_seed(name: str) -> Any:
     """One seed file, parsed."""
     with open(SEED_DIRECTORY / name, encoding="utf-8") as seed_file:
         return yaml.safe_load(seed_file)
@@ -60,7 +61,9 @@ def _seed_hours() -> int:
     added = 0
     for weekday, name in enumerate(WEEKDAYS):
         for interval in hours["weekly"][name]:
-            db.session.add(OpeningInterval(weekday=weekday, opens=_time(interval["opens"]), closes=_time(interval["closes"])))
+            db.session.add(
+                OpeningInterval(weekday=weekday, opens=_time(interval["opens"]), closes=_time(interval["closes"]))
+            )
             added += 1
     return added
 

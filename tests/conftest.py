@@ -13,7 +13,6 @@ from models.auth import create_key
 from seed_data import seed_database
 from tests.servers import serving_in_thread
 
-
 POSTGRESQL_SKIP_REASON = (
     "PostgreSQL run skipped: set TEST_DATABASE_URL (for example "
     "postgresql+psycopg://postgres@127.0.0.1:5432/test) to run every test on PostgreSQL as well as SQLite"

@@ -1,17 +1,24 @@
 """Content made directly in the database, for read tests that need more than the seed."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 
 from models import Article, ExceptionInterval, HoursException, OpeningInterval, Series, Topic, db
 
 
-def add_article(app, slug: str, status: str = "published", published_at: datetime | None = None, topics=(),
-                series: str | None = None, **fields):
+def add_article(
+    app,
+    slug: str,
+    status: str = "published",
+    published_at: datetime | None = None,
+    topics=(),
+    series: str | None = None,
+    **fields,
+):
     """Insert one article; a published one defaults to having been published a day ago."""
     if status == "published" and published_at is None:
-        published_at = datetime.now(timezone.utc) - timedelta(days=1)
+        published_at = datetime.now(UTC) - timedelta(days=1)
     with app.app_context():
         article = Article(
             slug=slug,

@@ -4,6 +4,7 @@ and any in-process server run in a thread (the app itself, the demo's static fil
 All bind to loopback only, on free ports, and are stopped when the test ends.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -13,8 +14,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -64,7 +65,9 @@ class PrivatePostgres:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self.prefix, os.path.join(self.binaries, tool), *args], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [*self.prefix, os.path.join(self.binaries, tool), *args], check=True, capture_output=True, timeout=60
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -74,10 +77,8 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -87,10 +88,14 @@ class Gunicorn:
     def __init__(self, environment: dict):
         self.port = free_port()
         env = {**os.environ, **environment, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2"}
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the server runs)
         gunicorn = str(Path(os.sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(
-            [gunicorn, "-c", "gunicorn.conf.py"], cwd=REPOSITORY, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [gunicorn, "-c", "gunicorn.conf.py"],
+            cwd=REPOSITORY,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so that kill() reaches the workers too
         )
         self.base = f"http://127.0.0.1:{self.port}"
@@ -99,10 +104,11 @@ class Gunicorn:
             try:
                 with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2):
                     return
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline or self.process.poll() is not None:
+                    output = self.output()
                     self.stop()
-                    raise RuntimeError(f"gunicorn did not start: {self.output()}")
+                    raise RuntimeError(f"gunicorn did not start: {output}") from error
                 time.sleep(0.2)
 
     def output(self) -> str:

@@ -1,6 +1,6 @@
 """Reading articles: the published list, its pages and filter, and one article."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ def test_list_shows_the_seeded_article_in_the_envelope(client):
 
 
 def test_list_is_newest_first_and_paginated_with_links(seeded_app, client):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for day in range(1, 6):
         add_article(seeded_app, f"article-{day}", published_at=now - timedelta(days=day))
     response = client.get_json("/api/v1/articles?per_page=2&page=2")
@@ -52,7 +52,7 @@ def test_page_past_the_end_is_empty_with_the_true_total(client):
 
 def test_drafts_and_scheduled_articles_are_invisible_to_the_public(seeded_app, client):
     add_article(seeded_app, "a-draft", status="draft")
-    add_article(seeded_app, "a-scheduled", published_at=datetime.now(timezone.utc) + timedelta(days=1))
+    add_article(seeded_app, "a-scheduled", published_at=datetime.now(UTC) + timedelta(days=1))
     body = client.get_json("/api/v1/articles").get_json()
     assert [a["slug"] for a in body["data"]] == [SEEDED]
     assert body["meta"]["total"] == 1

@@ -46,7 +46,15 @@ def test_last_use_is_recorded(seeded_app, client, editor_key):
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer", "Bearer ", "Bearer cps_not-a-real-key", "Basic dXNlcjpwYXNz", "cps_no_scheme", "Bearer wrong-prefix"],
+    [
+        None,
+        "Bearer",
+        "Bearer ",
+        "Bearer cps_not-a-real-key",
+        "Basic dXNlcjpwYXNz",
+        "cps_no_scheme",
+        "Bearer wrong-prefix",
+    ],
 )
 def test_missing_or_invalid_keys_are_401_with_a_bearer_challenge(client, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}

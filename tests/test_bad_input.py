@@ -64,10 +64,22 @@ def test_nul_in_headers_is_harmless(client):
 
 
 def test_script_injection_in_every_text_field_reaches_no_reader_as_markup(client, editor_key, admin_key):
-    attack = '<script>alert(1)</script><img src=x onerror=alert(1)>'
-    client.write("POST", ARTICLES, editor_key, 201, json={
-        "slug": "attack", "title": attack, "excerpt": attack, "body_markdown": attack, "seo_title": attack,
-        "seo_description": attack, "status": "published"})
+    attack = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    client.write(
+        "POST",
+        ARTICLES,
+        editor_key,
+        201,
+        json={
+            "slug": "attack",
+            "title": attack,
+            "excerpt": attack,
+            "body_markdown": attack,
+            "seo_title": attack,
+            "seo_description": attack,
+            "status": "published",
+        },
+    )
     article = client.get_json(f"{ARTICLES}/attack").get_json()["data"]
     assert "<script" not in article["body_html"] and "onerror" not in article["body_html"]
     # Plain-text fields are served as the text they are (JSON strings), never as HTML; the feed escapes them.

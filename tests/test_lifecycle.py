@@ -2,7 +2,7 @@
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -24,7 +24,7 @@ def test_publishing_defaults_to_now_and_unpublishing_hides_it(client, editor_key
     assert "stretching-the-ql" not in public_slugs(client)
     published = client.write("PATCH", ITEM, editor_key, 200, json={"status": "published"}).get_json()["data"]
     moment = datetime.fromisoformat(published["published_at"].replace("Z", "+00:00"))
-    assert abs(datetime.now(timezone.utc) - moment) < timedelta(minutes=1)
+    assert abs(datetime.now(UTC) - moment) < timedelta(minutes=1)
     assert "stretching-the-ql" in public_slugs(client)
     client.write("PATCH", ITEM, editor_key, 200, json={"status": "draft"})
     assert "stretching-the-ql" not in public_slugs(client)
@@ -32,13 +32,17 @@ def test_publishing_defaults_to_now_and_unpublishing_hides_it(client, editor_key
 
 
 def test_a_scheduled_article_appears_on_its_own_when_its_time_comes(client, editor_key):
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
-    created = client.write("POST", ARTICLES, editor_key, 201, json={**NEW, "status": "published", "published_at": iso(soon)})
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    created = client.write(
+        "POST", ARTICLES, editor_key, 201, json={**NEW, "status": "published", "published_at": iso(soon)}
+    )
     assert created.get_json()["data"]["status"] == "scheduled"
     client.problem(ITEM, 404)
     assert client.get_json(ARTICLES).get_json()["meta"]["total"] == 1
-    assert [a["slug"] for a in client.as_key(editor_key, f"{ARTICLES}?status=scheduled").get_json()["data"]] == ["stretching-the-ql"]
-    time.sleep(max(0.0, (soon - datetime.now(timezone.utc)).total_seconds()) + 0.5)
+    assert [a["slug"] for a in client.as_key(editor_key, f"{ARTICLES}?status=scheduled").get_json()["data"]] == [
+        "stretching-the-ql"
+    ]
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.5)
     assert client.get_json(ITEM).get_json()["data"]["status"] == "published"
     assert client.get_json(ARTICLES).get_json()["meta"]["total"] == 2
 
@@ -168,7 +172,12 @@ def test_seeded_items_start_their_history_so_a_first_edit_can_be_undone(client, 
     original = client.get_json(seeded).get_json()["data"]
     client.write("PATCH", seeded, editor_key, 200, json={"title": "Vandalised"})
     history = client.as_key(admin_key, f"{seeded}/revisions").get_json()["data"]
-    assert [(r["number"], r["action"], r["key_name"]) for r in history] == [(2, "updated", "editor-one"), (1, "seeded", None)]
+    assert [(r["number"], r["action"], r["key_name"]) for r in history] == [
+        (2, "updated", "editor-one"),
+        (1, "seeded", None),
+    ]
     client.write("POST", f"{seeded}/revisions/1/restore", admin_key, 200)
     restored = client.get_json(seeded).get_json()["data"]
-    assert {k: v for k, v in restored.items() if k != "updated_at"} == {k: v for k, v in original.items() if k != "updated_at"}
+    assert {k: v for k, v in restored.items() if k != "updated_at"} == {
+        k: v for k, v in original.items() if k != "updated_at"
+    }

@@ -43,13 +43,12 @@ def test_the_seed_command_migrates_an_empty_database_first(bare_app):
 
 def test_sqlite_connections_are_tuned_for_several_workers(tmp_path, make_app):
     app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tuned.sqlite3'}"})
-    with app.app_context():
-        with db.engine.connect() as connection:
-            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
-            assert pragma("journal_mode") == "wal"
-            assert pragma("synchronous") == 2  # FULL
-            assert pragma("busy_timeout") == 30000
-            assert pragma("foreign_keys") == 1
+    with app.app_context(), db.engine.connect() as connection:
+        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("busy_timeout") == 30000
+        assert pragma("foreign_keys") == 1
 
 
 def test_postgresql_connections_are_pre_pinged(app):

@@ -20,7 +20,9 @@ from tests.servers import Gunicorn, PrivatePostgres, postgres_binaries
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-needs_redis = pytest.mark.skipif(not REDIS_URL, reason="Redis run skipped: set TEST_REDIS_URL (for example redis://127.0.0.1:6379/0)")
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL, reason="Redis run skipped: set TEST_REDIS_URL (for example redis://127.0.0.1:6379/0)"
+)
 
 
 @pytest.fixture
@@ -37,8 +39,12 @@ def captured_logs():
 
 def test_one_json_line_per_request_with_its_id_and_never_the_key(client, editor_key, captured_logs):
     response = client.write(
-        "POST", "/api/v1/articles", editor_key, 201,
-        json={"title": "Logged", "body_markdown": "x"}, headers={"X-Request-ID": "trace-123"},
+        "POST",
+        "/api/v1/articles",
+        editor_key,
+        201,
+        json={"title": "Logged", "body_markdown": "x"},
+        headers={"X-Request-ID": "trace-123"},
     )
     assert response.headers["X-Request-ID"] == "trace-123"
     client.write("POST", "/api/v1/articles", "cps_wrong-key", 401, json={}, headers={"X-Request-ID": "trace-456"})
@@ -91,7 +97,9 @@ def test_anonymous_reads_have_their_own_budget_with_headers(limited_app):
     with limited_app.app_context():
         key = create_key("writer", "editor")
     # Writes (and reads with a key) spend another budget.
-    created = client.post("/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"})
+    created = client.post(
+        "/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert created.status_code == 201
     assert client.get("/api/v1/articles?status=all", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
@@ -102,7 +110,12 @@ def test_writes_have_their_own_budget(limited_app):
         key = create_key("writer", "editor")
     headers = {"Authorization": f"Bearer {key}"}
     for number in (1, 2):
-        assert client.post("/api/v1/articles", json={"title": f"T{number}", "body_markdown": "B"}, headers=headers).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/articles", json={"title": f"T{number}", "body_markdown": "B"}, headers=headers
+            ).status_code
+            == 201
+        )
     _assert_429(client.post("/api/v1/articles", json={"title": "T3", "body_markdown": "B"}, headers=headers))
     assert client.get("/api/v1/articles").status_code == 200  # anonymous reads are unaffected
 
@@ -112,8 +125,14 @@ def test_failed_authentications_lock_the_caller_out(limited_app):
     with limited_app.app_context():
         key = create_key("writer", "editor")
     for _ in range(2):
-        assert client.post("/api/v1/articles", json={}, headers={"Authorization": "Bearer cps_guess"}).status_code == 401
-    _assert_429(client.post("/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"}))
+        assert (
+            client.post("/api/v1/articles", json={}, headers={"Authorization": "Bearer cps_guess"}).status_code == 401
+        )
+    _assert_429(
+        client.post(
+            "/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"}
+        )
+    )
 
 
 def test_limits_can_be_turned_off(app, make_app):
@@ -130,7 +149,12 @@ def test_limits_can_be_turned_off(app, make_app):
 def test_limits_in_redis_hold_across_processes(app, make_app):
     prefix = uuid.uuid4().hex
     first, second = (
-        _limited_app(make_app, app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+        _limited_app(
+            make_app,
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            RATELIMIT_KEY_PREFIX=prefix,
+        )
         for _ in range(2)
     )
     with first.app_context():
@@ -142,7 +166,9 @@ def test_limits_in_redis_hold_across_processes(app, make_app):
     _assert_429(second.test_client().get("/api/v1/articles"))
 
 
-@pytest.mark.skipif(not postgres_binaries(), reason="Outage run skipped: no PostgreSQL server binaries here to start and stop")
+@pytest.mark.skipif(
+    not postgres_binaries(), reason="Outage run skipped: no PostgreSQL server binaries here to start and stop"
+)
 def test_a_postgresql_outage_gives_503s_and_service_resumes_by_itself(make_app):
     server = PrivatePostgres()
     try:
@@ -156,9 +182,15 @@ def test_a_postgresql_outage_gives_503s_and_service_resumes_by_itself(make_app):
         assert client.get("/api/v1/articles").status_code == 200
 
         server.stop()
-        for method, url in [("GET", "/api/v1/articles"), ("GET", "/api/v1/studio/hours"), ("GET", "/api/v1/health/ready"),
-                            ("PATCH", "/api/v1/studio")]:
-            response = client.open(url, method=method, json={"tagline": "x"}, headers={"Authorization": f"Bearer {key}"})
+        for method, url in [
+            ("GET", "/api/v1/articles"),
+            ("GET", "/api/v1/studio/hours"),
+            ("GET", "/api/v1/health/ready"),
+            ("PATCH", "/api/v1/studio"),
+        ]:
+            response = client.open(
+                url, method=method, json={"tagline": "x"}, headers={"Authorization": f"Bearer {key}"}
+            )
             assert response.status_code == 503, (url, response.get_data(as_text=True))
             assert response.mimetype == "application/problem+json"
             assert response.headers["Retry-After"] == "5"
@@ -198,13 +230,22 @@ def test_two_gunicorn_instances_share_postgresql_and_redis(make_app):
     with setup.app_context():
         key = create_key("multi", "editor")
         db.engine.dispose()
-    environment = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "RATE_LIMIT_READS": "4 per minute",
-                   "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+    environment = {
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "RATE_LIMIT_READS": "4 per minute",
+        "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+    }
     first = Gunicorn(environment)
     try:
         second = Gunicorn(environment)
         try:
-            status, headers, body = _http("POST", f"{first.base}/api/v1/articles", {"title": "Written On One", "body_markdown": "x", "status": "published"}, key)
+            status, headers, body = _http(
+                "POST",
+                f"{first.base}/api/v1/articles",
+                {"title": "Written On One", "body_markdown": "x", "status": "published"},
+                key,
+            )
             assert status == 201, body
             status, _, body = _http("GET", f"{second.base}/api/v1/articles/written-on-one")
             assert status == 200 and body["data"]["title"] == "Written On One"

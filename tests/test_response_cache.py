@@ -3,7 +3,7 @@
 
 import gzip
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,9 +19,17 @@ from tests.test_frontend import counted_queries
 ARTICLES = "/api/v1/articles"
 SEEDED = "massage-for-quadratus-lumborum"
 PUBLIC_READS = (
-    ARTICLES, f"{ARTICLES}?per_page=5&q=muscles", f"{ARTICLES}/{SEEDED}", f"{ARTICLES}/{SEEDED}/structured-data",
-    "/api/v1/topics", "/api/v1/topics/quadratus-lumborum", "/api/v1/studio", "/api/v1/studio/hours",
-    "/api/v1/studio/structured-data", "/api/v1/feeds/articles.atom", "/api/v1/sitemap.xml",
+    ARTICLES,
+    f"{ARTICLES}?per_page=5&q=muscles",
+    f"{ARTICLES}/{SEEDED}",
+    f"{ARTICLES}/{SEEDED}/structured-data",
+    "/api/v1/topics",
+    "/api/v1/topics/quadratus-lumborum",
+    "/api/v1/studio",
+    "/api/v1/studio/hours",
+    "/api/v1/studio/structured-data",
+    "/api/v1/feeds/articles.atom",
+    "/api/v1/sitemap.xml",
 )
 
 
@@ -63,21 +71,31 @@ def test_a_write_is_seen_by_the_next_read(seeded_app, client, editor_key):
 
 def test_a_write_through_another_instance_is_seen_at_once(seeded_app, client, make_app, editor_key):
     """Two instances on one database, each with its own cache: no stale answer after the other writes."""
-    other = make_app({"SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": False})
+    other = make_app(
+        {"SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": False}
+    )
     other_client = other.test_client()
     before = client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]
     assert statements_for(seeded_app, client, f"{ARTICLES}/{SEEDED}")[0] == 1  # cached here
-    response = other_client.patch(f"{ARTICLES}/{SEEDED}", json={"excerpt": "Changed elsewhere."},
-                                  headers={"Authorization": f"Bearer {editor_key}"})
+    response = other_client.patch(
+        f"{ARTICLES}/{SEEDED}",
+        json={"excerpt": "Changed elsewhere."},
+        headers={"Authorization": f"Bearer {editor_key}"},
+    )
     assert response.status_code == 200
     after = client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]
     assert (before["excerpt"] != "Changed elsewhere.", after["excerpt"]) == (True, "Changed elsewhere.")
 
 
 def test_a_scheduled_article_appears_in_a_cached_list_when_its_time_comes(seeded_app, client, editor_key):
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat()
-    client.write("POST", ARTICLES, editor_key, 201,
-                 json={"title": "Coming Soon", "body_markdown": "Soon.", "status": "published", "published_at": soon})
+    soon = (datetime.now(UTC) + timedelta(seconds=1.5)).isoformat()
+    client.write(
+        "POST",
+        ARTICLES,
+        editor_key,
+        201,
+        json={"title": "Coming Soon", "body_markdown": "Soon.", "status": "published", "published_at": soon},
+    )
     assert "coming-soon" not in [a["slug"] for a in client.get_json(ARTICLES).get_json()["data"]]
     assert statements_for(seeded_app, client, ARTICLES)[0] == 1  # that answer is cached
     time.sleep(2)
@@ -94,7 +112,9 @@ def test_key_holders_are_never_served_from_the_cache_and_never_fill_it(seeded_ap
     # The public's answers, asked again after the key holder's, are still the public's.
     assert client.get_json(ARTICLES).get_json() == public
     assert "body_markdown" not in client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]
-    hits, response = statements_for(seeded_app, client, f"{ARTICLES}/{SEEDED}", headers={"Authorization": f"Bearer {editor_key}"})
+    hits, response = statements_for(
+        seeded_app, client, f"{ARTICLES}/{SEEDED}", headers={"Authorization": f"Bearer {editor_key}"}
+    )
     assert response.status_code == 200 and hits > 1
     assert response.headers["Cache-Control"] == "private, no-store"
 
@@ -113,8 +133,13 @@ def test_errors_are_not_cached(seeded_app, client):
 
 
 def test_the_cache_can_be_turned_off(seeded_app, make_app):
-    uncached = make_app({"SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"],
-                         "RATELIMIT_ENABLED": False, "RESPONSE_CACHE_MAX_BYTES": 0})
+    uncached = make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_ENABLED": False,
+            "RESPONSE_CACHE_MAX_BYTES": 0,
+        }
+    )
     client = uncached.test_client()
     counts = []
     for _ in range(2):
@@ -134,16 +159,24 @@ def test_opening_hours_are_cached_only_until_they_next_change(seeded_app, client
     zone = ZoneInfo("America/New_York")
     now = utcnow()
     local = now.astimezone(zone)
-    boundaries = [datetime.combine(local.date() + timedelta(days=days), clock, zone)
-                  for days in (0, 1) for clock in (datetime.min.time(), datetime.strptime("09:00", "%H:%M").time(),
-                                                   datetime.strptime("17:00", "%H:%M").time())]
+    boundaries = [
+        datetime.combine(local.date() + timedelta(days=days), clock, zone)
+        for days in (0, 1)
+        for clock in (
+            datetime.min.time(),
+            datetime.strptime("09:00", "%H:%M").time(),
+            datetime.strptime("17:00", "%H:%M").time(),
+        )
+    ]
     assert expires_at == min(moment for moment in boundaries if moment > now)
 
 
 def test_the_next_change_of_opening_hours():
     zone = ZoneInfo("America/New_York")
-    weekly = {day: [Interval(datetime.strptime("09:00", "%H:%M").time(), datetime.strptime("17:00", "%H:%M").time())]
-              for day in range(7)}
+    weekly = {
+        day: [Interval(datetime.strptime("09:00", "%H:%M").time(), datetime.strptime("17:00", "%H:%M").time())]
+        for day in range(7)
+    }
     morning = datetime(2026, 11, 23, 8, 0, tzinfo=zone)
     assert hours_status(weekly, {}, zone, morning).next_change == datetime(2026, 11, 23, 9, 0, tzinfo=zone)
     afternoon = datetime(2026, 11, 23, 13, 0, tzinfo=zone)
@@ -195,7 +228,13 @@ def test_paging_through_a_list_counts_its_total_once_per_content_version(seeded_
         assert counts_sent(f"{ARTICLES}?per_page=2&page=2") == (0, 6)  # remembered
         assert counts_sent(f"{ARTICLES}?per_page=3&page=2&sort=title") == (0, 6)  # same filters
         assert counts_sent(f"{ARTICLES}?per_page=2&topic=quadratus-lumborum") == (1, 1)  # other filters
-        client.write("POST", ARTICLES, editor_key, 201, json={"title": "One More", "body_markdown": "More.", "status": "published"})
+        client.write(
+            "POST",
+            ARTICLES,
+            editor_key,
+            201,
+            json={"title": "One More", "body_markdown": "More.", "status": "published"},
+        )
         assert counts_sent(f"{ARTICLES}?per_page=2&page=3") == (1, 7)  # a new content version
     finally:
         event.remove(engine, "before_cursor_execute", listener)

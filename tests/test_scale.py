@@ -1,7 +1,7 @@
 """What keeps reads fast at 100,000 articles, checked at test size: statement counts that do not grow
 with the page or the content, SQLite plans that read indexes rather than rows, bounded embeds."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -15,7 +15,7 @@ QL = "quadratus-lumborum"
 
 
 def test_a_topic_shows_its_ten_latest_articles_and_how_many_it_has(seeded_app, client):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for number in range(12):
         add_article(seeded_app, f"ql-{number:02d}", topics=[QL], published_at=now - timedelta(hours=number + 1))
     add_article(seeded_app, "ql-draft", status="draft", topics=[QL])
@@ -28,7 +28,9 @@ def test_a_topic_shows_its_ten_latest_articles_and_how_many_it_has(seeded_app, c
     listed = client.get_json(f"{ARTICLES}?topic={QL}&per_page=100").get_json()
     assert listed["meta"]["total"] == 13
     embedded = client.get_json("/api/v1/topics?include=articles&fields=slug,articles&per_page=100").get_json()["data"]
-    assert [a["slug"] for a in next(t for t in embedded if t["slug"] == QL)["articles"]] == [a["slug"] for a in topic["articles"]]
+    assert [a["slug"] for a in next(t for t in embedded if t["slug"] == QL)["articles"]] == [
+        a["slug"] for a in topic["articles"]
+    ]
 
 
 def test_a_topic_costs_the_same_statements_whatever_its_number_of_articles(seeded_app, client):
@@ -82,7 +84,9 @@ def test_sqlite_finds_list_pages_and_totals_in_the_index(seeded_app, client, cap
     assert all("COVERING INDEX ix_articles_public_order" in plan for plan in keys), keys
 
 
-def test_sqlite_search_reads_the_search_index_first_and_visibility_from_an_index(seeded_app, client, captured_statements):
+def test_sqlite_search_reads_the_search_index_first_and_visibility_from_an_index(
+    seeded_app, client, captured_statements
+):
     """Without this plan a word found in 13,000 of 100,000 articles took 26 s (see models/search.py)."""
     _sqlite_only(seeded_app)
     client.get_json(f"{ARTICLES}?q=muscles")

@@ -52,15 +52,25 @@ def test_the_live_spec_holds_under_generated_requests(live_server, admin_key, tm
     config.write_text(schemathesis_config(spec), encoding="utf-8")
     result = subprocess.run(
         [
-            SCHEMATHESIS, "--config-file", str(config), "run", spec_url,
-            "--header", f"Authorization: Bearer {admin_key}",
-            "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"),
-            "--seed", "1",
+            SCHEMATHESIS,
+            "--config-file",
+            str(config),
+            "run",
+            spec_url,
+            "--header",
+            f"Authorization: Bearer {admin_key}",
+            "--max-examples",
+            os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"),
+            "--seed",
+            "1",
             "--no-color",
         ],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=900,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
-    summary = result.stdout[result.stdout.find("SUMMARY"):]
+    summary = result.stdout[result.stdout.find("SUMMARY") :]
     print(summary)
     assert result.returncode == 0, result.stdout[-6000:]
     assert re.search(rf"Tested: {_operation_count(spec)}\b", summary), summary

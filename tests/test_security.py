@@ -9,7 +9,9 @@ from api.config import check_production_environment
 from tests.servers import REPOSITORY
 
 
-@pytest.mark.parametrize("url", ["/api/v1/articles", "/api/v1/nope", "/api/v1/studio/structured-data", "/nope", "/api/v1/docs"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/articles", "/api/v1/nope", "/api/v1/studio/structured-data", "/nope", "/api/v1/docs"]
+)
 def test_every_answer_carries_the_security_headers(client, url):
     response = client.raw.get(url)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -47,7 +49,11 @@ def test_production_starts_with_them_and_development_needs_none():
 
 def test_a_production_server_without_secrets_exits_with_the_reason():
     result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=REPOSITORY, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", "import wsgi"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"APP_ENV": "production", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode != 0

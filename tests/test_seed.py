@@ -56,8 +56,10 @@ def served_strings(client) -> list[str]:
 
 def table_counts(app) -> dict:
     with app.app_context():
-        return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (Studio, OpeningInterval, Article, Topic)}
+        return {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Studio, OpeningInterval, Article, Topic)
+        }
 
 
 def test_every_sentence_of_the_page_is_served(client):
@@ -70,7 +72,10 @@ def test_every_sentence_of_the_page_is_served(client):
 def test_the_article_body_is_the_pages_text_word_for_word_in_order(client):
     article = client.get_json("/api/v1/articles/massage-for-quadratus-lumborum").get_json()["data"]
     lines = page_lines()
-    start, end = lines.index(next(l for l in lines if l.startswith("Lower back pain"))), lines.index("About Us")
+    start, end = (
+        lines.index(next(line for line in lines if line.startswith("Lower back pain"))),
+        lines.index("About Us"),
+    )
     assert article["body_text"].split("\n\n") == lines[start:end]
     # The paragraph the page cuts off mid-sentence stops where the page stops.
     assert "In layman’s terms, the QL’s connect\n\n" in article["body_text"]

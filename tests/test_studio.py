@@ -41,7 +41,13 @@ def test_unseeded_studio_is_a_404_problem(empty_client):
 def test_seeded_week_has_unpublished_times_and_thursday_closed(client):
     hours = client.get_json(HOURS).get_json()["data"]
     assert [day["day"] for day in hours["weekly"]] == [
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
     ]
     for day in hours["weekly"]:
         if day["day"] == "thursday":

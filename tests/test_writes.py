@@ -18,7 +18,12 @@ NEW_ARTICLE = {
 
 def snapshot(client, key):
     """Everything a key holder can read, to prove a rejected write changed nothing."""
-    urls = [f"{ARTICLES}?status=all&per_page=100", f"{TOPICS}?status=all&per_page=100", "/api/v1/studio", "/api/v1/studio/hours"]
+    urls = [
+        f"{ARTICLES}?status=all&per_page=100",
+        f"{TOPICS}?status=all&per_page=100",
+        "/api/v1/studio",
+        "/api/v1/studio/hours",
+    ]
     return [client.as_key(key, url).get_json() for url in urls]
 
 
@@ -52,7 +57,9 @@ def test_a_taken_slug_is_a_409_and_writes_nothing(client, editor_key):
     client.write("POST", ARTICLES, editor_key, 409, json={**NEW_ARTICLE, "slug": "massage-for-quadratus-lumborum"})
     client.write("POST", TOPICS, editor_key, 409, json={"name": "Quadratus Lumborum"})
     client.write("POST", ARTICLES, editor_key, 201, json=NEW_ARTICLE)
-    client.write("PATCH", f"{ARTICLES}/stretching-the-ql", editor_key, 409, json={"slug": "massage-for-quadratus-lumborum"})
+    client.write(
+        "PATCH", f"{ARTICLES}/stretching-the-ql", editor_key, 409, json={"slug": "massage-for-quadratus-lumborum"}
+    )
     after = snapshot(client, editor_key)
     assert after[0]["meta"]["total"] == before[0]["meta"]["total"] + 1
     assert after[1:] == before[1:]
@@ -73,7 +80,9 @@ def test_put_replaces_and_patch_changes_only_what_it_names(client, editor_key):
     url = f"{ARTICLES}/stretching-the-ql"
     patched = client.write("PATCH", url, editor_key, 200, json={"excerpt": "Shorter."}).get_json()["data"]
     assert patched["excerpt"] == "Shorter." and patched["seo_title"] == "SEO" and patched["topics"]
-    replaced = client.write("PUT", url, editor_key, 200, json={"title": "New", "body_markdown": "Body"}).get_json()["data"]
+    replaced = client.write("PUT", url, editor_key, 200, json={"title": "New", "body_markdown": "Body"}).get_json()[
+        "data"
+    ]
     assert replaced["title"] == "New"
     assert replaced["excerpt"] is None and replaced["seo_title"] is None and replaced["topics"] == []
     assert replaced["status"] == "draft"
@@ -82,7 +91,10 @@ def test_put_replaces_and_patch_changes_only_what_it_names(client, editor_key):
 
 def test_topics_are_written_and_related_both_ways(client, editor_key):
     created = client.write(
-        "POST", TOPICS, editor_key, 201,
+        "POST",
+        TOPICS,
+        editor_key,
+        201,
         json={"name": "Gluteus Maximus", "aliases": ["glut max"], "related": ["gluteus-medius"], "body_region": "hip"},
     )
     assert created.headers["Location"].endswith("/api/v1/topics/gluteus-maximus")
@@ -97,7 +109,10 @@ def test_topics_are_written_and_related_both_ways(client, editor_key):
 
 def test_admin_updates_the_studio(client, admin_key):
     response = client.write(
-        "PATCH", "/api/v1/studio", admin_key, 200,
+        "PATCH",
+        "/api/v1/studio",
+        admin_key,
+        200,
         json={"email": "hello@example.com", "phone": {"e164": "+18594213086"}, "address": {"postal_code": "40502"}},
     )
     studio = response.get_json()["data"]
@@ -109,9 +124,11 @@ def test_admin_updates_the_studio(client, admin_key):
 
 def test_admin_replaces_the_weekly_hours(client, admin_key):
     nine_to_five = [{"opens": "09:00", "closes": "17:00"}]
-    weekly = {day: nine_to_five for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
+    weekly = dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), nine_to_five)
     weekly |= {"saturday": [{"opens": None, "closes": None}], "sunday": []}
-    response = client.write("PUT", "/api/v1/studio/hours", admin_key, 200, json={"weekly": weekly, "display": ["Mon - Fri 9 - 5"]})
+    response = client.write(
+        "PUT", "/api/v1/studio/hours", admin_key, 200, json={"weekly": weekly, "display": ["Mon - Fri 9 - 5"]}
+    )
     hours = response.get_json()["data"]
     assert hours["weekly"][0]["intervals"] == nine_to_five
     assert hours["weekly"][6] == {"day": "sunday", "closed": True, "intervals": []}
@@ -208,7 +225,9 @@ def test_invalid_studio_details_are_422(client, admin_key, body, field):
 def test_invalid_hours_are_422(client, admin_key, interval, field):
     weekly = {day: [] for day in ("tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
     before = snapshot(client, admin_key)
-    problem = client.write("PUT", "/api/v1/studio/hours", admin_key, 422, json={"weekly": {**weekly, "monday": [interval]}}).get_json()
+    problem = client.write(
+        "PUT", "/api/v1/studio/hours", admin_key, 422, json={"weekly": {**weekly, "monday": [interval]}}
+    ).get_json()
     assert field in problem["errors"], problem
     missing_day = client.write("PUT", "/api/v1/studio/hours", admin_key, 422, json={"weekly": weekly}).get_json()
     assert "weekly.monday" in missing_day["errors"]

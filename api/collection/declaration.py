@@ -27,6 +27,7 @@ from models import db
 from models.editable import EditableItem
 from schemas.common import SLUG_PATTERN, PageQuery, item_envelope, list_envelope
 from schemas.input import StrictSchema, patch_schema
+
 Item = TypeVar("Item", bound=EditableItem)
 
 
@@ -86,7 +87,7 @@ class Collection(Generic[Item]):
     sorts: dict[str, Any]
     default_sort: str
     # filters(query, args) narrows a list's query by the list's own query parameters.
-    filters: Callable[[Select[Any], dict[str, Any]], Select[Any]] | None = None
+    filters: Callable[[Select, dict[str, Any]], Select] | None = None
     includes: dict[str, Include] = field(default_factory=dict)
     load_options: tuple[ORMOption, ...] = ()
     # What a list leaves out of each row (the bodies: lists show no body).
@@ -102,12 +103,12 @@ class Collection(Generic[Item]):
 
     @property
     def label(self) -> str:
-        """"Article": how model names in the spec start."""
+        """ "Article": how model names in the spec start."""
         return self.item_type.capitalize()
 
     @property
     def a_noun(self) -> str:
-        """"an article", "a topic"."""
+        """ "an article", "a topic"."""
         return ("an " if self.item_type[0] in "aeiou" else "a ") + self.item_type
 
     @cached_property

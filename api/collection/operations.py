@@ -88,7 +88,7 @@ def _list_order(collection: Collection[Any], sort: str, primary_key: Any) -> Ord
 
 
 def _read_page(
-    collection: Collection[Any], keys: Select[Any], order: Order, page: int, per_page: int, ranked: bool
+    collection: Collection[Any], keys: Select, order: Order, page: int, per_page: int, ranked: bool
 ) -> tuple[int, list[Any]]:
     """A list's total (remembered per content version), then one page of its keys, read from the
     index, then only those rows: (total, rows of (item,) or (item, rank))."""
@@ -166,7 +166,9 @@ def _apply(collection: Collection[Any], item: EditableItem, data: dict[str, Any]
             source = data.get(collection.slug_from) or getattr(item, collection.slug_from)
             data = {**data, "slug": slugify(source, max_length=120)}
             if not data["slug"]:
-                raise ProblemError(422, f"No slug can be made from this {collection.slug_from}.", errors={"slug": ["Give a slug."]})
+                raise ProblemError(
+                    422, f"No slug can be made from this {collection.slug_from}.", errors={"slug": ["Give a slug."]}
+                )
         collection.apply(item, data)
 
 
@@ -260,7 +262,9 @@ def restore_revision(collection: Collection[Any], slug: str, number: int) -> Vie
     missing = ProblemError(404, f"The {collection.item_type} '{slug}' has no revision {number}.")
     if not 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
         raise missing
-    revision = db.session.scalar(revisions_of(collection.item_type, _primary_key(item)).where(Revision.number == number))
+    revision = db.session.scalar(
+        revisions_of(collection.item_type, _primary_key(item)).where(Revision.number == number)
+    )
     if revision is None:
         raise missing
     _apply(collection, item, collection.input_schema().load(collection.to_input(revision.snapshot)))

@@ -182,10 +182,39 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
     purge_summary = f"Purge a deleted {noun} for good, with its revisions (admin)."
     revisions_summary = f"List {a_noun}'s revisions, newest first (admin)."
     revision_restore_summary = f"Restore {a_noun} to one of its revisions, as a new change (admin)."
-    _route(ns, collection, "restore", "/<string:slug>/restore", f"{label}Restore",
-           {"post": _operation(restore, restore_summary)}, slug)
-    _route(ns, collection, "purge", "/<string:slug>/purge", f"{label}Purge", {"post": _operation(purge, purge_summary)}, slug)
-    _route(ns, collection, "revisions", "/<string:slug>/revisions", f"{label}Revisions",
-           {"get": _operation(revisions, revisions_summary)}, slug)
-    _route(ns, collection, "revision_restore", "/<string:slug>/revisions/<int:number>/restore", f"{label}RevisionRestore",
-           {"post": _operation(restore_revision, revision_restore_summary)}, {**slug, "number": "The revision's number"})
+    _route(
+        ns,
+        collection,
+        "restore",
+        "/<string:slug>/restore",
+        f"{label}Restore",
+        {"post": _operation(restore, restore_summary)},
+        slug,
+    )
+    _route(
+        ns,
+        collection,
+        "purge",
+        "/<string:slug>/purge",
+        f"{label}Purge",
+        {"post": _operation(purge, purge_summary)},
+        slug,
+    )
+    _route(
+        ns,
+        collection,
+        "revisions",
+        "/<string:slug>/revisions",
+        f"{label}Revisions",
+        {"get": _operation(revisions, revisions_summary)},
+        slug,
+    )
+    _route(
+        ns,
+        collection,
+        "revision_restore",
+        "/<string:slug>/revisions/<int:number>/restore",
+        f"{label}RevisionRestore",
+        {"post": _operation(restore_revision, revision_restore_summary)},
+        {**slug, "number": "The revision's number"},
+    )

@@ -38,7 +38,9 @@ def _resolve_series(slug: str | None) -> Series | None:
         return None
     series = db.session.scalar(select(Series).where(Series.slug == slug))
     if series is None:
-        raise ProblemError(422, "The body names an unknown series.", errors={"series": [f"No series has the slug '{slug}'."]})
+        raise ProblemError(
+            422, "The body names an unknown series.", errors={"series": [f"No series has the slug '{slug}'."]}
+        )
     return series
 
 
@@ -65,7 +67,7 @@ def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
     return writable
 
 
-def _filters(query: Select[Any], args: dict[str, Any]) -> Select[Any]:
+def _filters(query: Select, args: dict[str, Any]) -> Select:
     """The article list's filters: topics (any of), series, publication time range."""
     if "topic" in args:
         query = query.where(Article.topics.any(Topic.slug.in_(args["topic"]) & Topic.public()))
@@ -95,7 +97,9 @@ def article_document(article: Article) -> dict[str, Any]:
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat(),
         "isPartOf": {"@type": "CreativeWorkSeries", "name": article.series.title} if article.series else None,
-        "about": [{"@type": "Muscle", "name": topic.name, "url": public_page(topic)} for topic in article.visible_topics],
+        "about": [
+            {"@type": "Muscle", "name": topic.name, "url": public_page(topic)} for topic in article.visible_topics
+        ],
         "author": studio_reference(studio) if studio else None,
         "publisher": studio_reference(studio) if studio else None,
     }

@@ -38,8 +38,11 @@ class ArticleFeed(Resource):
         """Show an Atom feed of the newest published articles."""
         studio = db.session.scalar(select(Studio).limit(1))
         articles = db.session.scalars(
-            select(Article).where(Article.public()).options(selectinload(Article.topics))
-            .order_by(*Article.newest_first()).limit(FEED_LENGTH)
+            select(Article)
+            .where(Article.public())
+            .options(selectinload(Article.topics))
+            .order_by(*Article.newest_first())
+            .limit(FEED_LENGTH)
         ).all()
         feed = FeedGenerator()
         feed_url = url_of(ArticleFeed)

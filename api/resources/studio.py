@@ -1,11 +1,10 @@
 """The studio's details and opening hours: public reads, and an admin's writes."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from typing import Any
-
-from flask import Response
 from flask_restx import Namespace, Resource
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -28,12 +27,22 @@ from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
 from models.types import utcnow
 from schemas.common import NoQuery
 from schemas.input import HoursExceptionIn, HoursIn, StudioIn, StudioPatch
-from schemas.studio import HoursEnvelope, HoursExceptionEnvelope, HoursExceptionOut, HoursOut, HoursQuery, StudioEnvelope, StudioOut
+from schemas.studio import (
+    HoursEnvelope,
+    HoursExceptionEnvelope,
+    HoursExceptionOut,
+    HoursOut,
+    HoursQuery,
+    StudioEnvelope,
+    StudioOut,
+)
 
 ns = Namespace("studio", description="The studio's contact details, location and opening hours")
 KEY = {"security": "bearer"}
 # What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
-_TIME_ZONE_REFUSAL = {422: "The time zone has the shape of an IANA name but is not one (the spec gives the shape only)."}
+_TIME_ZONE_REFUSAL = {
+    422: "The time zone has the shape of an IANA name but is not one (the spec gives the shape only)."
+}
 _INTERVAL_REFUSAL = {422: "An interval gives opens without closes or the other way round, or the two are equal."}
 _STUDIO_OUT, _HOURS_OUT, _EXCEPTION_OUT = StudioOut(), HoursOut(), HoursExceptionOut()
 
@@ -45,7 +54,7 @@ def _the_studio() -> Studio:
     return studio
 
 
-def _commit(what: str, snapshot: dict, item_id: int) -> None:
+def _commit(what: str, snapshot: dict[str, Any], item_id: int) -> None:
     """Record the change as a revision and commit; a lost race is a 412."""
     record_revision(what, item_id, snapshot, "updated", key_name())
     try:
@@ -55,11 +64,11 @@ def _commit(what: str, snapshot: dict, item_id: int) -> None:
         raise ProblemError(412, f"The {what} changed meanwhile; fetch it again and retry.") from None
 
 
-def _intervals_out(intervals) -> list[dict]:
+def _intervals_out(intervals: Iterable[Interval | OpeningInterval | ExceptionInterval]) -> list[dict[str, Any]]:
     return [{"opens": interval.opens, "closes": interval.closes} for interval in intervals]
 
 
-def _exception_fields(exception: HoursException) -> dict:
+def _exception_fields(exception: HoursException) -> dict[str, Any]:
     return {
         "date": exception.date,
         "note": exception.note,
@@ -68,8 +77,9 @@ def _exception_fields(exception: HoursException) -> dict:
     }
 
 
-def _exception_out(exception: HoursException) -> dict:
-    return _EXCEPTION_OUT.dump(_exception_fields(exception))
+def _exception_out(exception: HoursException) -> dict[str, Any]:
+    dumped: dict[str, Any] = _EXCEPTION_OUT.dump(_exception_fields(exception))
+    return dumped
 
 
 def _wall_time(value: str | None) -> time | None:
@@ -93,11 +103,16 @@ def _opening_hours(weekly: dict[int, list[Interval]]) -> list[dict[str, Any]]:
         intervals = weekly[weekday]
         if not intervals:
             # schema.org's way of saying "closed all day".
-            specifications.append({"@type": "OpeningHoursSpecification", "dayOfWeek": day, "opens": "00:00", "closes": "00:00"})
+            specifications.append(
+                {"@type": "OpeningHoursSpecification", "dayOfWeek": day, "opens": "00:00", "closes": "00:00"}
+            )
         for interval in intervals:
             specification: dict[str, Any] = {"@type": "OpeningHoursSpecification", "dayOfWeek": day}
             if interval.opens is not None and interval.closes is not None:
-                specification |= {"opens": interval.opens.strftime("%H:%M"), "closes": interval.closes.strftime("%H:%M")}
+                specification |= {
+                    "opens": interval.opens.strftime("%H:%M"),
+                    "closes": interval.closes.strftime("%H:%M"),
+                }
             specifications.append(specification)
     return specifications
 
@@ -122,7 +137,7 @@ def studio_document(studio: Studio, weekly: dict[int, list[Interval]]) -> dict[s
     }
 
 
-def hours_document(at) -> tuple[dict, datetime, datetime]:
+def hours_document(at: datetime) -> tuple[dict[str, Any], datetime, datetime]:
     """The hours as served (weekly, exceptions from today on, whether the studio is open at `at`),
     when that last changed (a write, or an opening, closing or midnight that flipped open_now) and
     when it next changes by itself."""
@@ -152,6 +167,7 @@ def hours_document(at) -> tuple[dict, datetime, datetime]:
             "display": studio.hours_display,
         }
     )
+    assert status.last_change is not None and status.next_change is not None, "hours_status always sets both"
     return document, max(current_content_version().last_modified, status.last_change), status.next_change
 
 
@@ -184,7 +200,7 @@ class StudioItem(Resource):
         return self._change(partial=True)
 
     @staticmethod
-    def _change(partial: bool):
+    def _change(partial: bool) -> ViewAnswer:
         require_role("admin")
         studio = _the_studio()
         check_if_match(_STUDIO_OUT.dump(studio))
@@ -234,7 +250,11 @@ class OpeningHours(Resource):
         db.session.execute(delete(OpeningInterval))
         for weekday, name in enumerate(WEEKDAYS):
             for interval in data["weekly"][name]:
-                db.session.add(OpeningInterval(weekday=weekday, opens=_wall_time(interval["opens"]), closes=_wall_time(interval["closes"])))
+                db.session.add(
+                    OpeningInterval(
+                        weekday=weekday, opens=_wall_time(interval["opens"]), closes=_wall_time(interval["closes"])
+                    )
+                )
         if "display" in data:
             studio.hours_display = data["display"]
         studio.updated_at = utcnow()  # bumps the studio's version: two concurrent replacements cannot both win
@@ -258,7 +278,10 @@ class HoursExceptionList(Resource):
         exception = HoursException(
             date=data["date"],
             note=data.get("note"),
-            intervals=[ExceptionInterval(opens=_wall_time(i["opens"]), closes=_wall_time(i["closes"])) for i in data["intervals"]],
+            intervals=[
+                ExceptionInterval(opens=_wall_time(i["opens"]), closes=_wall_time(i["closes"]))
+                for i in data["intervals"]
+            ],
         )
         db.session.add(exception)
         try:
@@ -288,7 +311,7 @@ def _find_exception(day: str) -> HoursException:
 class HoursExceptionItem(Resource):
     @ns.response(200, "The exception.", schema_model(HoursExceptionEnvelope))
     @problems(ns, 400, 404)
-    def get(self, day: str):
+    def get(self, day: str) -> ViewAnswer:
         """Show one dated exception to the weekly hours."""
         load_query(NoQuery)
         return item_response(_exception_out(_find_exception(day)))
@@ -296,7 +319,7 @@ class HoursExceptionItem(Resource):
     @ns.doc(**KEY)
     @ns.response(204, "Removed.")
     @problems(ns, 401, 403, 404, 412)
-    def delete(self, day: str):
+    def delete(self, day: str) -> tuple[str, int]:
         """Remove a dated exception (admin)."""
         require_role("admin")
         studio = _the_studio()

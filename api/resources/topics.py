@@ -35,7 +35,9 @@ def apply_topic_input(topic: Topic, data: dict[str, Any]) -> None:
     if related_slugs is None:
         return
     if topic.slug in related_slugs:
-        raise ProblemError(422, "A topic cannot be related to itself.", errors={"related": ["Must not name the topic itself."]})
+        raise ProblemError(
+            422, "A topic cannot be related to itself.", errors={"related": ["Must not name the topic itself."]}
+        )
     related = list(db.session.scalars(select(Topic).where(Topic.slug.in_(related_slugs), Topic.public())))
     unknown = sorted(set(related_slugs) - {other.slug for other in related})
     if unknown:
@@ -69,7 +71,10 @@ def load_public_articles(topics: Sequence[Topic]) -> None:
         )
         .select_from(
             InOrderJoin(
-                article_topics, Article.__table__, Article.article_id == article_topics.c.article_id, "ix_articles_visibility"
+                article_topics,
+                Article.__table__,
+                Article.article_id == article_topics.c.article_id,
+                "ix_articles_visibility",
             )
         )
         .where(by_topic.in_(by_id), Article.public())
@@ -125,7 +130,9 @@ TOPICS = Collection(
     sorts={"name": Topic.name, "updated_at": Topic.updated_at},
     default_sort="name",
     includes={
-        "articles": Include(fields.List(fields.Nested(ArticleRef), attribute="public_articles"), load=load_public_articles)
+        "articles": Include(
+            fields.List(fields.Nested(ArticleRef), attribute="public_articles"), load=load_public_articles
+        )
     },
     load_options=(selectinload(Topic.related),),
     complete=load_public_articles,

@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, g, request
 
@@ -21,7 +21,7 @@ class JsonLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -38,7 +38,8 @@ def configure_logging(app: Flask) -> None:
     if not any(getattr(handler, "is_api_json", False) for handler in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonLineFormatter())
-        handler.is_api_json = True
+        # Marks the handler this module added, so a second app in the same process adds no other.
+        handler.is_api_json = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     logger.propagate = False

@@ -17,7 +17,8 @@ _CHALLENGE = 'Bearer realm="content-api"'
 def current_key() -> ApiKey | None:
     """The valid key the request carries, or None when it carries none; a bad key is a 401."""
     if "api_key" in g:
-        return g.api_key
+        known: ApiKey | None = g.api_key
+        return known
     header = request.headers.get("Authorization")
     key = None
     if header is not None:
@@ -49,4 +50,6 @@ def require_role(role: str) -> ApiKey:
 
 
 def key_name() -> str | None:
-    return g.get("api_key_name")
+    """The name of the key the request carries, if any (kept apart from the ORM object, see above)."""
+    name: str | None = g.get("api_key_name")
+    return name

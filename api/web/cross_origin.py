@@ -13,10 +13,24 @@ from api.extensions import cors
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Headers a script on another origin may read from responses.
 EXPOSED_HEADERS = [
-    "ETag", "Last-Modified", "Link", "Location", "Retry-After", "X-Request-ID",
-    "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
 ]
-ALLOWED_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "If-Modified-Since", "X-Request-ID"]
+ALLOWED_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "If-Modified-Since",
+    "X-Request-ID",
+]
 
 
 def _asks_to_write() -> bool:
@@ -34,7 +48,7 @@ def restrict_cross_origin_writes(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.vary.add("Origin")
     else:
-        for header in [name for name in response.headers.keys() if name.lower().startswith("access-control-")]:
+        for header in [name for name, _value in response.headers if name.lower().startswith("access-control-")]:
             del response.headers[header]
     return response
 

@@ -9,7 +9,7 @@ route hint) ever reaches the client.
 
 from http import HTTPStatus
 
-from flask import Response, current_app, g, json, request
+from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -66,11 +66,13 @@ def database_unavailable(error: Exception) -> bool:
 def problem_response(error: Exception) -> Response:
     """Turn any exception into a problem+json response."""
     if database_unavailable(error):
-        current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+        current_app.logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, type(error).__name__
+        )
         db.session.rollback()
         error = ProblemError(503, "The database is not reachable right now; retry shortly.")
     if isinstance(error, HTTPException) and error.code is not None and error.code < 400:
-        return error.get_response()  # a routing redirect, such as /api/v1 -> /api/v1/
+        return error.get_response()  # type: ignore[return-value]  # a routing redirect, /api/v1 -> /api/v1/
     if isinstance(error, HTTPException) and error.code is not None:
         status, detail = error.code, error.description or HTTPStatus(error.code).phrase
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
@@ -83,7 +85,7 @@ def problem_response(error: Exception) -> Response:
     return response
 
 
-def register_error_handlers(app) -> None:
+def register_error_handlers(app: Flask) -> None:
     """Answer errors outside the Flask-RESTX Api (unknown URLs, 405, 500) as problems too."""
     app.register_error_handler(HTTPException, problem_response)
     app.register_error_handler(Exception, problem_response)

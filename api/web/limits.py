@@ -8,7 +8,6 @@ limits hold across processes and machines. Budgets are configuration
 """
 
 import hashlib
-
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, request
@@ -42,7 +41,9 @@ def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
     limiter.shared_limit(
         _config("RATE_LIMIT_READS"),
         scope="anonymous-reads",
-        exempt_when=lambda: _health_check() or request.method not in _READ_METHODS or "Authorization" in request.headers,
+        exempt_when=lambda: (
+            _health_check() or request.method not in _READ_METHODS or "Authorization" in request.headers
+        ),
     )(blueprint)
     limiter.shared_limit(
         _config("RATE_LIMIT_WRITES"),

@@ -33,7 +33,8 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
     if repeated:
         raise ProblemError(400, "The query string repeats a parameter.", errors=repeated)
     try:
-        return schema(unknown=RAISE).load({name: values[0] for name, values in raw.items()})  # type: ignore[return-value]
+        loaded: dict[str, Any] = schema(unknown=RAISE).load({name: values[0] for name, values in raw.items()})
+        return loaded
     except ValidationError as error:
         raise ProblemError(400, "The query string is not valid.", errors=error.normalized_messages()) from None
 
@@ -76,7 +77,8 @@ def load_body(schema: Schema, partial: bool = False) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ProblemError(422, "The body must be a JSON object.", errors={"_body": ["Must be a JSON object."]})
     try:
-        return schema.load(body, partial=tuple(schema.fields) if partial else None)  # type: ignore[return-value]
+        loaded: dict[str, Any] = schema.load(body, partial=tuple(schema.fields) if partial else None)
+        return loaded
     except ValidationError as error:
         errors = flatten_errors(error.normalized_messages())
         for field in getattr(schema, "SERVER_OWNED", ()):

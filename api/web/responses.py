@@ -57,7 +57,9 @@ def not_found(detail: str) -> ProblemError:
     return ProblemError(404, detail)
 
 
-def paginate(query: Select[Any], page: int, per_page: int) -> tuple[list[Any], dict[str, Any], dict[str, Any], dict[str, str]]:
+def paginate(
+    query: Select, page: int, per_page: int
+) -> tuple[list[Any], dict[str, Any], dict[str, Any], dict[str, str]]:
     """Run one page of an ordered query: its items, `meta`, `links` and the `Link` header."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
@@ -72,7 +74,8 @@ def page_links(page: int, per_page: int, total: int) -> tuple[dict[str, Any], di
     def page_url(number: int) -> str:
         other_args = {name: value for name, value in request.args.items() if name not in ("page", "per_page")}
         args = {"page": number, "per_page": per_page, **other_args}
-        return url_for(request.endpoint or "", **(request.view_args or {}), **args, _external=True)
+        values: dict[str, Any] = {**(request.view_args or {}), **args}
+        return url_for(request.endpoint or "", **values, _external=True)
 
     links = {
         "self": page_url(page),
@@ -101,7 +104,9 @@ def add_security_headers(response: Response) -> None:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     html = response.mimetype == "text/html"
-    response.headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if html else API_CONTENT_SECURITY_POLICY)
+    response.headers.setdefault(
+        "Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if html else API_CONTENT_SECURITY_POLICY
+    )
 
 
 def finish_response(response: Response) -> Response:
@@ -121,4 +126,5 @@ def finish_response(response: Response) -> Response:
             response.add_etag()
         keep_response(response)  # the plain body, before a 304 empties it or compression changes it
         response.make_conditional(request)
-    return log_request(response)
+    logged: Response = log_request(response)
+    return logged
