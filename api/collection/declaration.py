@@ -53,8 +53,9 @@ class CollectionDocs:
     list_response: str
     read_summary: str
     read_response: str
-    structured_data_summary: str
-    structured_data_response: str
+    # Only for a collection that has structured data.
+    structured_data_summary: str = ""
+    structured_data_response: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,13 +82,13 @@ class Collection(Generic[Item]):
     to_input: Callable[[dict[str, Any]], dict[str, Any]]
     # The field a slug is made from when the input gives none.
     slug_from: str
-    # The item as schema.org JSON-LD.
-    structured_data: Callable[[Item], dict[str, Any]]
     docs: CollectionDocs
     sorts: dict[str, Any]
     default_sort: str
     # filters(query, args) narrows a list's query by the list's own query parameters.
     filters: Callable[[Select, dict[str, Any]], Select] | None = None
+    # The item as schema.org JSON-LD, served at /<slug>/structured-data; None for no such route.
+    structured_data: Callable[[Item], dict[str, Any]] | None = None
     includes: dict[str, Include] = field(default_factory=dict)
     load_options: tuple[ORMOption, ...] = ()
     # What a list leaves out of each row (the bodies: lists show no body).

@@ -274,6 +274,7 @@ def restore_revision(collection: Collection[Any], slug: str, number: int) -> Vie
 
 def structured_data(collection: Collection[Any], slug: str) -> dict[str, Any]:
     """The item's JSON-LD document (key holders may ask for drafts and scheduled items too)."""
+    assert collection.structured_data is not None, "only a collection with structured data routes here"
     item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
     collection.complete([item])
     return collection.structured_data(item)

@@ -127,13 +127,6 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
     def delete(self: Resource, slug: str) -> Any:
         return operations.delete_item(collection, slug)
 
-    @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
-    @ns.response(200, docs.structured_data_response)
-    @problems(ns, 404)
-    @cached_read
-    def get_structured_data(self: Resource, slug: str) -> Response:
-        return json_ld_response(operations.structured_data(collection, slug))
-
     slug_doc = f"The {noun}'s slug, for example {docs.slug_example}"
     item_methods = {
         "get": _operation(get, docs.read_summary),
@@ -142,9 +135,23 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
         "delete": _operation(delete, f"Delete {collection.a_noun} (editor); an admin can restore it or purge it."),
     }
     _route(ns, collection, "item", "/<string:slug>", f"{label}Item", item_methods, {"slug": slug_doc})
-    structured = {"get": _operation(get_structured_data, docs.structured_data_summary)}
+    if collection.structured_data is not None:
+        _add_structured_data_route(ns, collection, slug_doc)
+
+
+def _add_structured_data_route(ns: Namespace, collection: Collection[Any], slug_doc: str) -> None:
+    docs = collection.docs
+
+    @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
+    @ns.response(200, docs.structured_data_response)
+    @problems(ns, 404)
+    @cached_read
+    def get(self: Resource, slug: str) -> Response:
+        return json_ld_response(operations.structured_data(collection, slug))
+
+    methods = {"get": _operation(get, docs.structured_data_summary)}
     path = "/<string:slug>/structured-data"
-    _route(ns, collection, "structured_data", path, f"{label}StructuredData", structured, {"slug": slug_doc})
+    _route(ns, collection, "structured_data", path, f"{collection.label}StructuredData", methods, {"slug": slug_doc})
 
 
 def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
