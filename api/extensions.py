@@ -9,7 +9,7 @@ from flask_cors import CORS
 from flask_migrate import Migrate
 
 from api.config import MIGRATIONS_DIRECTORY
-from models.search import is_search_object
+from models.search import is_search_object, restore_search_after_migration
 from models.types import render_migration_item
 
 
@@ -20,11 +20,13 @@ def include_in_migrations(obj: object, name: str | None, type_: str, reflected: 
 
 compress = Compress()
 cors = CORS()
-# Batch mode lets SQLite take ALTERs; compare_type lets a test catch a column whose type drifted.
+# Batch mode lets SQLite take ALTERs (by rebuilding the table: after each step, search gets back the
+# triggers a rebuild drops); compare_type lets a test catch a column whose type drifted.
 migrate = Migrate(
     directory=MIGRATIONS_DIRECTORY,
     render_as_batch=True,
     compare_type=True,
     render_item=render_migration_item,
     include_object=include_in_migrations,
+    on_version_apply=restore_search_after_migration,
 )

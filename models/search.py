@@ -14,7 +14,7 @@ turned into <mark> by the caller).
 import re
 from typing import Any
 
-from sqlalchemy import DDL, TextClause, event, func, literal_column, select, text
+from sqlalchemy import DDL, Connection, TextClause, event, func, literal_column, select, text
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.sql import ColumnElement
@@ -33,22 +33,33 @@ _SEARCHED_COLUMNS = {
 }
 
 
-def _sqlite_ddl(table: str) -> list[str]:
+_TRIGGER_EVENTS = ("insert", "delete", "update")
+
+
+def _sqlite_triggers(table: str) -> dict[str, str]:
+    """The triggers that keep a table's FTS5 index in step with it, by name."""
     columns = _SEARCHED_COLUMNS[table]
     listed = ", ".join(columns)
     new_values = ", ".join(f"new.{column}" for column in columns)
     old_values = ", ".join(f"old.{column}" for column in columns)
     fts = f"{table}_fts"
+    remove_old = f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values});"
+    add_new = f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values});"
+    bodies = {"insert": add_new, "delete": remove_old, "update": f"{remove_old} {add_new}"}
+    return {
+        f"{table}_fts_{event_name}": f"CREATE TRIGGER {table}_fts_{event_name} AFTER {event_name.upper()} ON {table} "
+        f"BEGIN {bodies[event_name]} END"
+        for event_name in _TRIGGER_EVENTS
+    }
+
+
+def _sqlite_ddl(table: str) -> list[str]:
+    listed = ", ".join(_SEARCHED_COLUMNS[table])
+    fts = f"{table}_fts"
     return [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, content='{table}', content_rowid='id', "
         "tokenize='porter unicode61 remove_diacritics 2')",
-        f"CREATE TRIGGER {table}_fts_insert AFTER INSERT ON {table} BEGIN "
-        f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values}); END",
-        f"CREATE TRIGGER {table}_fts_delete AFTER DELETE ON {table} BEGIN "
-        f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values}); END",
-        f"CREATE TRIGGER {table}_fts_update AFTER UPDATE ON {table} BEGIN "
-        f"INSERT INTO {fts}({fts}, rowid, {listed}) VALUES ('delete', old.id, {old_values}); "
-        f"INSERT INTO {fts}(rowid, {listed}) VALUES (new.id, {new_values}); END",
+        *_sqlite_triggers(table).values(),
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
     ]
 
@@ -76,7 +87,8 @@ def search_ddl(dialect: str, table: str) -> list[str]:
 
 def drop_search_ddl(dialect: str, table: str) -> list[str]:
     if dialect == "sqlite":
-        return [f"DROP TRIGGER {table}_fts_{event_name}" for event_name in ("insert", "delete", "update")] + [
+        # IF EXISTS: a table rebuilt by an older migration may have lost them (see restore_search).
+        return [f"DROP TRIGGER IF EXISTS {table}_fts_{event_name}" for event_name in _TRIGGER_EVENTS] + [
             f"DROP TABLE {table}_fts"
         ]
     if dialect == "postgresql":
@@ -89,6 +101,29 @@ for _model in (Article, Topic):
     for _dialect in ("sqlite", "postgresql"):
         for _statement in search_ddl(_dialect, _table):
             event.listen(_model.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
+
+def restore_search(connection: Connection) -> None:
+    """Give back search what a migration took from it without saying so, and reindex: on SQLite a
+    table that Alembic's batch mode rebuilt (to drop or alter a column) loses its triggers, and its
+    search index would silently stop following it. Idempotent; nothing to do on PostgreSQL, whose
+    generated column survives ALTER TABLE."""
+    if connection.dialect.name != "sqlite":
+        return
+    present = {name for (name,) in connection.exec_driver_sql("SELECT name FROM sqlite_master")}
+    for table in _SEARCHED_COLUMNS:
+        if table not in present or f"{table}_fts" not in present:
+            continue  # before search's own migration, or after its downgrade
+        missing = [ddl for name, ddl in _sqlite_triggers(table).items() if name not in present]
+        for statement in missing:
+            connection.exec_driver_sql(statement)
+        if missing:
+            connection.exec_driver_sql(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")
+
+
+def restore_search_after_migration(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+    """Alembic's on_version_apply hook: `restore_search` after every migration step, up or down."""
+    restore_search(ctx.connection)
 
 
 def is_search_object(name: str, type_: str) -> bool:
