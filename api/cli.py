@@ -26,9 +26,17 @@ def live_spec(app: Flask) -> dict[str, Any]:
     return spec
 
 
+# Flask-RESTX lists a path's operations in the order of a set (it changes from run to run): the file
+# lists them in this order, so that a change to the code is all that changes the file.
+_OPERATION_ORDER = ("parameters", "get", "post", "put", "patch", "delete")
+
+
 def spec_as_yaml(spec: dict[str, Any]) -> str:
     # A JSON round trip first: the spec holds tuples and lazy strings that safe_dump refuses.
-    return yaml.safe_dump(json.loads(json.dumps(spec)), sort_keys=False, allow_unicode=True)
+    document = json.loads(json.dumps(spec))
+    for path, item in document.get("paths", {}).items():
+        document["paths"][path] = dict(sorted(item.items(), key=lambda entry: _OPERATION_ORDER.index(entry[0])))
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
 def register_commands(app: Flask) -> None:
