@@ -35,6 +35,12 @@ def _nothing_to_load(items: Sequence[Any]) -> None:
     """The default loader: the rows hold everything."""
 
 
+def copy_fields(item: Any, data: dict[str, Any]) -> None:
+    """The default `apply`: every validated field onto the item's attribute of the same name."""
+    for name, value in data.items():
+        setattr(item, name, value)
+
+
 @dataclass(frozen=True)
 class Include:
     """A relation a list can embed with `include=`: the field that shows it and how to load it for a page."""
@@ -76,15 +82,16 @@ class Collection(Generic[Item]):
     # What a revision keeps of an item: the admin's view without what is derived.
     snapshot_schema: Schema
     list_query: type[PageQuery]
-    # apply(item, data) copies validated input onto the item, resolving the slugs it names.
-    apply: Callable[[Item, dict[str, Any]], None]
-    # to_input(snapshot) turns a revision's snapshot back into input `input_schema` accepts.
-    to_input: Callable[[dict[str, Any]], dict[str, Any]]
     # The field a slug is made from when the input gives none.
     slug_from: str
     docs: CollectionDocs
     sorts: dict[str, Any]
     default_sort: str
+    # apply(item, data) copies validated input onto the item, resolving the slugs it names.
+    apply: Callable[[Item, dict[str, Any]], None] = copy_fields
+    # to_input(snapshot) turns a revision's snapshot back into input `input_schema` accepts; by default
+    # the snapshot's fields that the input schema has.
+    to_input: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # filters(query, args) narrows a list's query by the list's own query parameters.
     filters: Callable[[Select, dict[str, Any]], Select] | None = None
     # The item as schema.org JSON-LD, served at /<slug>/structured-data; None for no such route.
@@ -101,6 +108,12 @@ class Collection(Generic[Item]):
 
     def __post_init__(self) -> None:
         _DECLARED[self.model] = self
+
+    def revision_as_input(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """A revision's snapshot as input that recreates it."""
+        if self.to_input is not None:
+            return self.to_input(snapshot)
+        return {name: snapshot[name] for name in self.input_schema().fields if name in snapshot}
 
     @property
     def label(self) -> str:

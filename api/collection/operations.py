@@ -267,7 +267,7 @@ def restore_revision(collection: Collection[Any], slug: str, number: int) -> Vie
     )
     if revision is None:
         raise missing
-    _apply(collection, item, collection.input_schema().load(collection.to_input(revision.snapshot)))
+    _apply(collection, item, collection.input_schema().load(collection.revision_as_input(revision.snapshot)))
     _save(collection, item, f"restored revision {number}")
     return item_response(collection.representation(item))
 

@@ -6,7 +6,7 @@ from marshmallow import fields
 from sqlalchemy import Select, select
 from sqlalchemy.orm import defer, selectinload
 
-from api.collection.declaration import Collection, CollectionDocs, Include, public_page
+from api.collection.declaration import Collection, CollectionDocs, Include, copy_fields, public_page
 from api.collection.routes import collection_namespace
 from api.collection.structured_data import studio_reference
 from api.web.errors import ProblemError
@@ -52,8 +52,7 @@ def apply_article_input(article: Article, data: dict[str, Any]) -> None:
         article.series = _resolve_series(data.pop("series"))
     was_published = article.status == "published"
     explicit_time = data.get("published_at") is not None
-    for name, value in data.items():
-        setattr(article, name, value)
+    copy_fields(article, data)
     if article.status == "published" and not explicit_time and (not was_published or article.published_at is None):
         article.published_at = utcnow()
 

@@ -7,7 +7,7 @@ from marshmallow import fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
-from api.collection.declaration import Collection, CollectionDocs, Include, public_page
+from api.collection.declaration import Collection, CollectionDocs, Include, copy_fields, public_page
 from api.collection.routes import collection_namespace
 from api.web.errors import ProblemError
 from models import Article, Topic, article_topics, db
@@ -30,8 +30,7 @@ TOPIC_ARTICLES_SHOWN = 10
 def apply_topic_input(topic: Topic, data: dict[str, Any]) -> None:
     """Copy validated input onto a topic, relating it both ways to the topics it names."""
     related_slugs = data.pop("related", None)
-    for name, value in data.items():
-        setattr(topic, name, value)
+    copy_fields(topic, data)
     if related_slugs is None:
         return
     if topic.slug in related_slugs:
@@ -47,7 +46,7 @@ def apply_topic_input(topic: Topic, data: dict[str, Any]) -> None:
 
 
 def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """A revision's snapshot as the input that recreates it."""
+    """A revision's snapshot as the input that recreates it: related topics by their slugs."""
     writable = {name: snapshot[name] for name in TopicIn().fields if name in snapshot}
     writable["related"] = [other["slug"] for other in snapshot.get("related", [])]
     return writable
