@@ -95,6 +95,30 @@ def refuses_valid_input(ns: Namespace, reasons: dict[int, str]) -> Callable[[Fun
     return decorated
 
 
+def documented_write(
+    ns: Namespace,
+    schema: type[Schema],
+    body_description: str,
+    answer: str,
+    answer_model: SchemaModel,
+    statuses: tuple[int, ...],
+    refusals: dict[int, str] | None = None,
+) -> Callable[[Function], Function]:
+    """Document a keyed write that takes a JSON body and answers 200: the key, the body, the answer,
+    the problems it can give and the refusals a schema-valid body may still get."""
+
+    def decorate(function: Function) -> Function:
+        if refusals:
+            function = refuses_valid_input(ns, refusals)(function)
+        function = problems(ns, *statuses)(function)
+        function = ns.response(200, answer, answer_model)(function)
+        function = ns.expect(body(schema, body_description))(function)
+        documented: Function = ns.doc(security="bearer")(function)
+        return documented
+
+    return decorate
+
+
 def query_params(schema: type[Schema]) -> dict[str, Any]:
     """A query schema's fields as Flask-RESTX `params`, for `@ns.doc(params=...)`."""
     parameters = _plugin.converter.schema2parameters(schema, location="query")  # type: ignore[union-attr]

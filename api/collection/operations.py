@@ -222,23 +222,25 @@ def delete_item(collection: Collection[Any], slug: str) -> NoContent:
     return "", 204
 
 
-def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
+def _deleted_item(collection: Collection[Any], slug: str, not_deleted: str) -> Any:
+    """The deleted item an admin restores or purges: 409 with `not_deleted` when it is not deleted."""
     require_role("admin")
     item = collection.find(slug, include_hidden=True)
     if item.deleted_at is None:
-        raise ProblemError(409, f"The {collection.item_type} '{slug}' is not deleted.")
+        raise ProblemError(409, not_deleted)
     check_if_match(collection.representation(item))
+    return item
+
+
+def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
+    item = _deleted_item(collection, slug, f"The {collection.item_type} '{slug}' is not deleted.")
     item.deleted_at = None
     _save(collection, item, "restored")
     return item_response(collection.representation(item))
 
 
 def purge_item(collection: Collection[Any], slug: str) -> NoContent:
-    require_role("admin")
-    item = collection.find(slug, include_hidden=True)
-    if item.deleted_at is None:
-        raise ProblemError(409, f"Delete the {collection.item_type} '{slug}' before purging it.")
-    check_if_match(collection.representation(item))
+    item = _deleted_item(collection, slug, f"Delete the {collection.item_type} '{slug}' before purging it.")
     purge_revisions(collection.item_type, _primary_key(item))
     db.session.delete(item)
     db.session.commit()

@@ -26,12 +26,13 @@ from api.caching.response_cache import cached_read
 from api.collection import operations
 from api.collection.declaration import Collection
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response
-from api.spec import body, problems, query_params, refuses_valid_input, schema_model
+from api.spec import body, documented_write, problems, query_params, refuses_valid_input, schema_model
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import PageQuery
 from schemas.content import RevisionListEnvelope
 
 KEY = {"security": "bearer"}
+_CHANGE_STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422)
 # What a schema-valid body may still be refused for: what the database holds, which no schema can say.
 _WRITE_REFUSALS = {
     409: "The slug is taken by another item (deleted items keep theirs).",
@@ -105,19 +106,13 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
     def get(self: Resource, slug: str) -> Any:
         return operations.read_item(collection, slug)
 
-    @ns.doc(**KEY)
-    @ns.expect(body(collection.input_schema, "The whole item as JSON; fields left out take their defaults."))
-    @ns.response(200, "Replaced.", item_out)
-    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
-    @refuses_valid_input(ns, _WRITE_REFUSALS)
+    whole, only = "The whole item as JSON; fields left out take their defaults.", "Only the fields to change, as JSON."
+
+    @documented_write(ns, collection.input_schema, whole, "Replaced.", item_out, _CHANGE_STATUSES, _WRITE_REFUSALS)
     def put(self: Resource, slug: str) -> Any:
         return operations.change_item(collection, slug, partial=False)
 
-    @ns.doc(**KEY)
-    @ns.expect(body(collection.patch_schema, "Only the fields to change, as JSON."))
-    @ns.response(200, "Updated.", item_out)
-    @problems(ns, 400, 401, 403, 404, 409, 412, 413, 415, 422)
-    @refuses_valid_input(ns, _WRITE_REFUSALS)
+    @documented_write(ns, collection.patch_schema, only, "Updated.", item_out, _CHANGE_STATUSES, _WRITE_REFUSALS)
     def patch(self: Resource, slug: str) -> Any:
         return operations.change_item(collection, slug, partial=True)
 

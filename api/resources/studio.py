@@ -14,7 +14,7 @@ from werkzeug.http import http_date
 from api.caching.content_version import current_content_version
 from api.caching.response_cache import cached_read, expire_cached_response_at
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_reference
-from api.spec import body, problems, query_params, refuses_valid_input, schema_model
+from api.spec import body, documented_write, problems, query_params, refuses_valid_input, schema_model
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.web.requests import load_body, load_query
@@ -39,6 +39,8 @@ from schemas.studio import (
 
 ns = Namespace("studio", description="The studio's contact details, location and opening hours")
 KEY = {"security": "bearer"}
+_CHANGE = (400, 401, 403, 404, 412, 413, 415, 422)
+_WHOLE, _ONLY = "The whole item as JSON; fields left out take their defaults.", "Only the fields to change, as JSON."
 # What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
 _TIME_ZONE_REFUSAL = {
     422: "The time zone has the shape of an IANA name but is not one (the spec gives the shape only)."
@@ -181,21 +183,13 @@ class StudioItem(Resource):
         load_query(NoQuery)
         return item_response(_STUDIO_OUT.dump(_the_studio()))
 
-    @ns.doc(**KEY)
-    @ns.expect(body(StudioIn, "The whole item as JSON; fields left out take their defaults."))
-    @ns.response(200, "Replaced.", schema_model(StudioEnvelope))
-    @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
-    @refuses_valid_input(ns, _TIME_ZONE_REFUSAL)
-    def put(self):
+    @documented_write(ns, StudioIn, _WHOLE, "Replaced.", schema_model(StudioEnvelope), _CHANGE, _TIME_ZONE_REFUSAL)
+    def put(self) -> ViewAnswer:
         """Replace the studio's details (admin); fields left out become null or empty."""
         return self._change(partial=False)
 
-    @ns.doc(**KEY)
-    @ns.expect(body(StudioPatch, "Only the fields to change, as JSON."))
-    @ns.response(200, "Updated.", schema_model(StudioEnvelope))
-    @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
-    @refuses_valid_input(ns, _TIME_ZONE_REFUSAL)
-    def patch(self):
+    @documented_write(ns, StudioPatch, _ONLY, "Updated.", schema_model(StudioEnvelope), _CHANGE, _TIME_ZONE_REFUSAL)
+    def patch(self) -> ViewAnswer:
         """Change some of the studio's details (admin)."""
         return self._change(partial=True)
 
