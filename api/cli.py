@@ -17,11 +17,11 @@ from seed_data import seed_database
 
 
 def live_spec(app: Flask) -> dict[str, Any]:
-    """The spec exactly as the running app serves it at /api/v1/swagger.json."""
+    """The spec exactly as the running app serves it at /api/v1/openapi.json."""
     with app.test_client() as client:
-        response = client.get(f"{API_PREFIX}/swagger.json", base_url="http://127.0.0.1:5000")
+        response = client.get(f"{API_PREFIX}/openapi.json", base_url="http://127.0.0.1:5000")
     spec: dict[str, Any] = response.get_json()
-    if response.status_code != 200 or "error" in spec:
+    if response.status_code != 200 or "openapi" not in spec:
         raise click.ClickException(f"the spec failed to render: {spec}")
     return spec
 

@@ -1,52 +1,37 @@
-"""The spec's models and parameters, generated from the marshmallow schemas.
+"""How an operation is documented, beside its route: its answers, body, query string and problems.
 
-apispec's MarshmallowPlugin turns each schema into a Swagger 2.0 definition;
-each definition becomes a Flask-RESTX `SchemaModel`, so `@ns.response` and
-`@ns.expect` show exactly what the schemas validate and dump. Schemas are
-named by their classes: `schema_model(ArticleIn)` registers the schema (and
-every schema it nests) the first time it is asked for. Nothing here is written
-twice, and no model is named by a string.
+The helpers here wrap Flask-RESTX's decorators and record which marshmallow
+schema each body, answer and query string is; `api.openapi` turns what they
+record into the OpenAPI 3.1 document. Schemas are named by their classes
+(`schema_model(ArticleIn)`), never by strings, and nothing is written twice.
 """
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_restx import Namespace, SchemaModel
 from marshmallow import Schema
 
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import Problem
 
-_plugin = MarshmallowPlugin()
-_spec = APISpec("models", "1", openapi_version="2.0", plugins=[_plugin])
-
 Function = TypeVar("Function", bound=Callable[..., Any])
-
-
-def _swagger_2(definition: dict[str, Any]) -> dict[str, Any]:
-    """A definition as Swagger 2.0 can hold it: 2.0 has no null, so a null default (a PUT that leaves
-    an optional field out stores null, as its description says) is not written as a default."""
-    properties = {
-        name: {key: value for key, value in field.items() if not (key == "default" and value is None)}
-        for name, field in definition.get("properties", {}).items()
-    }
-    return {**definition, "properties": properties} if "properties" in definition else definition
+# The key under which an operation's documentation records its query schema.
+QUERY_SCHEMA = "query_schema"
+_SCHEMAS: dict[str, type[Schema]] = {}
 
 
 def schema_model(schema: type[Schema]) -> SchemaModel:
-    """The spec model generated from a schema class (registered on first use, with what it nests)."""
-    name = schema.__name__
-    if name not in _spec.components.schemas:
-        _spec.components.schema(name, schema=schema)
-    return SchemaModel(name, _swagger_2(_spec.components.schemas[name]))
+    """The model Flask-RESTX's decorators take for a schema class; it names the class for the spec."""
+    known = _SCHEMAS.setdefault(schema.__name__, schema)
+    if known is not schema:
+        raise ValueError(f"two schemas are called {schema.__name__}: name one of them otherwise")
+    return SchemaModel(schema.__name__, {})
 
 
-def all_models() -> dict[str, SchemaModel]:
-    """Every model registered so far, nested ones included: the spec's definitions."""
-    definitions = _spec.to_dict()["definitions"]
-    return {name: SchemaModel(name, _swagger_2(definition)) for name, definition in definitions.items()}
+def schema_class(name: str) -> type[Schema]:
+    """The schema class a model stands for."""
+    return _SCHEMAS[name]
 
 
 # What each error status means, the same for every operation that can give it.
@@ -119,9 +104,7 @@ def documented_write(
     return decorate
 
 
-def query_params(schema: type[Schema]) -> dict[str, Any]:
-    """A query schema's fields as Flask-RESTX `params`, for `@ns.doc(params=...)`."""
-    parameters = _plugin.converter.schema2parameters(schema, location="query")  # type: ignore[union-attr]
-    for parameter in parameters:
-        parameter.pop("example", None)  # Swagger 2.0 has no examples on parameters; the description says it
-    return {parameter.pop("name"): parameter for parameter in parameters}
+def query(ns: Namespace, schema: type[Schema]) -> Callable[[Function], Function]:
+    """Document the query string an operation validates with `schema` (its parameters, in the spec)."""
+    decorated: Callable[[Function], Function] = ns.doc(**{QUERY_SCHEMA: schema})
+    return decorated

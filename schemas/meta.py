@@ -7,9 +7,7 @@ from schemas.common import Out, doc, item_envelope
 
 class IndexLinks(Out):
     docs = fields.String(metadata=doc("Swagger UI.", "http://127.0.0.1:5000/api/v1/docs"))
-    spec = fields.String(
-        metadata=doc("The OpenAPI (Swagger 2.0) document.", "http://127.0.0.1:5000/api/v1/swagger.json")
-    )
+    spec = fields.String(metadata=doc("The OpenAPI 3.1 document.", "http://127.0.0.1:5000/api/v1/openapi.json"))
     articles = fields.String(metadata=doc("Published articles."))
     topics = fields.String(metadata=doc("Muscle-group topics."))
     studio = fields.String(metadata=doc("The studio's details."))

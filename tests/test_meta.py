@@ -9,7 +9,7 @@ def test_index_links_to_everything(client):
     index = client.get_json("/api/v1/").get_json()["data"]
     assert index["version"] == "1.0"
     assert index["links"]["docs"] == "http://localhost/api/v1/docs"
-    assert index["links"]["spec"] == "http://localhost/api/v1/swagger.json"
+    assert index["links"]["spec"] == "http://localhost/api/v1/openapi.json"
     for name in ("articles", "topics", "studio", "hours", "health"):
         path = index["links"][name].removeprefix("http://localhost")
         client.get_json(path)

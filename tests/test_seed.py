@@ -142,4 +142,4 @@ def test_export_openapi_writes_the_live_spec(app, tmp_path):
     target = tmp_path / "openapi.yaml"
     result = app.test_cli_runner().invoke(args=["export-openapi", "--output", str(target)])
     assert result.exit_code == 0, result.output
-    assert target.read_text(encoding="utf-8").startswith("swagger: '2.0'")
+    assert target.read_text(encoding="utf-8").startswith("openapi: 3.1.0")

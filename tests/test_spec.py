@@ -1,4 +1,4 @@
-"""The live spec: valid, complete enough to learn the API from, and identical to openapi.yaml."""
+"""The live spec: valid OpenAPI 3.1, complete enough to learn the API from, and identical to openapi.yaml."""
 
 import re
 from pathlib import Path
@@ -9,22 +9,28 @@ from openapi_spec_validator import validate
 
 from api.cli import live_spec, spec_as_yaml
 from api.collection.declaration import declared_collections
-from api.web.routing import API_PREFIX, DOCS_ENDPOINT, SPEC_ENDPOINT
+from api.web.routing import API_PREFIX
 
 COMMITTED_SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 
 @pytest.fixture
 def spec(app):
-    response = app.test_client().get("/api/v1/swagger.json")
+    response = app.test_client().get("/api/v1/openapi.json")
     assert response.status_code == 200
+    assert response.mimetype == "application/json"
     return response.get_json()
 
 
-def test_spec_renders_and_is_valid_swagger_2(spec):
-    assert "error" not in spec, spec  # Flask-RESTX's "Unable to render schema"
-    assert spec["swagger"] == "2.0"
-    validate(spec)
+def test_spec_renders_and_is_valid_openapi_3_1(spec):
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)  # openapi-spec-validator picks the 3.1 schema from the document's own version
+
+
+def test_the_swagger_2_url_points_to_the_openapi_document(client):
+    moved = client.raw.get("/api/v1/swagger.json")
+    assert moved.status_code == 301
+    assert moved.headers["Location"].endswith("/api/v1/openapi.json")
 
 
 def test_committed_openapi_yaml_is_the_live_spec(app, spec):
@@ -45,8 +51,8 @@ def _served_operations(app) -> set[tuple[str, str]]:
     """Every (path, method) the API serves, as the spec writes paths: what the spec must document."""
     served = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(API_PREFIX) or rule.endpoint.endswith((f".{DOCS_ENDPOINT}", f".{SPEC_ENDPOINT}")):
-            continue
+        if not hasattr(app.view_functions[rule.endpoint], "view_class"):
+            continue  # not a Resource: the documentation itself (Swagger UI, its files, the document)
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(API_PREFIX)) or "/"
         served |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return served
@@ -61,38 +67,88 @@ def test_every_operation_has_a_summary_and_documented_responses(app, spec):
         assert operation.get("summary"), f"{method} {path} has no summary"
         success = {"200", "201", "204"} & set(operation["responses"])
         assert len(success) == 1, f"{method} {path}"
-        json_success = operation.get("produces", ["application/json"]) == ["application/json"]
         for status, response in operation["responses"].items():
             assert response["description"], f"{method} {path} {status}"
-            if int(status) >= 400 or (status != "204" and json_success):
-                assert "$ref" in response["schema"], f"{method} {path} {status}"
+            assert "X-Request-ID" in response["headers"], f"{method} {path} {status}"
+            content = response.get("content", {})
+            if int(status) >= 400:
+                # Problems, and only problems, come as problem+json, each with its own example.
+                assert list(content) == ["application/problem+json"], f"{method} {path} {status}"
+                assert content["application/problem+json"]["example"]["status"] == int(status)
+            elif status in ("204", "304"):
+                assert not content, f"{method} {path} {status}"
+            else:
+                assert "application/problem+json" not in content, f"{method} {path} {status}"
+                if "application/json" in content:
+                    assert "$ref" in content["application/json"]["schema"], f"{method} {path} {status}"
+
+
+def _resolved(spec, parameter):
+    if "$ref" in parameter:
+        return spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+    return parameter
 
 
 def test_every_parameter_is_described(spec):
     for path, method, item, operation in _operations(spec):
         for parameter in item.get("parameters", []) + operation.get("parameters", []):
+            parameter = _resolved(spec, parameter)
             assert parameter.get("description"), f"{method} {path} {parameter['name']}"
     assert "X-Fields" not in str(spec)
 
 
+def test_reads_document_revalidation_and_writes_their_precondition(spec):
+    for path, method, _item, operation in _operations(spec):
+        names = {_resolved(spec, parameter)["name"] for parameter in operation.get("parameters", [])}
+        if method == "get":
+            assert {"If-None-Match", "If-Modified-Since"} <= names and "304" in operation["responses"], path
+        if "412" in operation["responses"]:
+            assert "If-Match" in names, f"{method} {path}"
+
+
 def test_every_field_is_described(spec):
-    for name, definition in spec["definitions"].items():
+    for name, definition in spec["components"]["schemas"].items():
         for field, schema in definition.get("properties", {}).items():
             assert schema.get("description"), f"{name}.{field} has no description"
 
 
-def test_response_models_carry_examples(spec):
-    article = spec["definitions"]["ArticleDetail"]["properties"]
+def test_response_models_carry_examples_and_nullable_types(spec):
+    schemas = spec["components"]["schemas"]
+    article = schemas["ArticleDetail"]["properties"]
     assert article["slug"]["example"] == "massage-for-quadratus-lumborum"
-    assert spec["definitions"]["StudioOut"]["properties"]["phone"]
-    assert spec["definitions"]["Phone"]["properties"]["e164"]["example"] == "+18594213085"
+    assert article["excerpt"]["type"] == ["string", "null"]
+    assert schemas["StudioOut"]["properties"]["phone"]
+    assert schemas["Phone"]["properties"]["e164"]["example"] == "+18594213085"
 
 
-def test_swagger_ui_is_served_with_its_assets(client):
+def test_patch_bodies_have_no_defaults(spec):
+    """A client generated from the spec sends a default it was given: a PATCH model must have none
+    (a PATCH that named one field once sent status: draft too, and unpublished the article)."""
+    schemas = spec["components"]["schemas"]
+    patches = [name for name in schemas if name.endswith("Patch")]
+    assert {"ArticlePatch", "TopicPatch", "StudioPatch"} <= set(patches)
+    for name in patches:
+        for field, schema in schemas[name].get("properties", {}).items():
+            assert "default" not in schema, f"{name}.{field}"
+            assert "required" not in schemas[name], name
+
+
+def test_keys_are_http_bearer_so_swagger_ui_takes_only_the_key(spec):
+    assert spec["components"]["securitySchemes"]["bearer"]["type"] == "http"
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    writes = [operation for _path, method, _item, operation in _operations(spec) if method != "get"]
+    assert writes and all(operation["security"] == [{"bearer": []}] for operation in writes)
+
+
+def test_swagger_ui_5_is_served_with_its_assets_from_this_server(client):
     page = client.raw.get("/api/v1/docs")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "swagger-ui" in html and "/api/v1/swagger.json" in html
-    asset = client.raw.get("/swaggerui/swagger-ui-bundle.js")
-    assert asset.status_code == 200
+    assert "swagger-ui-bundle.js" in html and '"/api/v1/openapi.json"' in html
+    assert "https://" not in html  # nothing from a CDN
+    asset = client.raw.get("/api/v1/docs/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and asset.mimetype == "text/javascript"
     asset.close()
+    version = client.raw.get("/api/v1/docs/VERSION")
+    assert version.get_data(as_text=True).startswith("v5.")
+    version.close()

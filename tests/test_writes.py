@@ -279,3 +279,12 @@ def test_a_body_over_the_limit_is_413_with_or_without_content_length(seeded_app,
     connection.request("POST", ARTICLES, body=iter([small]), headers=headers, encode_chunked=True)
     assert connection.getresponse().status == 201
     connection.close()
+
+
+def test_an_empty_if_match_names_nothing_and_is_a_412(client, editor_key):
+    """`If-Match: ""` parses as no tag at all; it matches no representation (it was a 500)."""
+    url = "/api/v1/articles/massage-for-quadratus-lumborum"
+    before = client.as_key(editor_key, url).get_json()["data"]
+    client.write("PATCH", url, editor_key, 412, json={"title": "Changed"}, headers={"If-Match": '""'})
+    client.write("PATCH", url, editor_key, 412, json={"title": "Changed"}, headers={"If-Match": '"", W/"08"'})
+    assert client.as_key(editor_key, url).get_json()["data"] == before

@@ -26,7 +26,7 @@ from api.caching.response_cache import cached_read
 from api.collection import operations
 from api.collection.declaration import Collection
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response
-from api.spec import body, documented_write, problems, query_params, refuses_valid_input, schema_model
+from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import PageQuery
 from schemas.content import RevisionListEnvelope
@@ -61,19 +61,20 @@ def _route(
     path: str,
     class_name: str,
     methods: dict[str, Callable[..., Any]],
-    params: dict[str, str] | None = None,
+    params: dict[str, tuple[str, Any]] | None = None,
 ) -> None:
-    """Make a Resource class of these methods, document its path parameters, and route it."""
+    """Make a Resource class of these methods, document its path parameters (a description and an
+    example each), and route it."""
     resource: type = type(class_name, (Resource,), methods)
-    for name, description in (params or {}).items():
-        resource = ns.param(name, description)(resource)
+    for name, (description, example) in (params or {}).items():
+        resource = ns.param(name, description, example=example)(resource)
     collection.resources[role] = ns.route(path)(resource)
 
 
 def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
     docs, label = collection.docs, collection.label
 
-    @ns.doc(params=query_params(collection.list_query))
+    @query(ns, collection.list_query)
     @ns.response(200, docs.list_response, schema_model(collection.list_envelope))
     @problems(ns, 400, 401)
     @refuses_valid_input(ns, {400: "sort=relevance without q: relevance ranks a search, so it needs one."})
@@ -122,19 +123,21 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
     def delete(self: Resource, slug: str) -> Any:
         return operations.delete_item(collection, slug)
 
-    slug_doc = f"The {noun}'s slug, for example {docs.slug_example}"
+    slug_param = {"slug": (f"The {noun}'s slug, for example {docs.slug_example}", docs.slug_example)}
     item_methods = {
         "get": _operation(get, docs.read_summary),
         "put": _operation(put, f"Replace {collection.a_noun} (editor); fields left out take their defaults."),
         "patch": _operation(patch, f"Change some of {collection.a_noun}'s fields (editor)."),
         "delete": _operation(delete, f"Delete {collection.a_noun} (editor); an admin can restore it or purge it."),
     }
-    _route(ns, collection, "item", "/<string:slug>", f"{label}Item", item_methods, {"slug": slug_doc})
+    _route(ns, collection, "item", "/<string:slug>", f"{label}Item", item_methods, slug_param)
     if collection.structured_data is not None:
-        _add_structured_data_route(ns, collection, slug_doc)
+        _add_structured_data_route(ns, collection, slug_param)
 
 
-def _add_structured_data_route(ns: Namespace, collection: Collection[Any], slug_doc: str) -> None:
+def _add_structured_data_route(
+    ns: Namespace, collection: Collection[Any], slug_param: dict[str, tuple[str, Any]]
+) -> None:
     docs = collection.docs
 
     @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
@@ -146,7 +149,7 @@ def _add_structured_data_route(ns: Namespace, collection: Collection[Any], slug_
 
     methods = {"get": _operation(get, docs.structured_data_summary)}
     path = "/<string:slug>/structured-data"
-    _route(ns, collection, "structured_data", path, f"{collection.label}StructuredData", methods, {"slug": slug_doc})
+    _route(ns, collection, "structured_data", path, f"{collection.label}StructuredData", methods, slug_param)
 
 
 def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
@@ -157,16 +160,19 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
     @ns.doc(**KEY)
     @ns.response(200, "Restored.", item_out)
     @problems(ns, 401, 403, 404, 409, 412)
+    @refuses_valid_input(ns, {409: "The item is not deleted."})
     def restore(self: Resource, slug: str) -> Any:
         return operations.restore_item(collection, slug)
 
     @ns.doc(**KEY)
     @ns.response(204, "Gone for good, with its revisions.")
     @problems(ns, 401, 403, 404, 409, 412)
+    @refuses_valid_input(ns, {409: "The item is not deleted: delete it first."})
     def purge(self: Resource, slug: str) -> Any:
         return operations.purge_item(collection, slug)
 
-    @ns.doc(**KEY, params=query_params(PageQuery))
+    @ns.doc(**KEY)
+    @query(ns, PageQuery)
     @ns.response(200, f"The {noun}'s revisions, newest first.", schema_model(RevisionListEnvelope))
     @problems(ns, 400, 401, 403, 404)
     def revisions(self: Resource, slug: str) -> Any:
@@ -175,11 +181,17 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
     @ns.doc(**KEY)
     @ns.response(200, f"The {noun} is as it was in that revision again.", item_out)
     @problems(ns, 401, 403, 404, 409, 412, 422)
-    @refuses_valid_input(ns, {422: "The revision names a related item that has been purged since."})
+    @refuses_valid_input(
+        ns,
+        {
+            409: "The revision's slug is taken by another item now.",
+            422: "The revision names a related item that has been purged since.",
+        },
+    )
     def restore_revision(self: Resource, slug: str, number: int) -> Any:
         return operations.restore_revision(collection, slug, number)
 
-    slug = {"slug": f"The {noun}'s slug"}
+    slug = {"slug": (f"The {noun}'s slug", collection.docs.slug_example)}
     restore_summary = f"Restore a deleted {noun} (admin)."
     purge_summary = f"Purge a deleted {noun} for good, with its revisions (admin)."
     revisions_summary = f"List {a_noun}'s revisions, newest first (admin)."
@@ -218,5 +230,5 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
         "/<string:slug>/revisions/<int:number>/restore",
         f"{label}RevisionRestore",
         {"post": _operation(restore_revision, revision_restore_summary)},
-        {**slug, "number": "The revision's number"},
+        {**slug, "number": ("The revision's number", 1)},
     )

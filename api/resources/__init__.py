@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, Response
 from flask_restx import Api, Namespace
 
-from api.spec import all_models
+from api.docs import register_docs
 from api.web.errors import problem_response
-from api.web.routing import API_PREFIX, BLUEPRINT_NAME, DOCS_ENDPOINT
+from api.web.routing import API_PREFIX, BLUEPRINT_NAME
 
 
 class ContentApi(Api):
@@ -29,9 +29,17 @@ class ContentApi(Api):
         return problem_response(e)
 
     def _register_doc(self, app_or_blueprint: Any) -> None:
-        # Flask-RESTX claims the API's root for a 404 of its own; the index resource serves it instead.
-        if self._add_specs and self._doc:
-            app_or_blueprint.add_url_rule(self._doc, DOCS_ENDPOINT, self.render_doc)
+        # Flask-RESTX claims the API's root for a 404 of its own; the index resource serves it instead,
+        # and `api.docs` serves the documentation.
+        pass
+
+    def _register_specs(self, app_or_blueprint: Any) -> None:
+        # Flask-RESTX's Swagger 2.0 document is not served: `api.docs` serves the OpenAPI 3.1 one.
+        pass
+
+    def _register_apidoc(self, app: Any) -> None:
+        # Flask-RESTX's own Swagger UI (3.x, at /swaggerui) is not served: `api.docs` serves Swagger UI 5.
+        pass
 
 
 def resource_namespaces() -> list[Namespace]:
@@ -54,16 +62,8 @@ rest_api = ContentApi(
         "for any website or app. Reads are public and cacheable; every error is an RFC 9457 "
         "problem (application/problem+json)."
     ),
-    doc="/docs",
-    authorizations={
-        "bearer": {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "An API key from `flask --app wsgi api-keys create`. Type: Bearer <key>",
-        }
-    },
+    doc=False,
 )
 for namespace in resource_namespaces():
     rest_api.add_namespace(namespace)
-rest_api.models.update(all_models())
+register_docs(blueprint, rest_api)

@@ -14,7 +14,7 @@ from werkzeug.http import http_date
 from api.caching.content_version import current_content_version
 from api.caching.response_cache import cached_read, expire_cached_response_at
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_reference
-from api.spec import body, documented_write, problems, query_params, refuses_valid_input, schema_model
+from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.web.requests import load_body, load_query
@@ -218,7 +218,7 @@ class StudioStructuredData(Resource):
 
 @ns.route("/hours")
 class OpeningHours(Resource):
-    @ns.doc(params=query_params(HoursQuery))
+    @query(ns, HoursQuery)
     @ns.response(200, "The weekly hours, exceptions, and whether the studio is open.", schema_model(HoursEnvelope))
     @problems(ns, 400, 404)
     @cached_read
@@ -301,7 +301,7 @@ def _find_exception(day: str) -> HoursException:
 
 
 @ns.route("/hours/exceptions/<string:day>")
-@ns.param("day", "The exception's date, YYYY-MM-DD")
+@ns.param("day", "The exception's date, YYYY-MM-DD", example="2026-12-25")
 class HoursExceptionItem(Resource):
     @ns.response(200, "The exception.", schema_model(HoursExceptionEnvelope))
     @problems(ns, 400, 404)

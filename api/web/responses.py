@@ -38,7 +38,9 @@ def check_if_match(current_body: Any) -> None:
         return
     current = etag_of(current_body)
     # A compressed response's ETag carries its encoding ("…:gzip"); it names the same representation.
-    sent = {tag.rsplit(":", 1)[0] if tag.endswith(_ENCODING_SUFFIXES) else tag for tag in request.if_match.as_set()}
+    # (An empty tag, `If-Match: ""`, names nothing: Werkzeug parses it as None.)
+    tags = [tag for tag in request.if_match.as_set() if tag]
+    sent = {tag.rsplit(":", 1)[0] if tag.endswith(_ENCODING_SUFFIXES) else tag for tag in tags}
     if request.if_match.star_tag or current.strip('"') in sent:
         return
     raise ProblemError(

@@ -1,0 +1,349 @@
+"""The OpenAPI 3.1 document, generated from the resources' own documentation and the marshmallow schemas.
+
+Every operation is documented once, beside its route, with the Flask-RESTX
+decorators `api.spec` wraps (`problems`, `documented_write`, `ns.response`,
+`ns.param`, `query`); those record which marshmallow schema each body, answer
+and query string is. This module walks the registered resources and writes
+what they say as OpenAPI 3.1 with apispec, adding what every endpoint of the
+HTTP contract does alike: the headers of each answer, the conditional request
+headers and their 304 and 412, the rate limits' 429, the database's 503, and
+a realistic problem example for every error status.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask_restx import Api, Resource
+
+from api.spec import PROBLEM_DESCRIPTIONS, QUERY_SCHEMA, VALID_INPUT_REFUSALS, schema_class
+from api.web.errors import PROBLEM_MEDIA_TYPE
+from api.web.routing import API_PREFIX
+from schemas.common import Problem
+
+OPENAPI_VERSION = "3.1.0"
+JSON = "application/json"
+_METHOD_ORDER = ("get", "post", "put", "patch", "delete")
+# What a problem example's request id looks like (the X-Request-ID of the answer).
+_REQUEST_ID = "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+
+# Headers every endpoint of the contract can send, once, under components/headers.
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id: the client's own X-Request-ID when it sent a sane one, else a new one.",
+        "schema": {"type": "string"},
+    },
+    "ETag": {
+        "description": "The strong validator of this representation; send it back in If-None-Match or If-Match.",
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "When what this answer shows last changed (an HTTP date).",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "public, max-age=60, stale-while-revalidate=300 without a key; private, no-store with one.",
+        "schema": {"type": "string"},
+    },
+    "Vary": {
+        "description": "What the body depends on besides the URL (Authorization, Accept-Encoding, Origin).",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "schema": {"type": "string"},
+    },
+    "Location": {"description": "The URL of what was created.", "schema": {"type": "string", "format": "uri"}},
+    "X-RateLimit-Limit": {"description": "Requests allowed in the current window.", "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": {"type": "integer"}},
+    "X-RateLimit-Reset": {"description": "When the window resets (Unix time).", "schema": {"type": "integer"}},
+    "Retry-After": {"description": "Seconds to wait before asking again.", "schema": {"type": "integer"}},
+}
+_RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+# Conditional request headers, once, under components/parameters.
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "IfNoneMatch": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches.",
+        "schema": {"type": "string"},
+    },
+    "IfModifiedSince": {
+        "name": "If-Modified-Since",
+        "in": "header",
+        "required": False,
+        "description": "An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent).",
+        "schema": {"type": "string"},
+    },
+    "IfMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag you read the item with: 412 if someone changed it since, so no edit is lost.",
+        "schema": {"type": "string"},
+    },
+}
+
+_STALE_IF_MATCH = "If-Match names a representation the item no longer has (or never had)."
+EXTRA_PROBLEMS = {
+    429: "Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget).",
+}
+
+# A realistic detail and `errors` for each error status, for the problem examples.
+_PROBLEM_EXAMPLES: dict[int, tuple[str, dict[str, list[str]] | None]] = {
+    400: (
+        "The query string is not valid.",
+        {"per_page": ["Must be greater than or equal to 1 and less than or equal to 100."]},
+    ),
+    401: ("This needs an API key: send Authorization: Bearer <key>.", None),
+    403: ("This needs the admin role; the key 'editor-one' is an editor.", None),
+    404: ("No item has that slug (or it is not published).", None),
+    409: ("The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).", None),
+    412: ("The item changed since you read it (If-Match is stale). Fetch it again, then retry.", None),
+    413: ("The request body is larger than the configured limit.", None),
+    415: ("Send the body as JSON, with Content-Type: application/json.", None),
+    422: ("The body is not valid; `errors` names each bad field.", {"title": ["Missing data for required field."]}),
+    429: ("Rate limit exceeded: 300 per 1 minute.", None),
+    503: ("The database is not reachable right now; retry shortly.", None),
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation: where it is, and what its Flask-RESTX documentation says."""
+
+    namespace: str
+    path: str  # OpenAPI style, below API_PREFIX: /articles/{slug}
+    method: str  # lowercase
+    resource: type[Resource]
+    doc: dict[str, Any]  # the method's __apidoc__, with the resource's path parameters
+    summary: str
+    description: str
+
+
+def _openapi_path(namespace_path: str, url: str) -> str:
+    path = (namespace_path.rstrip("/") + url) or "/"
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+
+
+def _path_parameter_types(url: str) -> dict[str, str]:
+    return {
+        name: ("integer" if converter == "int" else "string")
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", url)
+    }
+
+
+def operations(api: Api) -> Iterator[Operation]:
+    """Every operation the Api routes, in a stable order: by path, then method."""
+    found = []
+    for namespace in api.namespaces:
+        for route in namespace.resources:
+            for url in route.urls:
+                for method in sorted((m.lower() for m in route.resource.methods), key=_METHOD_ORDER.index):
+                    function = getattr(route.resource, method)
+                    doc = dict(getattr(function, "__apidoc__", {}))
+                    doc["path_params"] = getattr(route.resource, "__apidoc__", {}).get("params", {})
+                    doc["path_types"] = _path_parameter_types(url)
+                    lines = (function.__doc__ or "").strip().split("\n", 1)
+                    summary = lines[0].strip().removesuffix(".")
+                    description = re.sub(r"\s+", " ", lines[1]).strip() if len(lines) > 1 else ""
+                    path = _openapi_path(namespace.path, url)
+                    found.append(Operation(namespace.name, path, method, route.resource, doc, summary, description))
+    return iter(sorted(found, key=lambda op: (op.path, _METHOD_ORDER.index(op.method))))
+
+
+def _operation_id(operation: Operation) -> str:
+    # The ids Flask-RESTX gave (get_article_list): Swagger UI's anchors and generated clients' names.
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", operation.resource.__name__).lower()
+    return f"{operation.method}_{snake}"
+
+
+def _problem_example(status: int, operation: Operation) -> dict[str, Any]:
+    detail, errors = _PROBLEM_EXAMPLES[status]
+    if status == 400 and operation.doc.get("expect"):
+        detail, errors = "The body is not well-formed JSON (UTF-8).", None
+    instance = API_PREFIX + re.sub(r"\{(\w+)\}", lambda m: _path_example(operation, m.group(1)), operation.path)
+    example: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance.rstrip("/") or "/",
+        "request_id": _REQUEST_ID,
+    }
+    if errors:
+        example["errors"] = errors
+    return example
+
+
+def _path_example(operation: Operation, name: str) -> str:
+    example = operation.doc["path_params"].get(name, {}).get("example")
+    return str(example) if example is not None else ("1" if operation.doc["path_types"].get(name) == "integer" else "x")
+
+
+class _Document:
+    """Writes one OpenAPI 3.1 document with apispec."""
+
+    def __init__(self, title: str, version: str, description: str):
+        self.plugin = MarshmallowPlugin()
+        self.spec = APISpec(
+            title=title,
+            version=version,
+            openapi_version=OPENAPI_VERSION,
+            plugins=[self.plugin],
+            info={"description": description},
+            servers=[{"url": API_PREFIX, "description": "This server"}],
+        )
+        for name, header in HEADERS.items():
+            self.spec.components.header(name, header)
+        for name, parameter in PARAMETERS.items():
+            self.spec.components.parameter(name, parameter["in"], parameter)
+        self.spec.components.security_scheme(
+            "bearer",
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key from `flask --app wsgi api-keys create` (paste only the key).",
+            },
+        )
+
+    def schema_ref(self, name: str) -> dict[str, str]:
+        if name not in self.spec.components.schemas:
+            self.spec.components.schema(name, schema=schema_class(name))
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def add(self, operation: Operation) -> None:
+        doc = operation.doc
+        rate_limited = getattr(operation.resource, "rate_limited", True)
+        touches_database = getattr(operation.resource, "touches_database", True)
+        is_read = operation.method == "get"
+        responses: dict[str, Any] = {}
+        statuses = dict(doc.get("responses", {}))
+        media_types = [media for media in doc.get("produces", [JSON]) if media != PROBLEM_MEDIA_TYPE] or [JSON]
+        for status, (description, model, _kwargs) in sorted(statuses.items(), key=lambda item: int(item[0])):
+            code = int(status)
+            if code >= 400:
+                responses[status] = self._problem_response(code, description, operation)
+                continue
+            response: dict[str, Any] = {"description": description, "headers": self._success_headers(operation, code)}
+            if code != 204:
+                schema = self.schema_ref(model.name) if model is not None else {}
+                response["content"] = {media: {"schema": schema} for media in media_types}
+            responses[status] = response
+        if is_read:
+            responses["304"] = {
+                "description": "Not Modified: If-None-Match (or If-Modified-Since) still matches; no body.",
+                "headers": {name: name for name in ("ETag", "X-Request-ID")},
+            }
+        if rate_limited:
+            responses["429"] = self._problem_response(429, EXTRA_PROBLEMS[429], operation)
+        if touches_database:
+            responses["503"] = self._problem_response(503, PROBLEM_DESCRIPTIONS[503], operation)
+        operation_doc: dict[str, Any] = {
+            "operationId": _operation_id(operation),
+            "tags": [operation.namespace],
+            "summary": operation.summary,
+            "parameters": self._parameters(operation),
+            "responses": dict(sorted(responses.items())),
+        }
+        if operation.description:
+            operation_doc["description"] = operation.description
+        if doc.get("expect"):
+            model, description = doc["expect"][0]
+            operation_doc["requestBody"] = {
+                "description": description,
+                "required": True,
+                "content": {JSON: {"schema": self.schema_ref(model.name)}},
+            }
+        # Reads are public; a key makes them show drafts too. Writes need a key.
+        operation_doc["security"] = [{"bearer": []}] if doc.get("security") else [{}, {"bearer": []}]
+        for name, value in doc.get("vendor", {}).items():
+            operation_doc[name] = value
+        if "412" in statuses:
+            # Any If-Match a client sends is valid; one that no longer names the item is refused.
+            refusals = {**operation_doc.get(VALID_INPUT_REFUSALS, {}), "412": _STALE_IF_MATCH}
+            operation_doc[VALID_INPUT_REFUSALS] = dict(sorted(refusals.items()))
+        if not operation_doc["parameters"]:
+            del operation_doc["parameters"]
+        self.spec.path(path=operation.path, operations={operation.method: operation_doc})
+
+    def _parameters(self, operation: Operation) -> list[dict[str, Any] | str]:
+        doc = operation.doc
+        parameters: list[dict[str, Any] | str] = []
+        for name, kind in doc["path_types"].items():
+            documented = doc["path_params"].get(name, {})
+            parameter: dict[str, Any] = {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": documented.get("description", name),
+                "schema": {"type": kind},
+            }
+            if "example" in documented:
+                parameter["example"] = documented["example"]
+            parameters.append(parameter)
+        query_schema = doc.get(QUERY_SCHEMA)
+        if query_schema is not None:
+            converter = self.plugin.converter
+            assert converter is not None
+            parameters.extend(converter.schema2parameters(query_schema, location="query"))
+        if operation.method == "get":
+            parameters += ["IfNoneMatch", "IfModifiedSince"]  # apispec makes names of components into $refs
+        elif "412" in doc.get("responses", {}):
+            parameters.append("IfMatch")
+        return parameters
+
+    def _success_headers(self, operation: Operation, status: int) -> dict[str, Any]:
+        names = ["X-Request-ID"]
+        if operation.method == "get":
+            names += ["ETag", "Last-Modified", "Cache-Control", "Vary"]
+            if "page" in getattr(operation.doc.get(QUERY_SCHEMA), "_declared_fields", {}):
+                names.append("Link")
+        elif status in (200, 201):
+            names += ["ETag", "Last-Modified"]
+        if status == 201:
+            names.append("Location")
+        if getattr(operation.resource, "rate_limited", True):
+            names += list(_RATE_LIMIT_HEADERS)
+        return {name: name for name in names}  # apispec makes names of components into $refs
+
+    def _problem_response(self, status: int, description: str, operation: Operation) -> dict[str, Any]:
+        headers: dict[str, Any] = {"X-Request-ID": "X-Request-ID"}
+        if status in (429, 503):
+            headers["Retry-After"] = "Retry-After"
+        if status == 412:
+            headers["ETag"] = "ETag"
+        if status == 401:
+            headers["WWW-Authenticate"] = {"description": 'Bearer realm="content-api"', "schema": {"type": "string"}}
+        return {
+            "description": description,
+            "headers": headers,
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": self.schema_ref(Problem.__name__),
+                    "example": _problem_example(status, operation),
+                }
+            },
+        }
+
+
+def openapi_document(api: Api) -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document of the Api's routes."""
+    document = _Document(api.title, api.version, api.description)
+    for operation in operations(api):
+        document.add(operation)
+    tags = [
+        {"name": namespace.name, "description": namespace.description}
+        for namespace in api.namespaces
+        if namespace.resources
+    ]
+    written = document.spec.to_dict()
+    written["tags"] = sorted(tags, key=lambda tag: tag["name"])
+    order = ("openapi", "info", "servers", "tags", "paths", "components")
+    return {key: written[key] for key in order if key in written} | written
