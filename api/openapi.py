@@ -31,63 +31,47 @@ _METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 # What a problem example's request id looks like (the X-Request-ID of the answer).
 _REQUEST_ID = "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
 
-# Headers every endpoint of the contract can send, once, under components/headers.
-HEADERS: dict[str, dict[str, Any]] = {
-    "X-Request-ID": {
-        "description": "The request's id: the client's own X-Request-ID when it sent a sane one, else a new one.",
-        "schema": {"type": "string"},
-    },
-    "ETag": {
-        "description": "The strong validator of this representation; send it back in If-None-Match or If-Match.",
-        "schema": {"type": "string"},
-    },
-    "Last-Modified": {
-        "description": "When what this answer shows last changed (an HTTP date).",
-        "schema": {"type": "string"},
-    },
-    "Cache-Control": {
-        "description": "public, max-age=60, stale-while-revalidate=300 without a key; private, no-store with one.",
-        "schema": {"type": "string"},
-    },
-    "Vary": {
-        "description": "What the body depends on besides the URL (Authorization, Accept-Encoding, Origin).",
-        "schema": {"type": "string"},
-    },
-    "Link": {
-        "description": "RFC 8288 links to the first, previous, next and last pages.",
-        "schema": {"type": "string"},
-    },
-    "Location": {"description": "The URL of what was created.", "schema": {"type": "string", "format": "uri"}},
-    "X-RateLimit-Limit": {"description": "Requests allowed in the current window.", "schema": {"type": "integer"}},
-    "X-RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": {"type": "integer"}},
-    "X-RateLimit-Reset": {"description": "When the window resets (Unix time).", "schema": {"type": "integer"}},
-    "Retry-After": {"description": "Seconds to wait before asking again.", "schema": {"type": "integer"}},
+# Headers every endpoint of the contract can send (name: description, JSON type), once, under components/headers.
+_HEADER_TEXTS = {
+    "X-Request-ID": (
+        "The request's id: the client's own X-Request-ID when it sent a sane one, else a new one.",
+        "string",
+    ),
+    "ETag": ("The strong validator of this representation; send it back in If-None-Match or If-Match.", "string"),
+    "Last-Modified": ("When what this answer shows last changed (an HTTP date).", "string"),
+    "Cache-Control": (
+        "public, max-age=60, stale-while-revalidate=300 without a key; private, no-store with one.",
+        "string",
+    ),
+    "Vary": ("What the body depends on besides the URL (Authorization, Accept-Encoding, Origin).", "string"),
+    "Link": ("RFC 8288 links to the first, previous, next and last pages.", "string"),
+    "Location": ("The URL of what was created.", "string"),
+    "X-RateLimit-Limit": ("Requests allowed in the current window.", "integer"),
+    "X-RateLimit-Remaining": ("Requests left in the current window.", "integer"),
+    "X-RateLimit-Reset": ("When the window resets (Unix time).", "integer"),
+    "Retry-After": ("Seconds to wait before asking again.", "integer"),
 }
+HEADERS: dict[str, dict[str, Any]] = {
+    name: {"description": text, "schema": {"type": kind}} for name, (text, kind) in _HEADER_TEXTS.items()
+}
+HEADERS["Location"]["schema"]["format"] = "uri"
 _RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
-# Conditional request headers, once, under components/parameters.
+# Conditional request headers (component name: header, description), once, under components/parameters.
+_CONDITIONS = {
+    "IfNoneMatch": (
+        "If-None-Match",
+        "An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches.",
+    ),
+    "IfModifiedSince": (
+        "If-Modified-Since",
+        "An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent).",
+    ),
+    "IfMatch": ("If-Match", "The ETag you read the item with: 412 if someone changed it since, so no edit is lost."),
+}
 PARAMETERS: dict[str, dict[str, Any]] = {
-    "IfNoneMatch": {
-        "name": "If-None-Match",
-        "in": "header",
-        "required": False,
-        "description": "An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches.",
-        "schema": {"type": "string"},
-    },
-    "IfModifiedSince": {
-        "name": "If-Modified-Since",
-        "in": "header",
-        "required": False,
-        "description": "An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent).",
-        "schema": {"type": "string"},
-    },
-    "IfMatch": {
-        "name": "If-Match",
-        "in": "header",
-        "required": False,
-        "description": "The ETag you read the item with: 412 if someone changed it since, so no edit is lost.",
-        "schema": {"type": "string"},
-    },
+    component: {"name": header, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
+    for component, (header, text) in _CONDITIONS.items()
 }
 
 _STALE_IF_MATCH = "If-Match names a representation the item no longer has (or never had)."
