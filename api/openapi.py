@@ -17,13 +17,15 @@ from http import HTTPStatus
 from typing import Any
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask_restx import Api, Resource
 
+from api.collection.declaration import declared_collections
 from api.spec import PROBLEM_DESCRIPTIONS, QUERY_SCHEMA, VALID_INPUT_REFUSALS, schema_class
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from api.web.routing import API_PREFIX
-from schemas.common import Problem
+from schemas.common import SOMETIMES, Out, Problem
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
@@ -171,11 +173,34 @@ def _path_example(operation: Operation, name: str) -> str:
     return str(example) if example is not None else ("1" if operation.doc["path_types"].get(name) == "integer" else "x")
 
 
+class _Converter(OpenAPIConverter):
+    """apispec's converter, which also marks the fields an output schema always sends as required.
+    A list's items are the exception: `fields=` asks for fewer of them, so none is required there."""
+
+    def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)
+        instance = resolve_schema_instance(schema)
+        sparse = {
+            kind for collection in declared_collections() for kind in (collection.list_public, collection.list_admin)
+        }
+        if isinstance(instance, Out) and type(instance) not in sparse:
+            always = [
+                field.data_key or name for name, field in instance.fields.items() if not field.metadata.get(SOMETIMES)
+            ]
+            if always:
+                jsonschema["required"] = always
+        return jsonschema
+
+
+class _Plugin(MarshmallowPlugin):
+    Converter = _Converter
+
+
 class _Document:
     """Writes one OpenAPI 3.1 document with apispec."""
 
     def __init__(self, title: str, version: str, description: str):
-        self.plugin = MarshmallowPlugin()
+        self.plugin = _Plugin()
         self.spec = APISpec(
             title=title,
             version=version,

@@ -10,17 +10,26 @@ MAX_PAGE = 2**31 - 1
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-def doc(description: str, example: Any = None) -> dict[str, Any]:
-    """Field metadata for the spec: a description and, where useful, an example."""
-    metadata = {"description": description}
+# An output field the server leaves out of some answers (see `Out`).
+SOMETIMES = "sometimes"
+
+
+def doc(description: str, example: Any = None, sometimes: bool = False) -> dict[str, Any]:
+    """Field metadata for the spec: a description and, where useful, an example. `sometimes` marks an
+    output field that some answers leave out; every other output field is required in the spec."""
+    metadata: dict[str, Any] = {"description": description}
     if example is not None:
         metadata["example"] = example
+    if sometimes:
+        metadata[SOMETIMES] = True
     return metadata
 
 
 class Out(Schema):
     """Base of every output schema. Key holders are served more fields than the public, so the spec's
-    models list what everyone gets and do not forbid the rest (no `additionalProperties: false`)."""
+    models list what everyone gets and do not forbid the rest (no `additionalProperties: false`).
+    The server sends every field of an output schema (null when unknown), so the spec marks each one
+    required, except those whose metadata says `sometimes` (and a `fields=` read, which asks for fewer)."""
 
     class Meta:
         unknown = EXCLUDE
@@ -154,7 +163,9 @@ class Problem(Out):
     errors = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),
-        metadata=doc("Validation problems by field name.", {"per_page": ["Must be between 1 and 100."]}),
+        metadata=doc(
+            "Validation problems by field name.", {"per_page": ["Must be between 1 and 100."]}, sometimes=True
+        ),
     )
 
 

@@ -79,7 +79,9 @@ class ArticleSummary(ArticleRef):
     series = fields.Nested(SeriesRef, allow_none=True, metadata=doc("The series it belongs to, if any."))
     created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
-    search = fields.Nested(SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched."))
+    search = fields.Nested(
+        SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched.", sometimes=True)
+    )
 
 
 class ArticleDetail(ArticleSummary):
@@ -102,7 +104,9 @@ class TopicSummary(Out):
     body_region = fields.String(allow_none=True, metadata=doc("Where in the body it is.", "lower back"))
     summary = fields.String(allow_none=True, metadata=doc("One or two sentences about it, from the source."))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
-    search = fields.Nested(SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched."))
+    search = fields.Nested(
+        SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched.", sometimes=True)
+    )
 
 
 def _passages(description: str) -> fields.List:

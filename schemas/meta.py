@@ -23,7 +23,7 @@ class Index(Out):
 
 class Health(Out):
     status = fields.String(metadata=doc("ok when the check passes.", "ok"))
-    database = fields.String(metadata=doc("ok when the database answers (readiness only).", "ok"))
+    database = fields.String(metadata=doc("ok when the database answers (readiness only).", "ok", sometimes=True))
 
 
 IndexEnvelope = item_envelope("IndexItem", Index)

@@ -152,3 +152,22 @@ def test_swagger_ui_5_is_served_with_its_assets_from_this_server(client):
     version = client.raw.get("/api/v1/docs/VERSION")
     assert version.get_data(as_text=True).startswith("v5.")
     version.close()
+
+
+def test_fields_the_server_always_sends_are_required(spec):
+    schemas = spec["components"]["schemas"]
+    assert {"slug", "title", "excerpt", "body_html", "status", "updated_at"} <= set(
+        schemas["ArticleDetail"]["required"]
+    )
+    assert "search" not in schemas["ArticleDetail"]["required"]  # only with q
+    assert set(schemas["Problem"]["required"]) == {"type", "title", "status", "detail", "instance", "request_id"}
+    assert set(schemas["ArticleList"]["required"]) == {"data", "meta", "links"}
+    # A list's items: fields= asks for fewer, so none is promised.
+    assert "required" not in schemas["ArticleSummary"]
+
+
+def test_a_read_answers_every_required_field(client, spec):
+    """What the spec promises is what a read sends (schemathesis checks every answer the same way)."""
+    required = spec["components"]["schemas"]["ArticleDetail"]["required"]
+    article = client.get_json("/api/v1/articles/massage-for-quadratus-lumborum").get_json()["data"]
+    assert set(required) <= set(article)
