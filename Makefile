@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run dev test lint format lock seed openapi demo bench bench-smoke clean
+.PHONY: run dev test lint format lock seed openapi clients demo bench bench-smoke clean
 
 ## run: install, migrate and seed an empty embedded database, and serve with gunicorn on http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -42,6 +42,11 @@ lock: $(VENV)/.dev
 	$(BIN)/uv pip compile requirements-dev.txt --constraint requirements.lock --generate-hashes --universal \
 		--python-version 3.11 --no-header -q -o requirements-dev.lock
 
+## clients: write openapi.yaml, then the TypeScript types from it (clients/typescript/src/schema.d.ts; needs Node.js)
+clients: openapi
+	npm ci --prefix clients/typescript --no-audit --no-fund
+	npm run --prefix clients/typescript generate
+
 ## demo: serve the demo frontend on http://127.0.0.1:8080 (run `make run` in another terminal first)
 demo:
 	$(PYTHON) -m http.server 8080 --bind 127.0.0.1 --directory examples/frontend
@@ -63,7 +68,8 @@ openapi: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi export-openapi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage bench/.data
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage bench/.data \
+		clients/typescript/node_modules clients/typescript/dist
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
