@@ -22,7 +22,7 @@ from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask_restx import Api, Resource
 
 from api.collection.declaration import declared_collections
-from api.spec import PROBLEM_DESCRIPTIONS, QUERY_SCHEMA, VALID_INPUT_REFUSALS, schema_class
+from api.spec import PROBLEM_DESCRIPTIONS, QUERY_SCHEMA, REQUEST_EXAMPLE, VALID_INPUT_REFUSALS, schema_class
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from api.web.routing import API_PREFIX
 from schemas.common import SOMETIMES, Out, Problem
@@ -265,11 +265,10 @@ class _Document:
             operation_doc["description"] = operation.description
         if doc.get("expect"):
             model, description = doc["expect"][0]
-            operation_doc["requestBody"] = {
-                "description": description,
-                "required": True,
-                "content": {JSON: {"schema": self.schema_ref(model.name)}},
-            }
+            media: dict[str, Any] = {"schema": self.schema_ref(model.name)}
+            if REQUEST_EXAMPLE in doc:
+                media["example"] = doc[REQUEST_EXAMPLE]
+            operation_doc["requestBody"] = {"description": description, "required": True, "content": {JSON: media}}
         # Reads are public; a key makes them show drafts too. Writes need a key.
         operation_doc["security"] = [{"bearer": []}] if doc.get("security") else [{}, {"bearer": []}]
         for name, value in doc.get("vendor", {}).items():

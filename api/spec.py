@@ -16,8 +16,9 @@ from api.web.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import Problem
 
 Function = TypeVar("Function", bound=Callable[..., Any])
-# The key under which an operation's documentation records its query schema.
+# The keys under which an operation's documentation records its query schema and its body's example.
 QUERY_SCHEMA = "query_schema"
+REQUEST_EXAMPLE = "request_example"
 _SCHEMAS: dict[str, type[Schema]] = {}
 
 
@@ -37,7 +38,7 @@ def schema_class(name: str) -> type[Schema]:
 # What each error status means, the same for every operation that can give it.
 PROBLEM_DESCRIPTIONS = {
     400: "Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range.",
-    401: "No valid API key (send Authorization: Bearer <key>); also status other than published without one.",
+    401: "No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one.",
     403: "The key's role may not do this.",
     404: "No such item, or one the caller may not see.",
     409: "Conflict: the slug is taken, or the item is not in the state this needs.",
@@ -88,11 +89,15 @@ def documented_write(
     answer_model: SchemaModel,
     statuses: tuple[int, ...],
     refusals: dict[int, str] | None = None,
+    example: dict[str, Any] | None = None,
 ) -> Callable[[Function], Function]:
-    """Document a keyed write that takes a JSON body and answers 200: the key, the body, the answer,
-    the problems it can give and the refusals a schema-valid body may still get."""
+    """Document a keyed write that takes a JSON body and answers 200: the key, the body (with an example
+    that is safe to send as it is), the answer, the problems it can give and the refusals a schema-valid
+    body may still get."""
 
     def decorate(function: Function) -> Function:
+        if example is not None:
+            function = ns.doc(**{REQUEST_EXAMPLE: example})(function)
         if refusals:
             function = refuses_valid_input(ns, refusals)(function)
         function = problems(ns, *statuses)(function)

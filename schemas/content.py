@@ -23,7 +23,9 @@ QL = "quadratus-lumborum"
 class SearchHit(Out):
     rank = fields.Float(metadata=doc("How well the item matches; higher is better.", 0.42))
     snippet = fields.String(
-        metadata=doc("A passage with the matches in <mark>, the rest HTML-escaped.", "… the <mark>QL</mark> muscles …")
+        metadata=doc(
+            "A passage with the matches in `<mark>`, the rest HTML-escaped.", "… the <mark>QL</mark> muscles …"
+        )
     )
 
 
@@ -58,7 +60,7 @@ class TocEntry(Out):
 
 
 class Seo(Out):
-    title = fields.String(metadata=doc("Title for the page's <title>; the article's title unless set."))
+    title = fields.String(metadata=doc("Title for the page's `<title>`; the article's title unless set."))
     description = fields.String(allow_none=True, metadata=doc("Meta description; the excerpt unless set."))
 
 
@@ -127,7 +129,7 @@ class TopicDetail(TopicSummary):
         fields.Nested(ArticleRef),
         attribute="public_articles",
         metadata=doc(
-            "Its latest published articles (at most 10), newest first; GET /articles?topic=<slug> lists them all."
+            "Its latest published articles (at most 10), newest first; `GET /articles?topic=<slug>` lists them all."
         ),
     )
     article_count = fields.Integer(

@@ -111,12 +111,18 @@ class ArticleIn(StrictSchema):
     )
     status = Text(
         load_default="draft",
-        validate=validate.OneOf(ARTICLE_STATUSES),
-        metadata=doc("draft or published; published with a future published_at is scheduled.", "draft"),
+        validate=validate.OneOf(
+            (*ARTICLE_STATUSES, "scheduled"),
+            error="Must be draft, published or scheduled (scheduled: give published_at, a future time it goes live).",
+        ),
+        metadata=doc(
+            "draft, published, or scheduled with a future published_at (published with one is scheduled too).",
+            "draft",
+        ),
     )
     published_at = fields.AwareDateTime(
         allow_none=True,
-        load_default=None,
+        load_default=None,  # null or left out: the time it has, or now when it is first published
         metadata=doc(
             "Publication time, ISO 8601 with an offset; defaults to now on publishing.", "2026-12-01T09:00:00Z"
         ),

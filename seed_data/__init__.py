@@ -128,3 +128,23 @@ def seed_database() -> dict[str, int]:
             record_revision(item_type, db.inspect(item).identity[0], schema.dump(item), "seeded", None)
     db.session.commit()
     return {**added, "topics": len(topics), "articles": len(articles)}
+
+
+def seeded_bodies() -> dict[str, dict[str, Any]]:
+    """The first seeded article and topic, the studio and its weekly hours, each as the body of a PUT
+    that writes it as seeded: the spec's PUT examples, which change nothing on a fresh install."""
+    article = dict(read_seed("articles.yaml")[0])
+    article["body_markdown"] = (SEED_DIRECTORY / "articles" / f"{article.pop('slug')}.md").read_text(encoding="utf-8")
+    topic = dict(read_seed("topics.yaml")[0])
+    del topic["slug"]
+    studio = dict(read_seed("studio.yaml"))
+    studio["phone"] = {"display": studio.pop("phone_display"), "e164": studio.pop("phone_e164")}
+    address_fields = ("street_address", "locality", "region", "postal_code", "country")
+    studio["address"] = {name: studio.pop(name) for name in address_fields}
+    hours = read_seed("hours.yaml")
+    return {
+        "article": article,
+        "topic": topic,
+        "studio": studio,
+        "hours": {"weekly": hours["weekly"], "display": hours["display"]},
+    }

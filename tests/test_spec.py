@@ -171,3 +171,51 @@ def test_a_read_answers_every_required_field(client, spec):
     required = spec["components"]["schemas"]["ArticleDetail"]["required"]
     article = client.get_json("/api/v1/articles/massage-for-quadratus-lumborum").get_json()["data"]
     assert set(required) <= set(article)
+
+
+def test_descriptions_render_as_written(spec):
+    """Swagger UI renders descriptions as Markdown, where a bare <key> is an HTML tag and vanishes:
+    anything in angle brackets is in a code span."""
+
+    def texts(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("description", "summary") and isinstance(value, str):
+                    yield value
+                elif key != "example":
+                    yield from texts(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from texts(value)
+
+    for text in texts(spec):
+        assert not re.search(r"<[A-Za-z/]", re.sub(r"`[^`]*`", "", text)), text
+
+
+VOLATILE = {"updated_at", "seo"}  # the time of the write, and what falls back to a field it names
+
+
+def test_every_request_example_is_safe_to_send_as_it_is(client, spec, admin_key):
+    """Swagger UI offers each write's example in "Try it out": sent as offered to the example item, a PUT
+    writes it as seeded and a PATCH changes only the fields it names (neither renames nor unpublishes)."""
+    tried = 0
+    for path, method, _item, operation in _operations(spec):
+        example = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("example")
+        if method not in ("put", "patch") or example is None:
+            continue
+        values = {
+            parameter["name"]: parameter["example"]
+            for parameter in operation.get("parameters", [])
+            if "example" in parameter
+        }
+        url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda match, known=values: str(known[match.group(1)]), path)
+        before = client.as_key(admin_key, url)
+        answer = client.write(
+            method.upper(), url, admin_key, 200, json=example, headers={"If-Match": before.headers["ETag"]}
+        )
+        old, new = before.get_json()["data"], answer.get_json()["data"]
+        unchanged = set(old) - VOLATILE - (set(example) if method == "patch" else set())
+        assert {name: new[name] for name in unchanged} == {name: old[name] for name in unchanged}, f"{method} {path}"
+        assert new.get("status", "published") == old.get("status", "published"), f"{method} {path}"
+        tried += 1
+    assert tried >= 7  # PUT and PATCH of articles, topics and the studio, and PUT of the hours

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -288,3 +289,62 @@ def test_an_empty_if_match_names_nothing_and_is_a_412(client, editor_key):
     client.write("PATCH", url, editor_key, 412, json={"title": "Changed"}, headers={"If-Match": '""'})
     client.write("PATCH", url, editor_key, 412, json={"title": "Changed"}, headers={"If-Match": '"", W/"08"'})
     assert client.as_key(editor_key, url).get_json()["data"] == before
+
+
+def _published_at(client, key: str, url: str) -> tuple[str, str]:
+    read = client.as_key(key, url)
+    return read.get_json()["data"]["published_at"], read.headers["ETag"]
+
+
+def test_a_put_and_unpublishing_then_republishing_keep_the_first_publication_time(client, editor_key):
+    url = "/api/v1/articles/massage-for-quadratus-lumborum"
+    first, etag = _published_at(client, editor_key, url)
+    whole = {"title": "Massage For Quadratus Lumborum", "body_markdown": "Rewritten.", "status": "published"}
+    client.write("PUT", url, editor_key, 200, json=whole, headers={"If-Match": etag})
+    after_put, etag = _published_at(client, editor_key, url)
+    assert after_put == first
+    client.write("PATCH", url, editor_key, 200, json={"status": "draft"}, headers={"If-Match": etag})
+    client.get_json(url, 404)
+    _, etag = _published_at(client, editor_key, url)
+    client.write("PATCH", url, editor_key, 200, json={"status": "published"}, headers={"If-Match": etag})
+    assert _published_at(client, editor_key, url)[0] == first
+
+
+def test_scheduled_is_a_status_an_editor_can_write_with_its_future_time(client, editor_key):
+    soon = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    created = client.write(
+        "POST",
+        "/api/v1/articles",
+        editor_key,
+        201,
+        json={"title": "Coming Soon", "body_markdown": "x", "status": "scheduled", "published_at": soon},
+    ).get_json()["data"]
+    assert created["status"] == "scheduled"
+    client.get_json("/api/v1/articles/coming-soon", 404)  # not public before its time
+    problem = client.write(
+        "POST",
+        "/api/v1/articles",
+        editor_key,
+        422,
+        json={"title": "No Time", "body_markdown": "x", "status": "scheduled"},
+    ).get_json()
+    assert "future" in problem["errors"]["published_at"][0]
+    bad = client.write(
+        "POST", "/api/v1/articles", editor_key, 422, json={"title": "Typo", "body_markdown": "x", "status": "publish"}
+    ).get_json()
+    assert "scheduled: give published_at" in bad["errors"]["status"][0]
+    assert client.as_key(editor_key, "/api/v1/articles?status=all").get_json()["meta"]["total"] == 2
+
+
+def test_an_authenticated_read_is_private_on_every_endpoint(client, editor_key):
+    for url in (
+        "/api/v1/studio",
+        "/api/v1/studio/hours",
+        "/api/v1/",
+        "/api/v1/articles",
+        "/api/v1/feeds/articles.atom",
+    ):
+        response = client.raw.get(url, headers={"Authorization": f"Bearer {editor_key}"})
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "private, no-store", url
+        assert client.raw.get(url).headers["Cache-Control"].startswith("public"), url

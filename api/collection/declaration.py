@@ -59,6 +59,10 @@ class CollectionDocs:
     list_response: str
     read_summary: str
     read_response: str
+    # Request examples that are safe to send as they are to the example item: a PATCH of one field,
+    # and a PUT that renames nothing and unpublishes nothing.
+    patch_example: dict[str, Any] = field(default_factory=dict)
+    put_example: dict[str, Any] = field(default_factory=dict)
     # Only for a collection that has structured data.
     structured_data_summary: str = ""
     structured_data_response: str = ""

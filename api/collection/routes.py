@@ -109,11 +109,29 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
 
     whole, only = "The whole item as JSON; fields left out take their defaults.", "Only the fields to change, as JSON."
 
-    @documented_write(ns, collection.input_schema, whole, "Replaced.", item_out, _CHANGE_STATUSES, _WRITE_REFUSALS)
+    @documented_write(
+        ns,
+        collection.input_schema,
+        whole,
+        "Replaced.",
+        item_out,
+        _CHANGE_STATUSES,
+        _WRITE_REFUSALS,
+        docs.put_example or None,
+    )
     def put(self: Resource, slug: str) -> Any:
         return operations.change_item(collection, slug, partial=False)
 
-    @documented_write(ns, collection.patch_schema, only, "Updated.", item_out, _CHANGE_STATUSES, _WRITE_REFUSALS)
+    @documented_write(
+        ns,
+        collection.patch_schema,
+        only,
+        "Updated.",
+        item_out,
+        _CHANGE_STATUSES,
+        _WRITE_REFUSALS,
+        docs.patch_example or None,
+    )
     def patch(self: Resource, slug: str) -> Any:
         return operations.change_item(collection, slug, partial=True)
 

@@ -22,6 +22,7 @@ from schemas.content import (
     TopicSummary,
 )
 from schemas.input import ArticleIn
+from seed_data import seeded_bodies
 
 
 def _resolve_topics(slugs: list[str]) -> list[Topic]:
@@ -45,15 +46,23 @@ def _resolve_series(slug: str | None) -> Series | None:
 
 
 def apply_article_input(article: Article, data: dict[str, Any]) -> None:
-    """Copy validated input onto an article; publishing without a time publishes it now."""
+    """Copy validated input onto an article. Its publication time is the one the body gives; else the one
+    it has (a PUT, or unpublishing and publishing again, keeps the first); else, when it is published, now.
+    `status: scheduled` is published at a future time, which the body must give."""
     if "topics" in data:
         article.topics = _resolve_topics(data.pop("topics"))
     if "series" in data:
         article.series = _resolve_series(data.pop("series"))
-    was_published = article.status == "published"
-    explicit_time = data.get("published_at") is not None
+    if data.get("status") == "scheduled":
+        if data.get("published_at") is None or data["published_at"] <= utcnow():
+            errors = {"published_at": ["Give the future time it goes live; scheduled needs one."]}
+            raise ProblemError(422, "A scheduled article needs a future published_at.", errors=errors)
+        data = {**data, "status": "published"}
+    first_publication = article.published_at
     copy_fields(article, data)
-    if article.status == "published" and not explicit_time and (not was_published or article.published_at is None):
+    if article.published_at is None:
+        article.published_at = first_publication
+    if article.status == "published" and article.published_at is None:
         article.published_at = utcnow()
 
 
@@ -137,6 +146,8 @@ ARTICLES = Collection(
             "Show an article as schema.org JSON-LD, to paste into its page's head (with a key, drafts too)."
         ),
         structured_data_response="schema.org BlogPosting JSON-LD, about its topics (Muscle).",
+        patch_example={"excerpt": "Why a tight quadratus lumborum hurts, and how massage helps."},
+        put_example=seeded_bodies()["article"],
     ),
 )
 

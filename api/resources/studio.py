@@ -36,10 +36,13 @@ from schemas.studio import (
     StudioEnvelope,
     StudioOut,
 )
+from seed_data import seeded_bodies
 
 ns = Namespace("studio", description="The studio's contact details, location and opening hours")
 KEY = {"security": "bearer"}
 _CHANGE = (400, 401, 403, 404, 412, 413, 415, 422)
+# The request examples: the studio and its hours as seeded (executed as offered, they change nothing new).
+_SEEDED = seeded_bodies()
 _WHOLE, _ONLY = "The whole item as JSON; fields left out take their defaults.", "Only the fields to change, as JSON."
 # What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
 _TIME_ZONE_REFUSAL = {
@@ -183,12 +186,23 @@ class StudioItem(Resource):
         load_query(NoQuery)
         return item_response(_STUDIO_OUT.dump(_the_studio()))
 
-    @documented_write(ns, StudioIn, _WHOLE, "Replaced.", schema_model(StudioEnvelope), _CHANGE, _TIME_ZONE_REFUSAL)
+    @documented_write(
+        ns, StudioIn, _WHOLE, "Replaced.", schema_model(StudioEnvelope), _CHANGE, _TIME_ZONE_REFUSAL, _SEEDED["studio"]
+    )
     def put(self) -> ViewAnswer:
         """Replace the studio's details (admin); fields left out become null or empty."""
         return self._change(partial=False)
 
-    @documented_write(ns, StudioPatch, _ONLY, "Updated.", schema_model(StudioEnvelope), _CHANGE, _TIME_ZONE_REFUSAL)
+    @documented_write(
+        ns,
+        StudioPatch,
+        _ONLY,
+        "Updated.",
+        schema_model(StudioEnvelope),
+        _CHANGE,
+        _TIME_ZONE_REFUSAL,
+        {"tagline": _SEEDED["studio"]["tagline"]},
+    )
     def patch(self) -> ViewAnswer:
         """Change some of the studio's details (admin)."""
         return self._change(partial=True)
@@ -230,12 +244,17 @@ class OpeningHours(Resource):
         expire_cached_response_at(None if "at" in args else next_change)
         return item_response(document, headers={"Last-Modified": http_date(last_modified)})
 
-    @ns.doc(**KEY)
-    @ns.expect(body(HoursIn, "Every day of the week, each with its intervals ([] when closed)."))
-    @ns.response(200, "The new hours.", schema_model(HoursEnvelope))
-    @problems(ns, 400, 401, 403, 404, 412, 413, 415, 422)
-    @refuses_valid_input(ns, _INTERVAL_REFUSAL)
-    def put(self):
+    @documented_write(
+        ns,
+        HoursIn,
+        "Every day of the week, each with its intervals ([] when closed).",
+        "The new hours.",
+        schema_model(HoursEnvelope),
+        _CHANGE,
+        _INTERVAL_REFUSAL,
+        _SEEDED["hours"],
+    )
+    def put(self) -> ViewAnswer:
         """Replace the weekly hours (admin): every day, each with its intervals ([] when closed)."""
         require_role("admin")
         studio = _the_studio()

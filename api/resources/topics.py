@@ -22,6 +22,7 @@ from schemas.content import (
     TopicSummary,
 )
 from schemas.input import TopicIn
+from seed_data import seeded_bodies
 
 # A topic shows its latest articles; `GET /articles?topic=<slug>` pages through all of them.
 TOPIC_ARTICLES_SHOWN = 10
@@ -144,6 +145,8 @@ TOPICS = Collection(
         read_response="The topic with its anatomy, care, related topics and articles.",
         structured_data_summary="Show a topic as schema.org Muscle JSON-LD, to paste into its page's head.",
         structured_data_response="schema.org Muscle JSON-LD.",
+        patch_example={"body_region": "lower back"},
+        put_example=seeded_bodies()["topic"],
     ),
 )
 

@@ -121,7 +121,8 @@ def finish_response(response: Response) -> Response:
     elif response.status_code != 429:
         response.headers.pop("Retry-After", None)  # the limiter adds it to every answer; it means "wait"
     if request.method in ("GET", "HEAD") and response.status_code == 200 and response.mimetype in CACHEABLE_MEDIA_TYPES:
-        authenticated = g.get("api_key") is not None
+        # A read that sent a key is private, whether or not the view asked who it is (a bad key is a 401).
+        authenticated = g.get("api_key") is not None or "Authorization" in request.headers
         response.headers.setdefault("Cache-Control", PRIVATE_CACHE_CONTROL if authenticated else PUBLIC_CACHE_CONTROL)
         response.vary.add("Authorization")
         if "ETag" not in response.headers:

@@ -544,7 +544,7 @@ export interface components {
              */
             rank: number;
             /**
-             * @description A passage with the matches in <mark>, the rest HTML-escaped.
+             * @description A passage with the matches in `<mark>`, the rest HTML-escaped.
              * @example … the <mark>QL</mark> muscles …
              */
             snippet: string;
@@ -661,7 +661,7 @@ export interface components {
             text: string;
         };
         Seo: {
-            /** @description Title for the page's <title>; the article's title unless set. */
+            /** @description Title for the page's `<title>`; the article's title unless set. */
             title: string;
             /** @description Meta description; the excerpt unless set. */
             description: string | null;
@@ -770,12 +770,12 @@ export interface components {
              */
             body_markdown: string;
             /**
-             * @description draft or published; published with a future published_at is scheduled.
+             * @description draft, published, or scheduled with a future published_at (published with one is scheduled too).
              * @default draft
              * @example draft
              * @enum {string}
              */
-            status: "draft" | "published";
+            status: "draft" | "published" | "scheduled";
             /**
              * Format: date-time
              * @description Publication time, ISO 8601 with an offset; defaults to now on publishing.
@@ -892,11 +892,11 @@ export interface components {
              */
             body_markdown?: string;
             /**
-             * @description draft or published; published with a future published_at is scheduled.
+             * @description draft, published, or scheduled with a future published_at (published with one is scheduled too).
              * @example draft
              * @enum {string}
              */
-            status?: "draft" | "published";
+            status?: "draft" | "published" | "scheduled";
             /**
              * Format: date-time
              * @description Publication time, ISO 8601 with an offset; defaults to now on publishing.
@@ -1477,7 +1477,7 @@ export interface components {
             care: string[];
             /** @description Related muscle groups. */
             related: components["schemas"]["TopicRef"][];
-            /** @description Its latest published articles (at most 10), newest first; GET /articles?topic=<slug> lists them all. */
+            /** @description Its latest published articles (at most 10), newest first; `GET /articles?topic=<slug>` lists them all. */
             articles: components["schemas"]["ArticleRef"][];
             /**
              * @description How many published articles are about it.
@@ -1598,7 +1598,7 @@ export interface components {
             care: string[];
             /** @description Related muscle groups. */
             related: components["schemas"]["TopicRef"][];
-            /** @description Its latest published articles (at most 10), newest first; GET /articles?topic=<slug> lists them all. */
+            /** @description Its latest published articles (at most 10), newest first; `GET /articles?topic=<slug>` lists them all. */
             articles: components["schemas"]["ArticleRef"][];
             /**
              * @description How many published articles are about it.
@@ -1867,7 +1867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1983,7 +1983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2225,7 +2225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2330,6 +2330,20 @@ export interface operations {
         /** @description The whole item as JSON; fields left out take their defaults. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Massage For Quadratus Lumborum",
+                 *       "excerpt": "Lower back pain is very common and there can be many causes. One commonly seen cause is stress and imbalance in the Quadratus Lumborum, often referred to as the ‘QL’, ‘QL’s’ or QL muscles.",
+                 *       "status": "published",
+                 *       "series": "learn-about-massage-for-back-pain",
+                 *       "topics": [
+                 *         "quadratus-lumborum",
+                 *         "gluteus-medius",
+                 *         "gluteus-minimus"
+                 *       ],
+                 *       "body_markdown": "Lower back pain is very common and there can be many causes. One commonly seen cause is stress and imbalance in the Quadratus Lumborum, often referred to as the ‘QL’, ‘QL’s’ or QL muscles. In this post, we will look more closely at the QL muscles and consider some avenues to bring the QL’s back into balance.\n\n## The Quadratus Lumborum\n\nThe QL is a pair of muscles that are located on each side of the spine in the region of the lower back. Originating from the lower border of the last rib and the upper four lumbar vertebrae and connecting to the inner lip of the iliac crest, the QL is involved in our ability to stand and balance, but importantly, also extends to allow the lower back to lengthen when we are seated or bending forward. In layman’s terms, the QL’s connect\n\n*Massage For Low Back Pain*\n\n*Massage For Quadratus Lumborum*\n\n## The Causes and Results of Stress on the Quadratus Lumborum\n\nOveruse and imbalance can cause problems in the QL muscles and can result in muscle fatigue, especially in those who are seated for a long period each day (as in those who are seated at desks) or in those who spend a great deal of time bending forward (as in those who work in any job that requires a great deal of bending forward such as gardeners, landscapers, warehouse workers and many other forms of manual labor). This constant contraction of the QL muscles can then result in a decrease in blood flow. When this condition persists for long periods of time, muscle adhesions may result which can result in muscle spasms.\n\nPosture is another area that can cause stress to the QL muscles. When kyphotic posture (‘roundback’, slouched posture or forward bent posture) and rounded shoulders are seen (which is very common in cases of kyphosis), the QL muscles (as well as other muscles of the lower back) will experience high levels of stress as they then must work harder in both seated and standing positions to hold up the neck and torso.\n\nThe QL muscles can also be stressed though becoming the primary movers of hip abduction, when the typical hip abductors (glut medius and glut minimus) are inhibited.\n\n## Determining Quadratus Lumborum Issues\n\nIn determining if there are problems with the QL muscles, one simple method is through palpitation, or simply pressing on the QL muscles with the forefingers. If there is a pain reaction, tenderness or obvious knots in the muscle fiber of the QL’s, there is likely a stress issue that needs to be addressed. As well, constant or recurrent pain in the lower back on either side of the spine may well be centered in the QL muscles. As the QL’s cover the kidneys, QL issues can sometimes be mistaken for issues with the kidneys.\n\n## Addressing Issues With the Quadratus Lumborum\n\nAs with any medical condition, a consultation with a professional is important for proper diagnosis. In cases of postural imbalance, one may choose to work with a physical therapist to correct the posture. As well, yoga and massage can offer relief and a pathway to restoration of balance. Whether you utilize massage and yoga at the direction of your physical therapist or healthcare provider, or as a part of your own system of self-care and preventative healthcare, you should be aware of your issues and imbalances to assist both your yoga instructor and massage therapist in providing you with the best possible outcome for your particular situation.\n\nWhen considering massage therapy or yoga, it is important to be as specific as possible when describing the issues you are experiencing in your body and to be as exact as possible in detailing the areas where you are experiencing discomfort or pain. Being clear and concise about your problem areas can help the practitioner to isolate the problem areas, if you do not have a previous diagnosis from which to work. For example, simply stating that, “My back hurts”, may be far less helpful than stating that the pain or discomfort is focused in a specific area or region of the back. The more information you can provide, the better. With that said however, a well trained massage therapist or yoga teacher will have insight and training to assist them in locating your postural misalignments, imbalances and muscle stress.\n\nMassage therapy and yoga can offer relief from problems associated with the QL muscles. Both offer avenues to relieve the physical imbalances and muscle fatigue associated with the causative elements in many QL issues. As the body is a complete system, we must look at any single issue in a holistic light and understand that full balance is achieved through bringing many small imbalances into alignment so that major imbalances can be corrected. Massage and yoga can both offer aid and relief, and when the two systems are used simultaneously, can go much further than either individually, offering a complementary approach that can bring greater homeostasis to our bodies and our lives.\n"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ArticleIn"];
             };
         };
@@ -2369,7 +2383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2610,7 +2624,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2756,6 +2770,11 @@ export interface operations {
         /** @description Only the fields to change, as JSON. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "excerpt": "Why a tight quadratus lumborum hurts, and how massage helps."
+                 *     }
+                 */
                 "application/json": components["schemas"]["ArticlePatch"];
             };
         };
@@ -2795,7 +2814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3036,7 +3055,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3216,7 +3235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleAdminItem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3440,7 +3459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3584,7 +3603,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleAdminItem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -4316,6 +4335,39 @@ export interface operations {
         /** @description The whole item as JSON; fields left out take their defaults. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Corey Proffitt Studios Massage",
+                 *       "tagline": "Great Massage In Lexington KY",
+                 *       "about": "Corey Proffitt Studios Massage provides professional massage therapy in Lexington, KY. Voted Lexington's best massage by consumers!",
+                 *       "highlights": [
+                 *         "Voted Lexington's best massage by consumers!"
+                 *       ],
+                 *       "hero_slides": [
+                 *         {
+                 *           "headline": "Great Massage In Lexington KY",
+                 *           "subheadline": "Welcome To Corey Proffitt Studios Massage"
+                 *         },
+                 *         {
+                 *           "headline": "Enjoy Our Beautiful Massage Studio",
+                 *           "subheadline": "Come see why we've best voted best massage in Lexington, KY numerous times."
+                 *         }
+                 *       ],
+                 *       "email": null,
+                 *       "time_zone": "America/New_York",
+                 *       "phone": {
+                 *         "display": "(859) 421-3085",
+                 *         "e164": "+18594213085"
+                 *       },
+                 *       "address": {
+                 *         "street_address": null,
+                 *         "locality": "Lexington",
+                 *         "region": "KY",
+                 *         "postal_code": null,
+                 *         "country": "US"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["StudioIn"];
             };
         };
@@ -4355,7 +4407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -4560,6 +4612,11 @@ export interface operations {
         /** @description Only the fields to change, as JSON. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "tagline": "Great Massage In Lexington KY"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StudioPatch"];
             };
         };
@@ -4599,7 +4656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -4936,6 +4993,53 @@ export interface operations {
         /** @description Every day of the week, each with its intervals ([] when closed). */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "weekly": {
+                 *         "monday": [
+                 *           {
+                 *             "opens": null,
+                 *             "closes": null
+                 *           }
+                 *         ],
+                 *         "tuesday": [
+                 *           {
+                 *             "opens": null,
+                 *             "closes": null
+                 *           }
+                 *         ],
+                 *         "wednesday": [
+                 *           {
+                 *             "opens": null,
+                 *             "closes": null
+                 *           }
+                 *         ],
+                 *         "thursday": [],
+                 *         "friday": [
+                 *           {
+                 *             "opens": null,
+                 *             "closes": null
+                 *           }
+                 *         ],
+                 *         "saturday": [
+                 *           {
+                 *             "opens": null,
+                 *             "closes": null
+                 *           }
+                 *         ],
+                 *         "sunday": [
+                 *           {
+                 *             "opens": null,
+                 *             "closes": null
+                 *           }
+                 *         ]
+                 *       },
+                 *       "display": [
+                 *         "Mon - Wed",
+                 *         "Fri - Sun"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["HoursIn"];
             };
         };
@@ -4975,7 +5079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -5217,7 +5321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -5572,7 +5676,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -5884,7 +5988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -6000,7 +6104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -6242,7 +6346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -6347,6 +6451,44 @@ export interface operations {
         /** @description The whole item as JSON; fields left out take their defaults. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Quadratus Lumborum",
+                 *       "aliases": [
+                 *         "QL",
+                 *         "QL’s",
+                 *         "QL muscles"
+                 *       ],
+                 *       "body_region": "lower back",
+                 *       "summary": "The QL is a pair of muscles that are located on each side of the spine in the region of the lower back.",
+                 *       "attachments": [
+                 *         "Originating from the lower border of the last rib and the upper four lumbar vertebrae and connecting to the inner lip of the iliac crest"
+                 *       ],
+                 *       "actions": [
+                 *         "the QL is involved in our ability to stand and balance, but importantly, also extends to allow the lower back to lengthen when we are seated or bending forward."
+                 *       ],
+                 *       "stressors": [
+                 *         "Overuse and imbalance can cause problems in the QL muscles and can result in muscle fatigue, especially in those who are seated for a long period each day (as in those who are seated at desks) or in those who spend a great deal of time bending forward (as in those who work in any job that requires a great deal of bending forward such as gardeners, landscapers, warehouse workers and many other forms of manual labor).",
+                 *         "Posture is another area that can cause stress to the QL muscles. When kyphotic posture (‘roundback’, slouched posture or forward bent posture) and rounded shoulders are seen (which is very common in cases of kyphosis), the QL muscles (as well as other muscles of the lower back) will experience high levels of stress as they then must work harder in both seated and standing positions to hold up the neck and torso.",
+                 *         "The QL muscles can also be stressed though becoming the primary movers of hip abduction, when the typical hip abductors (glut medius and glut minimus) are inhibited."
+                 *       ],
+                 *       "signs": [
+                 *         "This constant contraction of the QL muscles can then result in a decrease in blood flow. When this condition persists for long periods of time, muscle adhesions may result which can result in muscle spasms.",
+                 *         "As well, constant or recurrent pain in the lower back on either side of the spine may well be centered in the QL muscles. As the QL’s cover the kidneys, QL issues can sometimes be mistaken for issues with the kidneys."
+                 *       ],
+                 *       "assessment": [
+                 *         "In determining if there are problems with the QL muscles, one simple method is through palpitation, or simply pressing on the QL muscles with the forefingers. If there is a pain reaction, tenderness or obvious knots in the muscle fiber of the QL’s, there is likely a stress issue that needs to be addressed."
+                 *       ],
+                 *       "care": [
+                 *         "As with any medical condition, a consultation with a professional is important for proper diagnosis. In cases of postural imbalance, one may choose to work with a physical therapist to correct the posture. As well, yoga and massage can offer relief and a pathway to restoration of balance.",
+                 *         "Massage therapy and yoga can offer relief from problems associated with the QL muscles. Both offer avenues to relieve the physical imbalances and muscle fatigue associated with the causative elements in many QL issues."
+                 *       ],
+                 *       "related": [
+                 *         "gluteus-medius",
+                 *         "gluteus-minimus"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TopicIn"];
             };
         };
@@ -6386,7 +6528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -6627,7 +6769,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -6773,6 +6915,11 @@ export interface operations {
         /** @description Only the fields to change, as JSON. */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body_region": "lower back"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TopicPatch"];
             };
         };
@@ -6812,7 +6959,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -7053,7 +7200,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -7233,7 +7380,7 @@ export interface operations {
                     "application/json": components["schemas"]["TopicAdminItem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -7457,7 +7604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -7601,7 +7748,7 @@ export interface operations {
                     "application/json": components["schemas"]["TopicAdminItem"];
                 };
             };
-            /** @description No valid API key (send Authorization: Bearer <key>); also status other than published without one. */
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
