@@ -12,6 +12,11 @@ class IndexLinks(Out):
     topics = fields.String(metadata=doc("Muscle-group topics."))
     studio = fields.String(metadata=doc("The studio's details."))
     hours = fields.String(metadata=doc("Opening hours."))
+    structured_data = fields.String(
+        metadata=doc("The studio as schema.org JSON-LD (each article and topic has its own).")
+    )
+    feed = fields.String(metadata=doc("The Atom feed of the newest articles."))
+    sitemap = fields.String(metadata=doc("The sitemap of the website's article and topic pages."))
     health = fields.String(metadata=doc("Liveness check."))
 
 

@@ -13,6 +13,14 @@ def test_index_links_to_everything(client):
     for name in ("articles", "topics", "studio", "hours", "health"):
         path = index["links"][name].removeprefix("http://localhost")
         client.get_json(path)
+    for name, media_type in (
+        ("structured_data", "application/ld+json"),
+        ("feed", "application/atom+xml"),
+        ("sitemap", "application/xml"),
+    ):
+        answer = client.raw.get(index["links"][name].removeprefix("http://localhost"))
+        assert (answer.status_code, answer.mimetype) == (200, media_type), name
+    assert client.raw.get("/api/v1/").headers["Last-Modified"]
 
 
 def test_liveness_does_not_need_the_database(empty_client):

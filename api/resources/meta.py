@@ -6,8 +6,10 @@ from flask_restx import Namespace, Resource
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.caching.content_version import content_headers
 from api.collection.declaration import declared_collections
-from api.resources.studio import OpeningHours, StudioItem
+from api.resources.feeds import ArticleFeed, Sitemap
+from api.resources.studio import OpeningHours, StudioItem, StudioStructuredData
 from api.spec import schema_model
 from api.web.errors import ProblemError
 from api.web.routing import DOCS_ENDPOINT, INDEX_ENDPOINT, SPEC_ENDPOINT, endpoint_url, url_of
@@ -26,8 +28,16 @@ class ApiIndex(Resource):
         """Show the API's name, version and links to its docs, spec and resources."""
         links = {"docs": endpoint_url(DOCS_ENDPOINT), "spec": endpoint_url(SPEC_ENDPOINT)}
         links |= {collection.name: collection.list_url() for collection in declared_collections()}
-        links |= {"studio": url_of(StudioItem), "hours": url_of(OpeningHours), "health": url_of(Liveness)}
-        return {"data": {"name": "Corey Proffitt Studios Massage content API", "version": "1.0", "links": links}}
+        links |= {
+            "studio": url_of(StudioItem),
+            "hours": url_of(OpeningHours),
+            "structured_data": url_of(StudioStructuredData),
+            "feed": url_of(ArticleFeed),
+            "sitemap": url_of(Sitemap),
+            "health": url_of(Liveness),
+        }
+        index = {"name": "Corey Proffitt Studios Massage content API", "version": "1.0", "links": links}
+        return {"data": index}, 200, content_headers()
 
 
 @ns.route("/health")

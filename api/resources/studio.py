@@ -45,9 +45,6 @@ _CHANGE = (400, 401, 403, 404, 412, 413, 415, 422)
 _SEEDED = seeded_bodies()
 _WHOLE, _ONLY = "The whole item as JSON; fields left out take their defaults.", "Only the fields to change, as JSON."
 # What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
-_TIME_ZONE_REFUSAL = {
-    422: "The time zone has the shape of an IANA name but is not one (the spec gives the shape only)."
-}
 _INTERVAL_REFUSAL = {422: "An interval gives opens without closes or the other way round, or the two are equal."}
 _STUDIO_OUT, _HOURS_OUT, _EXCEPTION_OUT = StudioOut(), HoursOut(), HoursExceptionOut()
 
@@ -186,9 +183,7 @@ class StudioItem(Resource):
         load_query(NoQuery)
         return item_response(_STUDIO_OUT.dump(_the_studio()))
 
-    @documented_write(
-        ns, StudioIn, _WHOLE, "Replaced.", schema_model(StudioEnvelope), _CHANGE, _TIME_ZONE_REFUSAL, _SEEDED["studio"]
-    )
+    @documented_write(ns, StudioIn, _WHOLE, "Replaced.", schema_model(StudioEnvelope), _CHANGE, None, _SEEDED["studio"])
     def put(self) -> ViewAnswer:
         """Replace the studio's details (admin); fields left out become null or empty."""
         return self._change(partial=False)
@@ -200,7 +195,7 @@ class StudioItem(Resource):
         "Updated.",
         schema_model(StudioEnvelope),
         _CHANGE,
-        _TIME_ZONE_REFUSAL,
+        None,
         {"tagline": _SEEDED["studio"]["tagline"]},
     )
     def patch(self) -> ViewAnswer:
