@@ -47,7 +47,7 @@ _HEADER_TEXTS = {
     ),
     "Vary": ("What the body depends on besides the URL (Authorization, Accept-Encoding, Origin).", "string"),
     "Link": ("RFC 8288 links to the first, previous, next and last pages.", "string"),
-    "Location": ("The URL of what was created.", "string"),
+    "Location": ("The URL of what was created, or of a renamed item's new slug.", "string"),
     "X-RateLimit-Limit": ("Requests allowed in the current window.", "integer"),
     "X-RateLimit-Remaining": ("Requests left in the current window.", "integer"),
     "X-RateLimit-Reset": ("When the window resets (Unix time).", "integer"),
@@ -77,6 +77,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 _STALE_IF_MATCH = "If-Match names a representation the item no longer has (or never had)."
+_UNSTORABLE_TEXT = (
+    "A text holds a NUL character or an unpaired surrogate: no database stores them, and a pattern that says so is "
+    "more than most clients' regular expressions can take."
+)
 EXTRA_PROBLEMS = {
     429: "Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget).",
 }
@@ -240,6 +244,12 @@ class _Document:
             if code >= 400:
                 responses[status] = self._problem_response(code, description, operation)
                 continue
+            if code >= 300:
+                responses[status] = {
+                    "description": description,
+                    "headers": {"Location": "Location", "X-Request-ID": "X-Request-ID"},
+                }
+                continue
             response: dict[str, Any] = {"description": description, "headers": self._success_headers(operation, code)}
             if code != 204:
                 schema = self.schema_ref(model.name) if model is not None else {}
@@ -273,9 +283,13 @@ class _Document:
         operation_doc["security"] = [{"bearer": []}] if doc.get("security") else [{}, {"bearer": []}]
         for name, value in doc.get("vendor", {}).items():
             operation_doc[name] = value
+        refusals = dict(operation_doc.get(VALID_INPUT_REFUSALS, {}))
         if "412" in statuses:
             # Any If-Match a client sends is valid; one that no longer names the item is refused.
-            refusals = {**operation_doc.get(VALID_INPUT_REFUSALS, {}), "412": _STALE_IF_MATCH}
+            refusals["412"] = _STALE_IF_MATCH
+        if doc.get("expect"):
+            refusals["422"] = f"{refusals['422']} Or: {_UNSTORABLE_TEXT}" if "422" in refusals else _UNSTORABLE_TEXT
+        if refusals:
             operation_doc[VALID_INPUT_REFUSALS] = dict(sorted(refusals.items()))
         if not operation_doc["parameters"]:
             del operation_doc["parameters"]
@@ -315,8 +329,8 @@ class _Document:
                 names.append("Link")
         elif status in (200, 201):
             names += ["ETag", "Last-Modified"]
-        if status == 201:
-            names.append("Location")
+        if status == 201 or (status == 200 and operation.method != "get" and "{slug}" in operation.path):
+            names.append("Location")  # created; or renamed by this write
         if getattr(operation.resource, "rate_limited", True):
             names += list(_RATE_LIMIT_HEADERS)
         return {name: name for name in names}  # apispec makes names of components into $refs

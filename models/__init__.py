@@ -44,6 +44,7 @@ from models.auth import ApiKey
 from models.content import Article, Series, Topic, article_topics, related_topics
 from models.content_state import ContentState
 from models.revisions import Revision
+from models.slugs import OldSlug
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "ContentState",
     "ExceptionInterval",
     "HoursException",
+    "OldSlug",
     "OpeningInterval",
     "Revision",
     "Series",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models import Model, db
 from models.auth import ApiKey
 from models.revisions import Revision
+from models.slugs import OldSlug
 from models.types import UTCDateTime, utcnow
 
 
@@ -39,7 +40,7 @@ event.listen(
 
 def _is_content(obj: object) -> bool:
     # API keys and revisions are bookkeeping; the version row is what changes.
-    return not isinstance(obj, (ApiKey, Revision, ContentState))
+    return not isinstance(obj, (ApiKey, Revision, ContentState, OldSlug))
 
 
 @event.listens_for(Session, "before_flush")

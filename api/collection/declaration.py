@@ -22,9 +22,10 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from api.web.auth import current_key
 from api.web.errors import ProblemError
-from api.web.routing import INDEX_ENDPOINT, endpoint_url, url_of
+from api.web.routing import INDEX_ENDPOINT, endpoint_url, moved_to, url_of
 from models import db
 from models.editable import EditableItem
+from models.slugs import renamed_to
 from schemas.common import SLUG_PATTERN, PageQuery, item_envelope, list_envelope
 from schemas.input import StrictSchema, patch_schema
 
@@ -158,16 +159,28 @@ class Collection(Generic[Item]):
         if not re.fullmatch(SLUG_PATTERN, slug):
             # Not a slug (it may hold characters no database should see, such as NUL): nothing has it.
             raise ProblemError(404, f"No {self.item_type} has that slug.")
-        query = select(self.model).where(self.model.slug == slug).options(*self.load_options)
+        visible: list[Any] = []
         if not include_hidden:
-            query = query.where(self.model.public())
+            visible.append(self.model.public())
         elif not include_deleted:
-            query = query.where(self.model.deleted_at.is_(None))
+            visible.append(self.model.deleted_at.is_(None))
+        query = select(self.model).where(self.model.slug == slug, *visible).options(*self.load_options)
         item = db.session.scalar(query)
         if item is None:
+            self._redirect_if_renamed(slug, visible)
             hidden = "." if include_hidden else " (or it is not published)."
             raise ProblemError(404, f"No {self.item_type} has the slug '{slug}'" + hidden)
         return item
+
+    def _redirect_if_renamed(self, slug: str, visible: list[Any]) -> None:
+        """An item renamed from this slug answers at its new one: 301 for reads, 308 for writes (which keeps
+        the method and the body). Only an item the caller could read at its new slug is pointed to."""
+        item_id = renamed_to(self.item_type, slug)
+        if item_id is None:
+            return
+        new_slug = db.session.scalar(select(self.model.slug).where(self.model.id_column() == item_id, *visible))
+        if new_slug is not None:
+            raise moved_to(slug=new_slug)
 
     def find_for_write(self, slug: str) -> Item:
         item = self.find(slug, include_hidden=True)

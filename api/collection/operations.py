@@ -29,6 +29,7 @@ from models.editable import EditableItem
 from models.revisions import purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
 from models.search import MARK_END, MARK_START, matching, search_snippets
+from models.slugs import forget_item, forget_slug, record_rename
 from models.types import utcnow
 from schemas.common import MAX_PAGE, NoQuery, PageQuery
 from schemas.content import RevisionOut
@@ -172,8 +173,9 @@ def _apply(collection: Collection[Any], item: EditableItem, data: dict[str, Any]
         collection.apply(item, data)
 
 
-def _save(collection: Collection[Any], item: EditableItem, action: str) -> None:
-    """Flush the item, record its revision, commit: 409 for a taken slug, 412 for a lost race."""
+def _save(collection: Collection[Any], item: EditableItem, action: str, previous_slug: str | None = None) -> None:
+    """Flush the item, record its revision (and, when it was renamed from `previous_slug`, its old slug),
+    commit: 409 for a taken slug, 412 for a lost race."""
     lost_race = f"The {collection.item_type} was changed by someone else meanwhile. Fetch it and retry."
     try:
         db.session.flush()
@@ -185,6 +187,10 @@ def _save(collection: Collection[Any], item: EditableItem, action: str) -> None:
         raise ProblemError(412, lost_race) from None
     snapshot = collection.snapshot_schema.dump(item)
     record_revision(collection.item_type, _primary_key(item), snapshot, action, key_name())
+    if previous_slug is None:
+        forget_slug(collection.item_type, item.slug)  # a new item takes a slug nobody may be redirected from
+    elif previous_slug != item.slug:
+        record_rename(collection.item_type, _primary_key(item), previous_slug, item.slug)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -209,8 +215,14 @@ def change_item(collection: Collection[Any], slug: str, partial: bool) -> ViewAn
     check_if_match(collection.representation(item))
     schema = collection.patch_schema() if partial else collection.input_schema()
     _apply(collection, item, load_body(schema, partial=partial))
-    _save(collection, item, "updated")
-    return item_response(collection.representation(item))
+    _save(collection, item, "updated", previous_slug=slug)
+    return _changed(collection, item, slug)
+
+
+def _changed(collection: Collection[Any], item: EditableItem, slug: str) -> ViewAnswer:
+    """The item after a change; when the change renamed it, Location names its new URL."""
+    moved = {"Location": url_of(collection.resources["item"], slug=item.slug)} if item.slug != slug else None
+    return item_response(collection.representation(item), headers=moved)
 
 
 def delete_item(collection: Collection[Any], slug: str) -> NoContent:
@@ -218,7 +230,7 @@ def delete_item(collection: Collection[Any], slug: str) -> NoContent:
     item = collection.find_for_write(slug)
     check_if_match(collection.representation(item))
     item.deleted_at = utcnow()
-    _save(collection, item, "deleted")
+    _save(collection, item, "deleted", previous_slug=slug)
     return "", 204
 
 
@@ -235,13 +247,14 @@ def _deleted_item(collection: Collection[Any], slug: str, not_deleted: str) -> A
 def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
     item = _deleted_item(collection, slug, f"The {collection.item_type} '{slug}' is not deleted.")
     item.deleted_at = None
-    _save(collection, item, "restored")
+    _save(collection, item, "restored", previous_slug=slug)
     return item_response(collection.representation(item))
 
 
 def purge_item(collection: Collection[Any], slug: str) -> NoContent:
     item = _deleted_item(collection, slug, f"Delete the {collection.item_type} '{slug}' before purging it.")
     purge_revisions(collection.item_type, _primary_key(item))
+    forget_item(collection.item_type, _primary_key(item))
     db.session.delete(item)
     db.session.commit()
     return "", 204
@@ -269,9 +282,10 @@ def restore_revision(collection: Collection[Any], slug: str, number: int) -> Vie
     )
     if revision is None:
         raise missing
+    previous_slug = item.slug
     _apply(collection, item, collection.input_schema().load(collection.revision_as_input(revision.snapshot)))
-    _save(collection, item, f"restored revision {number}")
-    return item_response(collection.representation(item))
+    _save(collection, item, f"restored revision {number}", previous_slug=previous_slug)
+    return _changed(collection, item, previous_slug)
 
 
 def structured_data(collection: Collection[Any], slug: str) -> dict[str, Any]:

@@ -40,6 +40,10 @@ _WRITE_REFUSALS = {
 }
 
 
+_RENAMED_READ = "Renamed: the item answers at its new slug, which Location names (old links keep working)."
+_RENAMED_WRITE = "Renamed: send the same request to Location, the item's new URL (308 keeps the method and body)."
+
+
 def _operation(function: Callable[..., Any], summary: str) -> Callable[..., Any]:
     function.__doc__ = summary  # Flask-RESTX takes an operation's summary from its docstring
     return function
@@ -102,6 +106,7 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
     item_out = schema_model(collection.admin_envelope)
 
     @ns.response(200, docs.read_response, schema_model(collection.public_envelope))
+    @ns.response(301, _RENAMED_READ)
     @problems(ns, 400, 401, 404)
     @cached_read
     def get(self: Resource, slug: str) -> Any:
@@ -119,6 +124,7 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
         _WRITE_REFUSALS,
         docs.put_example or None,
     )
+    @ns.response(308, _RENAMED_WRITE)
     def put(self: Resource, slug: str) -> Any:
         return operations.change_item(collection, slug, partial=False)
 
@@ -132,11 +138,13 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
         _WRITE_REFUSALS,
         docs.patch_example or None,
     )
+    @ns.response(308, _RENAMED_WRITE)
     def patch(self: Resource, slug: str) -> Any:
         return operations.change_item(collection, slug, partial=True)
 
     @ns.doc(**KEY)
     @ns.response(204, "Deleted (softly: an admin can restore it).")
+    @ns.response(308, _RENAMED_WRITE)
     @problems(ns, 401, 403, 404, 412)
     def delete(self: Resource, slug: str) -> Any:
         return operations.delete_item(collection, slug)
@@ -160,6 +168,7 @@ def _add_structured_data_route(
 
     @ns.produces([JSON_LD_MEDIA_TYPE, PROBLEM_MEDIA_TYPE])
     @ns.response(200, docs.structured_data_response)
+    @ns.response(301, _RENAMED_READ)
     @problems(ns, 404)
     @cached_read
     def get(self: Resource, slug: str) -> Response:
@@ -177,6 +186,7 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
 
     @ns.doc(**KEY)
     @ns.response(200, "Restored.", item_out)
+    @ns.response(308, _RENAMED_WRITE)
     @problems(ns, 401, 403, 404, 409, 412)
     @refuses_valid_input(ns, {409: "The item is not deleted."})
     def restore(self: Resource, slug: str) -> Any:
@@ -184,6 +194,7 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
 
     @ns.doc(**KEY)
     @ns.response(204, "Gone for good, with its revisions.")
+    @ns.response(308, _RENAMED_WRITE)
     @problems(ns, 401, 403, 404, 409, 412)
     @refuses_valid_input(ns, {409: "The item is not deleted: delete it first."})
     def purge(self: Resource, slug: str) -> Any:
@@ -192,12 +203,14 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
     @ns.doc(**KEY)
     @query(ns, PageQuery)
     @ns.response(200, f"The {noun}'s revisions, newest first.", schema_model(RevisionListEnvelope))
+    @ns.response(301, _RENAMED_READ)
     @problems(ns, 400, 401, 403, 404)
     def revisions(self: Resource, slug: str) -> Any:
         return operations.list_revisions(collection, slug)
 
     @ns.doc(**KEY)
     @ns.response(200, f"The {noun} is as it was in that revision again.", item_out)
+    @ns.response(308, _RENAMED_WRITE)
     @problems(ns, 401, 403, 404, 409, 412, 422)
     @refuses_valid_input(
         ns,

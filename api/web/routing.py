@@ -6,7 +6,8 @@ Flask-RESTX gives each registered Resource class its endpoint (`.endpoint`);
 
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
+from werkzeug.routing import RequestRedirect
 
 API_PREFIX = "/api/v1"
 BLUEPRINT_NAME = "api_v1"
@@ -25,3 +26,12 @@ def endpoint_url(endpoint: str, **values: Any) -> str:
 def url_of(resource: type, **values: Any) -> str:
     """The absolute URL of a registered Flask-RESTX Resource class's route."""
     return endpoint_url(resource.endpoint, **values)  # type: ignore[attr-defined]
+
+
+def moved_to(**new_values: Any) -> RequestRedirect:
+    """The redirect to this request's own route with other path values (a renamed item's new slug), its
+    query string kept: 301 for a read, 308 for anything else (which keeps the method and the body)."""
+    values: dict[str, Any] = {**(request.view_args or {}), **new_values, **request.args.to_dict()}
+    redirect = RequestRedirect(url_for(request.endpoint or "", **values, _external=True))
+    redirect.code = 301 if request.method in ("GET", "HEAD") else 308
+    return redirect

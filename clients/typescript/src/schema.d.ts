@@ -1687,7 +1687,7 @@ export interface components {
         Vary: string;
         /** @description RFC 8288 links to the first, previous, next and last pages. */
         Link: string;
-        /** @description The URL of what was created. */
+        /** @description The URL of what was created, or of a renamed item's new slug. */
         Location: string;
         /** @description Requests allowed in the current window. */
         "X-RateLimit-Limit": number;
@@ -2199,6 +2199,15 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleItem"];
                 };
             };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
             304: {
                 headers: {
@@ -2362,6 +2371,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2370,6 +2380,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ArticleAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
             400: {
@@ -2632,6 +2651,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
@@ -2793,6 +2821,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2801,6 +2830,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ArticleAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
             400: {
@@ -3063,6 +3101,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
@@ -3234,6 +3281,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -3242,6 +3290,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ArticleAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
@@ -3433,6 +3490,15 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionList"];
                 };
             };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
             304: {
                 headers: {
@@ -3602,6 +3668,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -3610,6 +3677,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ArticleAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
@@ -3819,6 +3895,15 @@ export interface operations {
                 content: {
                     "application/ld+json": unknown;
                 };
+            };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
             304: {
@@ -6320,6 +6405,15 @@ export interface operations {
                     "application/json": components["schemas"]["TopicItem"];
                 };
             };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
             304: {
                 headers: {
@@ -6507,6 +6601,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -6515,6 +6610,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TopicAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
             400: {
@@ -6777,6 +6881,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
@@ -6938,6 +7051,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -6946,6 +7060,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TopicAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
             400: {
@@ -7208,6 +7331,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
                 headers: {
@@ -7379,6 +7511,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -7387,6 +7520,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TopicAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
@@ -7578,6 +7720,15 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionList"];
                 };
             };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
             304: {
                 headers: {
@@ -7747,6 +7898,7 @@ export interface operations {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     ETag: components["headers"]["ETag"];
                     "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -7755,6 +7907,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TopicAdminItem"];
                 };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
             401: {
@@ -7964,6 +8125,15 @@ export interface operations {
                 content: {
                     "application/ld+json": unknown;
                 };
+            };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
             304: {
