@@ -76,6 +76,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     for component, (header, text) in _CONDITIONS.items()
 }
 
+# What a body without a schema of its own is, by its media type: JSON-LD is an object, XML a text.
+_BODY_OF: dict[str, dict[str, Any]] = {
+    "application/ld+json": {"type": "object", "description": "A schema.org JSON-LD document."},
+    "application/atom+xml": {"type": "string", "description": "An Atom 1.0 feed."},
+    "application/xml": {"type": "string", "description": "A sitemaps.org sitemap."},
+    JSON: {"type": "object"},
+}
 _STALE_IF_MATCH = "If-Match names a representation the item no longer has (or never had)."
 _UNSTORABLE_TEXT = (
     "A text holds a NUL character or an unpaired surrogate: no database stores them, and a pattern that says so is "
@@ -252,8 +259,10 @@ class _Document:
                 continue
             response: dict[str, Any] = {"description": description, "headers": self._success_headers(operation, code)}
             if code != 204:
-                schema = self.schema_ref(model.name) if model is not None else {}
-                response["content"] = {media: {"schema": schema} for media in media_types}
+                response["content"] = {
+                    media: {"schema": self.schema_ref(model.name) if model is not None else _BODY_OF[media]}
+                    for media in media_types
+                }
             responses[status] = response
         if is_read:
             responses["304"] = {

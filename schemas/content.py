@@ -197,7 +197,10 @@ TOPIC_SORTS = ("name", "-name", "-updated_at", "updated_at", "relevance")
 _FIELDS_DOC = (
     "Only these fields of each item, comma-separated (sparse fieldsets), e.g. slug,title. Unknown ones are a 400."
 )
-_Q_DOC = "Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`."
+_Q_DOC = (
+    "Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`. "
+    "A search with no word in it finds nothing."
+)
 
 
 class ArticleListQuery(PageQuery):

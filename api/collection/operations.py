@@ -28,7 +28,7 @@ from models import Revision, db
 from models.editable import EditableItem
 from models.revisions import purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
-from models.search import MARK_END, MARK_START, matching, search_snippets
+from models.search import MARK_END, MARK_START, matching, search_snippets, words
 from models.slugs import forget_item, forget_slug, record_rename
 from models.types import utcnow
 from schemas.common import MAX_PAGE, NoQuery, PageQuery
@@ -137,6 +137,9 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
         keys = collection.filters(keys, args)
     search = None
     sort = args.get("sort") or ("relevance" if "q" in args else collection.default_sort)
+    if "q" in args and not words(args["q"]):
+        meta, links, headers = page_links(args["page"], args["per_page"], 0)  # no word: nothing matches
+        return {"data": [], "meta": meta, "links": links}, 200, {**headers, **content_headers()}
     if "q" in args:
         search = matching(model, args["q"], db.engine.dialect.name)
         search_condition, rank, _snippet, search_from = search

@@ -81,7 +81,9 @@ def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
     @query(ns, collection.list_query)
     @ns.response(200, docs.list_response, schema_model(collection.list_envelope))
     @problems(ns, 400, 401)
-    @refuses_valid_input(ns, {400: "sort=relevance without q: relevance ranks a search, so it needs one."})
+    @refuses_valid_input(
+        ns, {400: "sort=relevance without q (relevance ranks a search, so it needs one), or q holds a NUL character."}
+    )
     @cached_read
     def get(self: Resource) -> Any:
         return operations.list_items(collection)

@@ -1803,7 +1803,7 @@ export interface operations {
                 published_after?: string;
                 /** @description Only articles published before this time (ISO 8601 with an offset). */
                 published_before?: string;
-                /** @description Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`. */
+                /** @description Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`. A search with no word in it finds nothing. */
                 q?: string;
                 /** @description Order: one of -published_at, published_at, title, -title, -updated_at, updated_at, relevance (a leading - is descending). Default: -published_at, or relevance with q. */
                 sort?: "-published_at" | "published_at" | "title" | "-title" | "-updated_at" | "updated_at" | "relevance";
@@ -3893,7 +3893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/ld+json": unknown;
+                    "application/ld+json": Record<string, never>;
                 };
             };
             /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
@@ -4006,7 +4006,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/atom+xml": unknown;
+                    "application/atom+xml": string;
                 };
             };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
@@ -4230,7 +4230,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/xml": unknown;
+                    "application/xml": string;
                 };
             };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
@@ -5924,7 +5924,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/ld+json": unknown;
+                    "application/ld+json": Record<string, never>;
                 };
             };
             /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
@@ -6009,7 +6009,7 @@ export interface operations {
                 per_page?: number;
                 /** @description Key holders only: which items to list (published, deleted, all). Without a key only published is allowed. */
                 status?: "published" | "deleted" | "all";
-                /** @description Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`. */
+                /** @description Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`. A search with no word in it finds nothing. */
                 q?: string;
                 /** @description Order: one of name, -name, -updated_at, updated_at, relevance (a leading - is descending). Default: name, or relevance with q. */
                 sort?: "name" | "-name" | "-updated_at" | "updated_at" | "relevance";
@@ -8123,7 +8123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/ld+json": unknown;
+                    "application/ld+json": Record<string, never>;
                 };
             };
             /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
