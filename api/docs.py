@@ -10,7 +10,6 @@ bodies on errors only) and generators refused it. Its URL answers 301 to the
 """
 
 from pathlib import Path
-from typing import Any
 
 import flask_swagger_ui
 from flask import Blueprint, Response, current_app, json, redirect, render_template, send_from_directory, url_for
@@ -26,12 +25,12 @@ _ASSETS_ENDPOINT = "docs_assets"
 
 def register_docs(blueprint: Blueprint, api: Api) -> None:
     """Serve the document, Swagger UI and its files on the API's blueprint."""
-    document: dict[str, Any] = {}
+    written: list[bytes] = []  # the document, built and serialized once per process on first request
 
     def spec() -> Response:
-        if not document:
-            document.update(openapi_document(api))
-        return Response(json.dumps(document), mimetype="application/json")
+        if not written:
+            written.append(json.dumps(openapi_document(api)).encode("utf-8"))
+        return Response(written[0], mimetype="application/json")
 
     def docs() -> str:
         return render_template(

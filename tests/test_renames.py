@@ -70,3 +70,10 @@ def test_a_restored_revision_that_changes_the_slug_names_the_new_location(client
     restored = client.write("POST", f"{NEW}/revisions/{first}/restore", admin_key, 200, headers={"If-Match": etag})
     assert restored.headers["Location"] == f"http://localhost{ARTICLE}"
     assert client.raw.get(NEW).status_code == 301
+
+
+def test_a_query_parameter_cannot_choose_where_an_old_slug_redirects(client, editor_key):
+    _rename(client, editor_key, ARTICLE, "the-ql")
+    moved = client.raw.get(ARTICLE + "/structured-data?slug=elsewhere")
+    assert moved.status_code == 301
+    assert moved.headers["Location"].startswith(f"http://localhost{NEW}/structured-data")

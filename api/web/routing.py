@@ -31,7 +31,8 @@ def url_of(resource: type, **values: Any) -> str:
 def moved_to(**new_values: Any) -> RequestRedirect:
     """The redirect to this request's own route with other path values (a renamed item's new slug), its
     query string kept: 301 for a read, 308 for anything else (which keeps the method and the body)."""
-    values: dict[str, Any] = {**(request.view_args or {}), **new_values, **request.args.to_dict()}
+    # The path's values win over a query parameter of the same name (`?slug=...` must not pick the target).
+    values: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {}), **new_values}
     redirect = RequestRedirect(url_for(request.endpoint or "", **values, _external=True))
     redirect.code = 301 if request.method in ("GET", "HEAD") else 308
     return redirect
