@@ -66,9 +66,12 @@ class CommaList(fields.String):
     def __init__(
         self, *, pattern: str | None = None, choices: tuple[str, ...] | None = None, max_items: int = 20, **kwargs: Any
     ):
-        # The spec says what a valid list looks like: items of the pattern (or the choices), joined by commas.
+        # The spec says what a valid list looks like: up to max_items of the pattern (or the choices), joined by commas.
         item = pattern.strip("^$") if pattern else ("(?:" + "|".join(choices) + ")" if choices else r"[a-z_]+")
-        kwargs.setdefault("validate", _ListPattern(rf"^{item}(?:,{item})*$", error="Give a comma-separated list."))
+        whole_list = rf"^{item}(?:,{item}){{0,{max_items - 1}}}$"
+        kwargs.setdefault(
+            "validate", _ListPattern(whole_list, error=f"Give a comma-separated list of 1 to {max_items}.")
+        )
         super().__init__(**kwargs)
         self.pattern, self.choices, self.max_items = pattern, choices, max_items
 
@@ -107,6 +110,19 @@ def sort_field(choices: tuple[str, ...], default_description: str) -> fields.Str
         validate=validate.OneOf(choices),
         metadata=doc(
             f"Order: one of {', '.join(choices)} (a leading - is descending). {default_description}", choices[0]
+        ),
+    )
+
+
+def slugs_field(example: str) -> CommaList:
+    """A list's `slug=` filter: several items in one request, or some fields of one item with `fields=`
+    (an item read is always whole, so that typed clients can rely on every field of it)."""
+    return CommaList(
+        pattern=SLUG_PATTERN,
+        metadata=doc(
+            "Only the items with these slugs (comma-separated, at most 20): several items in one request, "
+            "or some fields of one item with `fields=`.",
+            example,
         ),
     )
 

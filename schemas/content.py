@@ -14,6 +14,7 @@ from schemas.common import (
     fields_field,
     item_envelope,
     list_envelope,
+    slugs_field,
     sort_field,
 )
 
@@ -206,6 +207,7 @@ _Q_DOC = (
 class ArticleListQuery(PageQuery):
     """Query parameters of the article list."""
 
+    slug = slugs_field("massage-for-quadratus-lumborum")
     status = fields.String(
         validate=validate.OneOf(ARTICLE_STATES),
         metadata=doc(_STATUS_DOC.format(", ".join(ARTICLE_STATES)), "published"),
@@ -234,6 +236,7 @@ class ArticleListQuery(PageQuery):
 class TopicListQuery(PageQuery):
     """Query parameters of the topic list."""
 
+    slug = slugs_field("quadratus-lumborum,gluteus-medius")
     status = fields.String(
         validate=validate.OneOf(TOPIC_STATES), metadata=doc(_STATUS_DOC.format(", ".join(TOPIC_STATES)), "published")
     )

@@ -78,6 +78,28 @@ def test_sparse_fields_return_only_what_was_asked(client):
     assert set(client.get_json("/api/v1/topics?fields=name").get_json()["data"][0]) == {"name"}
 
 
+def test_the_slug_filter_reads_several_items_or_some_fields_of_one(seeded_app, client):
+    add_article(seeded_app, "only-minimus", title="Only minimus")
+    add_article(seeded_app, "no-topic", title="No topic")
+    both = client.get_json(f"{ARTICLES}?slug=no-topic,{SEEDED},missing-one&sort=title").get_json()
+    assert [item["slug"] for item in both["data"]] == [SEEDED, "no-topic"] and both["meta"]["total"] == 2
+    one = client.get_json(f"{ARTICLES}?slug={SEEDED}&fields=slug,title").get_json()["data"]
+    assert one == [{"slug": SEEDED, "title": "Massage For Quadratus Lumborum"}]
+    topics = client.get_json("/api/v1/topics?slug=gluteus-medius&fields=name").get_json()["data"]
+    assert topics == [{"name": "Gluteus Medius"}]
+    assert list(client.problem(f"{ARTICLES}?slug=Not_A_Slug", 400)["errors"]) == ["slug"]
+
+
+def test_an_item_read_is_whole_and_a_sparse_one_is_pointed_to_the_list(client):
+    """Typed clients rely on every field of an item; `fields=` there is a 400 that says where to ask."""
+    problem = client.problem(f"{ARTICLES}/{SEEDED}?fields=title", 400)
+    assert problem["detail"].endswith(f"/api/v1/articles?slug={SEEDED}&fields=slug,title")
+    assert list(problem["errors"]) == ["fields"]
+    assert client.problem("/api/v1/topics/gluteus-medius?fields=name", 400)["detail"].endswith(
+        "/api/v1/topics?slug=gluteus-medius&fields=slug,name"
+    )
+
+
 @pytest.mark.parametrize("fields", ["body_markdown", "deleted_at", "title,password", "", "title,,slug"])
 def test_fields_the_list_lacks_or_the_caller_may_not_see_are_a_400(client, fields):
     problem = client.problem(f"{ARTICLES}?fields={fields}", 400)

@@ -10,7 +10,9 @@ are written here once.
 import html
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import request
 from marshmallow import Schema
 from sqlalchemy import ColumnElement, Select, func, inspect, literal_column, select
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +49,15 @@ def read_item(collection: Collection[Any], slug: str) -> ViewAnswer:
     """One item as its caller may see it: the public sees what is published; a key holder also sees
     drafts and scheduled items. A deleted item is gone for every reader (404): key holders find it in
     the list with status=deleted, and its content in its revisions, until an admin restores it."""
+    if "fields" in request.args:
+        sparse_read = {"slug": slug[:120], "fields": f"slug,{collection.slug_from}"}
+        raise ProblemError(
+            400,
+            f"An item read is always whole, so that typed clients can rely on every field. For some fields "
+            f"of one {collection.item_type}, ask the list: "
+            f"{collection.list_url()}?{urlencode(sparse_read, safe=',')}",
+            errors={"fields": ["Use fields= on the list, with slug=."]},
+        )
     load_query(NoQuery)
     item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
     return item_response(collection.representation(item))
@@ -133,6 +144,8 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
     # The page is found from keys alone (the list order and the public rule are in an index), then
     # only its rows are read: a deep page or a search matching thousands costs what page 1 does.
     keys = select(primary_key.label("id")).where(model.in_state(state))
+    if "slug" in args:
+        keys = keys.where(model.slug.in_(args["slug"]))
     if collection.filters:
         keys = collection.filters(keys, args)
     search = None

@@ -153,7 +153,11 @@ def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
 
     slug_param = {"slug": (f"The {noun}'s slug, for example {docs.slug_example}", docs.slug_example)}
     item_methods = {
-        "get": _operation(get, docs.read_summary),
+        "get": _operation(
+            get,
+            f"{docs.read_summary}\nAlways whole, so that typed clients can rely on every field: for some fields of "
+            f"one {noun}, ask the list with `slug=` and `fields=`.",
+        ),
         "put": _operation(put, f"Replace {collection.a_noun} (editor); fields left out take their defaults."),
         "patch": _operation(patch, f"Change some of {collection.a_noun}'s fields (editor)."),
         "delete": _operation(delete, f"Delete {collection.a_noun} (editor); an admin can restore it or purge it."),

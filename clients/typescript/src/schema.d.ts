@@ -46,7 +46,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one published article by its slug (with a key, drafts and scheduled ones too) */
+        /**
+         * Show one published article by its slug (with a key, drafts and scheduled ones too)
+         * @description Always whole, so that typed clients can rely on every field: for some fields of one article, ask the list with `slug=` and `fields=`.
+         */
         get: operations["get_article_item"];
         /** Replace an article (editor); fields left out take their defaults */
         put: operations["put_article_item"];
@@ -326,7 +329,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one topic with its related topics and published articles */
+        /**
+         * Show one topic with its related topics and published articles
+         * @description Always whole, so that typed clients can rely on every field: for some fields of one topic, ask the list with `slug=` and `fields=`.
+         */
         get: operations["get_topic_item"];
         /** Replace a topic (editor); fields left out take their defaults */
         put: operations["put_topic_item"];
@@ -1793,6 +1799,8 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, from 1 to 100. */
                 per_page?: number;
+                /** @description Only the items with these slugs (comma-separated, at most 20): several items in one request, or some fields of one item with `fields=`. */
+                slug?: string;
                 /** @description Key holders only: which items to list (published, draft, scheduled, deleted, all). Without a key only published is allowed. */
                 status?: "published" | "draft" | "scheduled" | "deleted" | "all";
                 /** @description Only articles about any of these topics (slugs, comma-separated). */
@@ -6007,6 +6015,8 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, from 1 to 100. */
                 per_page?: number;
+                /** @description Only the items with these slugs (comma-separated, at most 20): several items in one request, or some fields of one item with `fields=`. */
+                slug?: string;
                 /** @description Key holders only: which items to list (published, deleted, all). Without a key only published is allowed. */
                 status?: "published" | "deleted" | "all";
                 /** @description Full-text search: items matching every word, ranked, each with a highlighted snippet in `search`. A search with no word in it finds nothing. */
