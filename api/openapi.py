@@ -25,7 +25,7 @@ from api.collection.declaration import declared_collections
 from api.spec import PROBLEM_DESCRIPTIONS, QUERY_SCHEMA, REQUEST_EXAMPLE, VALID_INPUT_REFUSALS, schema_class
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from api.web.routing import API_PREFIX
-from schemas.common import SOMETIMES, Out, Problem
+from schemas.common import INSTANT_RANGE, SOMETIMES, Instant, Out, Problem
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
@@ -85,9 +85,26 @@ _BODY_OF: dict[str, dict[str, Any]] = {
 }
 _STALE_IF_MATCH = "If-Match names a representation the item no longer has (or never had)."
 _UNSTORABLE_TEXT = (
-    "A text holds a NUL character or an unpaired surrogate: no database stores them, and a pattern that says so is "
-    "more than most clients' regular expressions can take."
+    "A text holds a control character (tab and line breaks are allowed only in multi-line texts such as a body, "
+    "an excerpt or a summary), an unpaired surrogate, or is only white space (NBSP and U+3000 included): no "
+    "database or feed can carry the first ones, and a pattern that says so is more than most clients' regular "
+    "expressions can take."
 )
+_INSTANT_OUT_OF_RANGE = f"A time is not {INSTANT_RANGE}, which JSON Schema's date-time cannot bound."
+
+
+def _takes_an_instant(schema: Any) -> bool:
+    """Whether a body schema (or one nested in it) has an Instant field."""
+    for field in resolve_schema_instance(schema).fields.values():
+        inner = getattr(field, "inner", field)
+        if isinstance(inner, Instant):
+            return True
+        nested = getattr(inner, "nested", None)
+        if nested is not None and not callable(nested) and _takes_an_instant(nested):
+            return True
+    return False
+
+
 EXTRA_PROBLEMS = {
     429: "Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget).",
 }
@@ -297,7 +314,10 @@ class _Document:
             # Any If-Match a client sends is valid; one that no longer names the item is refused.
             refusals["412"] = _STALE_IF_MATCH
         if doc.get("expect"):
-            refusals["422"] = f"{refusals['422']} Or: {_UNSTORABLE_TEXT}" if "422" in refusals else _UNSTORABLE_TEXT
+            unstorable = _UNSTORABLE_TEXT
+            if _takes_an_instant(schema_class(doc["expect"][0][0].name)):
+                unstorable = f"{unstorable} Or: {_INSTANT_OUT_OF_RANGE}"
+            refusals["422"] = f"{refusals['422']} Or: {unstorable}" if "422" in refusals else unstorable
         if refusals:
             operation_doc[VALID_INPUT_REFUSALS] = dict(sorted(refusals.items()))
         if not operation_doc["parameters"]:

@@ -1,7 +1,7 @@
 """Fields and schemas every resource shares: timestamps, pages, envelopes, problems."""
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -44,6 +44,35 @@ class UtcDateTime(fields.DateTime):
         return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# The instants the API takes: a month inside what Python's datetime can hold, so that no conversion to
+# UTC or to the studio's zone, and no "next opening" looked for two weeks on, can overflow.
+EARLIEST = datetime(1, 2, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 1, tzinfo=UTC)
+INSTANT_RANGE = f"between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()} (UTC)"
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time with an offset, loaded as UTC. A write refuses one outside EARLIEST..LATEST
+    (a 422 that says the range); a query (`clamp`) takes it as the range's end, which means the same
+    for filters and answers: no content is dated outside it."""
+
+    def __init__(self, *, clamp: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.clamp = clamp
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        local: datetime = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            instant = local.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the year 1 in UTC
+            instant = EARLIEST - timedelta(days=1) if local.year == 1 else LATEST + timedelta(days=1)
+        if EARLIEST <= instant <= LATEST:
+            return instant
+        if not self.clamp:
+            raise ValidationError(f"Must be {INSTANT_RANGE}.")
+        return min(max(instant, EARLIEST), LATEST)
+
+
 class WallTime(fields.String):
     """A wall-clock time `HH:MM` in the studio's own time zone."""
 
@@ -52,7 +81,17 @@ class WallTime(fields.String):
         return None if value is None else value.strftime("%H:%M")
 
 
-class _ListPattern(validate.Regexp):
+class FullMatch(validate.Regexp):
+    """A Regexp that must match the whole value: a pattern's `$` also matches before a final newline,
+    so "US\\n" would pass `^[A-Z]{2}$` as a plain Regexp. The spec shows the pattern as written."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class _ListPattern(FullMatch):
     """A Regexp the spec shows for a comma-separated parameter, checked against the list rejoined."""
 
     def __call__(self, value: Any) -> Any:

@@ -6,6 +6,8 @@ from models.content import ARTICLE_STATES, TOPIC_STATES
 from schemas.common import (
     SLUG_PATTERN,
     CommaList,
+    FullMatch,
+    Instant,
     Out,
     PageQuery,
     SearchText,
@@ -216,14 +218,18 @@ class ArticleListQuery(PageQuery):
         pattern=SLUG_PATTERN, metadata=doc("Only articles about any of these topics (slugs, comma-separated).", QL)
     )
     series = fields.String(
-        validate=validate.Regexp(SLUG_PATTERN, error="Must be a slug."),
+        validate=FullMatch(SLUG_PATTERN, error="Must be a slug."),
         metadata=doc("Only articles in the series with this slug.", "learn-about-massage-for-back-pain"),
     )
-    published_after = fields.AwareDateTime(
-        metadata=doc("Only articles published at or after this time (ISO 8601 with an offset).", "2026-01-01T00:00:00Z")
+    published_after = Instant(
+        clamp=True,
+        metadata=doc(
+            "Only articles published at or after this time (ISO 8601 with an offset).", "2026-01-01T00:00:00Z"
+        ),
     )
-    published_before = fields.AwareDateTime(
-        metadata=doc("Only articles published before this time (ISO 8601 with an offset).", "2027-01-01T00:00:00Z")
+    published_before = Instant(
+        clamp=True,
+        metadata=doc("Only articles published before this time (ISO 8601 with an offset).", "2027-01-01T00:00:00Z"),
     )
     q = SearchText(metadata=doc(_Q_DOC, "lower back"))
     sort = sort_field(ARTICLE_SORTS, "Default: -published_at, or relevance with q.")

@@ -18,13 +18,17 @@ from marshmallow import RAISE, Schema, ValidationError, fields, missing, validat
 
 from models.content import ARTICLE_STATUSES
 from models.studio import WEEKDAYS
-from schemas.common import SLUG_PATTERN, doc
+from schemas.common import INSTANT_RANGE, SLUG_PATTERN, FullMatch, Instant, doc
 
-_UNSAFE_CHARACTERS = re.compile(r"[\x00\ud800-\udfff]")
+# No text may hold what no database stores (NUL, lone surrogates) or what XML (the Atom feed) cannot carry
+# (the other C0 controls but tab and line breaks). A single-line text (a title, a name) holds no control
+# character at all, line breaks included, and is not only white space (NBSP and U+3000 count as space).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Lists of validators rather than validate.And, so that apispec can put their limits in the spec.
 _SLUG = [
     validate.Length(min=1, max=120),
-    validate.Regexp(SLUG_PATTERN, error="Must be a slug: lowercase letters and digits, joined by single hyphens."),
+    FullMatch(SLUG_PATTERN, error="Must be a slug: lowercase letters and digits, joined by single hyphens."),
 ]
 
 # The IANA time zones the server accepts: those of the pinned tzdata package (the same list on every
@@ -33,16 +37,27 @@ TIME_ZONES = tuple(sorted(importlib.resources.files("tzdata").joinpath("zones").
 
 
 class Text(fields.String):
-    """A string without NUL characters or lone surrogates.
+    """A string without control characters or lone surrogates; one line unless `multiline`.
 
     The spec does not carry this as a pattern: a character class spanning the surrogate gap is
     more than schemathesis' generators (and some clients' regex engines) handle in reasonable time.
+    Each operation says it in words instead (`x-valid-input-refusals`).
     """
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if _UNSAFE_CHARACTERS.search(text):
-            raise ValidationError("Must not contain NUL characters or unpaired surrogates.")
+        if _UNSTORABLE.search(text):
+            raise ValidationError(
+                "Must not contain control characters (but tab and line breaks), NUL or unpaired surrogates."
+            )
+        if not self.multiline and _NOT_ONE_LINE.search(text):
+            raise ValidationError("Must be one line, without control characters.")
+        if not self.multiline and text and not text.strip():
+            raise ValidationError("Must not be only white space.")
         return text
 
 
@@ -54,8 +69,10 @@ def text(
     allow_none: bool = False,
     min_length: int = 1,
     load_default: Any = missing,
+    multiline: bool = False,
 ) -> Text:
     return Text(
+        multiline=multiline,
         required=required,
         allow_none=allow_none,
         load_default=load_default,
@@ -64,9 +81,9 @@ def text(
     )
 
 
-def optional_text(max_length: int, description: str, example: Any = None) -> Text:
+def optional_text(max_length: int, description: str, example: Any = None, multiline: bool = False) -> Text:
     """A text that may be null, and is null when a POST or PUT leaves it out."""
-    return text(max_length, description, example, allow_none=True, load_default=None)
+    return text(max_length, description, example, allow_none=True, load_default=None, multiline=multiline)
 
 
 def slug_list(description: str, example: Any = None) -> fields.List:
@@ -99,8 +116,9 @@ class ArticleIn(StrictSchema):
 
     slug = Text(validate=_SLUG, metadata=doc("URL name; made from the title when absent.", "massage-for-the-ql"))
     title = text(200, "The title.", "Massage For Quadratus Lumborum", required=True)
-    excerpt = optional_text(1000, "A short summary for lists and cards.")
+    excerpt = optional_text(1000, "A short summary for lists and cards.", multiline=True)
     body_markdown = Text(
+        multiline=True,
         required=True,
         validate=validate.Length(min=1, max=200_000),
         metadata=doc("The body in Markdown (CommonMark); served as sanitized HTML.", "## Heading\n\nA paragraph."),
@@ -116,15 +134,16 @@ class ArticleIn(StrictSchema):
             "draft",
         ),
     )
-    published_at = fields.AwareDateTime(
+    published_at = Instant(
         allow_none=True,
         load_default=None,  # null or left out: the time it has, or now when it is first published
         metadata=doc(
-            "Publication time, ISO 8601 with an offset; defaults to now on publishing.", "2026-12-01T09:00:00Z"
+            f"Publication time, ISO 8601 with an offset, {INSTANT_RANGE}; defaults to now on publishing.",
+            "2026-12-01T09:00:00Z",
         ),
     )
     seo_title = optional_text(200, "Title for the page's head; the title when null.")
-    seo_description = optional_text(320, "Meta description; the excerpt when null.")
+    seo_description = optional_text(320, "Meta description; the excerpt when null.", multiline=True)
     topics = slug_list("Slugs of the topics it is about.", ["quadratus-lumborum"])
     series = Text(
         allow_none=True,
@@ -136,7 +155,7 @@ class ArticleIn(StrictSchema):
 
 def _passages(description: str) -> fields.List:
     return fields.List(
-        text(5000, "A passage."),
+        text(5000, "A passage.", multiline=True),
         validate=validate.Length(max=50),
         load_default=list,
         metadata=doc(description + " A list of passages."),
@@ -155,7 +174,7 @@ class TopicIn(StrictSchema):
         metadata=doc("Other names.", ["glut max"]),
     )
     body_region = optional_text(120, "Where in the body it is.", "hip")
-    summary = optional_text(2000, "One or two sentences about it.")
+    summary = optional_text(2000, "One or two sentences about it.", multiline=True)
     attachments = _passages("Where it attaches.")
     actions = _passages("What it does.")
     stressors = _passages("What stresses it.")
@@ -170,7 +189,7 @@ class PhoneIn(StrictSchema):
     e164 = Text(
         allow_none=True,
         load_default=None,
-        validate=validate.Regexp(r"^\+[1-9][0-9]{1,14}$", error="Must be an E.164 number, such as +18594213085."),
+        validate=FullMatch(r"^\+[1-9][0-9]{1,14}$", error="Must be an E.164 number, such as +18594213085."),
         metadata=doc("The number in E.164.", "+18594213085"),
     )
 
@@ -183,7 +202,7 @@ class AddressIn(StrictSchema):
     country = Text(
         allow_none=True,
         load_default=None,
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="Must be an ISO 3166-1 alpha-2 code, such as US."),
+        validate=FullMatch(r"^[A-Z]{2}$", error="Must be an ISO 3166-1 alpha-2 code, such as US."),
         metadata=doc("ISO 3166-1 alpha-2 country code.", "US"),
     )
 
@@ -198,7 +217,7 @@ class StudioIn(StrictSchema):
 
     name = text(200, "The studio's name.", "Corey Proffitt Studios Massage", required=True)
     tagline = optional_text(300, "A one-line description.")
-    about = optional_text(5000, "The about text.")
+    about = optional_text(5000, "The about text.", multiline=True)
     highlights = fields.List(
         text(300, "A highlight."), validate=validate.Length(max=20), load_default=list, metadata=doc("Short claims.")
     )
@@ -223,7 +242,7 @@ class StudioIn(StrictSchema):
     )
 
 
-_HH_MM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Must be a time HH:MM, from 00:00 to 23:59.")
+_HH_MM = FullMatch(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Must be a time HH:MM, from 00:00 to 23:59.")
 
 
 class IntervalIn(StrictSchema):

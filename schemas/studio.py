@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from models.studio import WEEKDAYS
-from schemas.common import Out, UtcDateTime, WallTime, doc, item_envelope
+from schemas.common import INSTANT_RANGE, Instant, Out, UtcDateTime, WallTime, doc, item_envelope
 
 
 class Phone(Out):
@@ -94,9 +94,12 @@ class HoursOut(Out):
 
 
 class HoursQuery(Schema):
-    at = fields.AwareDateTime(
+    at = Instant(
+        clamp=True,
         metadata=doc(
-            "Compute open_now for this moment instead of now (ISO 8601 with an offset).", "2026-11-26T15:00:00Z"
+            "Compute open_now for this moment instead of now (ISO 8601 with an offset; a time not "
+            f"{INSTANT_RANGE} is taken as the nearer end).",
+            "2026-11-26T15:00:00Z",
         ),
     )
 

@@ -87,3 +87,71 @@ def test_script_injection_in_every_text_field_reaches_no_reader_as_markup(client
     assert "<script>" not in feed
     body_text = client.get_json(f"{ARTICLES}/attack").get_json()["data"]["body_text"]
     assert "<script" not in body_text and "alert" not in body_text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/studio/hours?at=9999-12-31T23:00:00Z",
+        "/api/v1/studio/hours?at=0001-01-01T00:00:00Z",
+        "/api/v1/studio/hours?at=0001-01-01T00:00:00%2B14:00",
+        f"{ARTICLES}?published_after=0001-01-01T00:00:00%2B14:00",
+        f"{ARTICLES}?published_before=9999-12-31T23:59:59-14:00",
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_answered_not_a_500(client, url):
+    """A time past what can be converted is taken as the nearer end of the range the API works in."""
+    client.get_json(url)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("title", "   "),
+        ("title", "\u00a0\u00a0"),
+        ("title", "\u3000"),
+        ("title", "Line\nbreak"),
+        ("title", "Tab\there"),
+        ("title", "Bell\x07"),
+        ("slug", "ends-in-newline\n"),
+        ("slug", "ends-in-cr\r"),
+        ("published_at", "0001-01-01T00:00:00+14:00"),
+        ("published_at", "0001-01-01T00:00:00Z"),
+        ("published_at", "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_valid_looking_article_input_is_a_422_naming_the_field(client, editor_key, field, value):
+    before = everything(client, editor_key)
+    body = {"title": "A Title", "body_markdown": "Text.", "status": "published", field: value}
+    problem = client.write("POST", ARTICLES, editor_key, 422, json=body).get_json()
+    assert list(problem["errors"]) == [field]
+    assert everything(client, editor_key) == before
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/v1/studio", {"address": {"country": "US\n"}}),
+        ("/api/v1/studio", {"phone": {"e164": "+18594213085\n"}}),
+        ("/api/v1/studio", {"name": "\u3000"}),
+    ],
+)
+def test_a_pattern_must_match_the_whole_value(client, admin_key, path, body):
+    etag = client.as_key(admin_key, path).headers["ETag"]
+    before = everything(client, admin_key)
+    client.write("PATCH", path, admin_key, 422, json=body, headers={"If-Match": etag})
+    assert everything(client, admin_key) == before
+
+
+def test_the_opening_times_of_a_day_must_be_exactly_hh_mm(client, admin_key):
+    hours = client.as_key(admin_key, "/api/v1/studio/hours")
+    weekly = {"monday": [{"opens": "09:00\n", "closes": "17:00"}]}
+    problem = client.write(
+        "PUT",
+        "/api/v1/studio/hours",
+        admin_key,
+        422,
+        json={"weekly": weekly},
+        headers={"If-Match": hours.headers["ETag"]},
+    ).get_json()
+    assert any("opens" in name for name in problem["errors"]), problem

@@ -191,3 +191,40 @@ def test_an_admin_authorizes_in_swagger_ui_and_creates_a_draft(page, live_server
     with seeded_app.app_context():
         article = db.session.scalar(db.select(Article).where(Article.slug == "written-in-swagger-ui"))
         assert article is not None and article.status == "draft"
+
+
+def _readme_snippet(after: str) -> str:
+    """The README's "For frontend developers" JavaScript, from the comment line `after` to the block's end."""
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## For frontend developers", 1)[1].split("```js", 1)[1].split("```", 1)[0]
+    return section[section.index(after) :]
+
+
+def test_the_readme_json_ld_snippet_runs_no_script_an_editor_typed(page, live_server, seeded_app, tmp_path):
+    """A title written to break out of <script>, pasted into another site's head as the README shows."""
+    attack = "Tips </script><img src=x onerror=alert(1)>"
+    add_article(seeded_app, "massage-for-quadratus-lumborum-tips", title=attack)
+    snippet = _readme_snippet("// Structured data").replace(
+        "massage-for-quadratus-lumborum/", "massage-for-quadratus-lumborum-tips/"
+    )
+    (tmp_path / "page.js").write_text(  # a file of its own: the snippet holds "</script>" in a string
+        f'window.ran = []; window.alert = (x) => window.ran.push(x); const API = "http://{live_server}/api/v1";\n'
+        f"{snippet}\nwindow.done = true;\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><head><title>another site</title></head>"
+        '<body><script type="module" src="page.js"></script></body></html>',
+        encoding="utf-8",
+    )
+    handler = functools.partial(QuietHandler, directory=str(tmp_path))
+    with serving_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as port:
+        page.goto(f"http://127.0.0.1:{port}/index.html")
+        page.wait_for_function("window.done === true")
+        page.wait_for_timeout(500)  # an injected <img onerror> fires once its request fails
+        assert page.evaluate("window.ran") == []
+        assert page.locator("img").count() == 0
+        headline = page.evaluate(
+            "JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').text).headline"
+        )
+        assert headline == attack

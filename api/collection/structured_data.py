@@ -28,8 +28,19 @@ def _without_nulls(node: Any) -> Any:
     return node
 
 
+# Characters that could end the <script> a page pastes JSON-LD into, open a comment or an entity in it, or
+# end a line in older JavaScript parsers, written as JSON escapes (as Django's json_script does). They can
+# only occur inside JSON strings, where the escape means the same character, so the document is unchanged.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_safe_json(document: Any) -> str:
+    """JSON that is safe to paste between <script> tags, whatever the content's text says."""
+    return json.dumps(document, ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
 def json_ld_response(document: dict[str, Any]) -> Response:
-    body = json.dumps(_without_nulls({"@context": CONTEXT, **document}), ensure_ascii=False)
+    body = script_safe_json(_without_nulls({"@context": CONTEXT, **document}))
     return Response(body, mimetype=JSON_LD_MEDIA_TYPE, headers=content_headers())
 
 

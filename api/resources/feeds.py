@@ -5,6 +5,7 @@ same visibility rule as every other read: drafts, scheduled and deleted items
 never appear.
 """
 
+import re
 from datetime import datetime
 from xml.etree import ElementTree
 
@@ -26,6 +27,14 @@ ns = Namespace("feeds", description="An Atom feed of articles and a sitemap, for
 FEED_LENGTH = 50
 ATOM_MEDIA_TYPE = "application/atom+xml"
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+# What XML 1.0 cannot carry at all. Writes refuse these now, but text stored before that rule (or typed
+# into the database by hand) must not make the public feed a 500 for every reader.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """The text without the characters XML cannot carry."""
+    return _NOT_XML.sub("", text)
 
 
 @ns.route("/feeds/articles.atom")
@@ -47,23 +56,24 @@ class ArticleFeed(Resource):
         feed = FeedGenerator()
         feed_url = url_of(ArticleFeed)
         feed.id(feed_url)
-        feed.title(f"{studio.name if studio else 'The studio'}: articles")
-        feed.author({"name": studio.name if studio else "The studio"})
+        studio_name = xml_text(studio.name) if studio else "The studio"
+        feed.title(f"{studio_name}: articles")
+        feed.author({"name": studio_name})
         feed.link(href=feed_url, rel="self", type=ATOM_MEDIA_TYPE)
         feed.link(href=site_home(), rel="alternate")
         feed.updated(current_content_version().last_modified)
         for article in reversed(articles):  # feedgen puts each new entry first
             entry = feed.add_entry()
             entry.id(public_page(article))
-            entry.title(article.title)
+            entry.title(xml_text(article.title))
             entry.link(href=public_page(article), rel="alternate")
             entry.published(article.published_at)
             entry.updated(article.updated_at)
             if article.excerpt:
-                entry.summary(article.excerpt)
-            entry.content(article.body_html, type="html")
+                entry.summary(xml_text(article.excerpt))
+            entry.content(xml_text(article.body_html), type="html")
             for topic in article.visible_topics:
-                entry.category(term=topic.slug, label=topic.name)
+                entry.category(term=topic.slug, label=xml_text(topic.name))
         return Response(feed.atom_str(pretty=True), mimetype=ATOM_MEDIA_TYPE, headers=content_headers())
 
 

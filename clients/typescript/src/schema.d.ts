@@ -790,7 +790,7 @@ export interface components {
             status: "draft" | "published" | "scheduled";
             /**
              * Format: date-time
-             * @description Publication time, ISO 8601 with an offset; defaults to now on publishing.
+             * @description Publication time, ISO 8601 with an offset, between 0001-02-01 and 9999-12-01 (UTC); defaults to now on publishing.
              * @default null
              * @example 2026-12-01T09:00:00Z
              */
@@ -911,7 +911,7 @@ export interface components {
             status?: "draft" | "published" | "scheduled";
             /**
              * Format: date-time
-             * @description Publication time, ISO 8601 with an offset; defaults to now on publishing.
+             * @description Publication time, ISO 8601 with an offset, between 0001-02-01 and 9999-12-01 (UTC); defaults to now on publishing.
              * @example 2026-12-01T09:00:00Z
              */
             published_at?: string | null;
@@ -4952,7 +4952,7 @@ export interface operations {
     get_opening_hours: {
         parameters: {
             query?: {
-                /** @description Compute open_now for this moment instead of now (ISO 8601 with an offset). */
+                /** @description Compute open_now for this moment instead of now (ISO 8601 with an offset; a time not between 0001-02-01 and 9999-12-01 (UTC) is taken as the nearer end). */
                 at?: string;
             };
             header?: {
