@@ -6,7 +6,7 @@ decorators `api.spec` wraps (`problems`, `documented_write`, `ns.response`,
 and query string is. This module walks the registered resources and writes
 what they say as OpenAPI 3.1 with apispec, adding what every endpoint of the
 HTTP contract does alike: the headers of each answer, the conditional request
-headers and their 304 and 412, the rate limits' 429, the database's 503, and
+headers and their 304, 412 and 428, the rate limits' 429, the database's 503, and
 a realistic problem example for every error status.
 """
 
@@ -69,10 +69,20 @@ _CONDITIONS = {
         "If-Modified-Since",
         "An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent).",
     ),
-    "IfMatch": ("If-Match", "The ETag you read the item with: 412 if someone changed it since, so no edit is lost."),
+    "IfMatch": (
+        "If-Match",
+        "The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; "
+        "`*` overwrites whatever is there.",
+    ),
 }
 PARAMETERS: dict[str, dict[str, Any]] = {
-    component: {"name": header, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
+    component: {
+        "name": header,
+        "in": "header",
+        "required": component == "IfMatch",  # a write to an existing item without it is a 428
+        "description": text,
+        "schema": {"type": "string"},
+    }
     for component, (header, text) in _CONDITIONS.items()
 }
 
@@ -120,6 +130,11 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, dict[str, list[str]] | None]] = {
     404: ("No item has that slug (or it is not published).", None),
     409: ("The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).", None),
     412: ("The item changed since you read it (If-Match is stale). Fetch it again, then retry.", None),
+    428: (
+        "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a "
+        "change made since. `If-Match: *` overwrites whatever is there.",
+        {"If-Match": ["Send the item's ETag."]},
+    ),
     413: ("The request body is larger than the configured limit.", None),
     415: ("Send the body as JSON, with Content-Type: application/json.", None),
     422: ("The body is not valid; `errors` names each bad field.", {"title": ["Missing data for required field."]}),
@@ -286,6 +301,8 @@ class _Document:
                 "description": "Not Modified: If-None-Match (or If-Modified-Since) still matches; no body.",
                 "headers": {name: name for name in ("ETag", "X-Request-ID")},
             }
+        if "412" in statuses:
+            responses["428"] = self._problem_response(428, PROBLEM_DESCRIPTIONS[428], operation)
         if rate_limited:
             responses["429"] = self._problem_response(429, EXTRA_PROBLEMS[429], operation)
         if touches_database:
@@ -368,7 +385,7 @@ class _Document:
         headers: dict[str, Any] = {"X-Request-ID": "X-Request-ID"}
         if status in (429, 503):
             headers["Retry-After"] = "Retry-After"
-        if status == 412:
+        if status in (412, 428):
             headers["ETag"] = "ETag"
         if status == 401:
             headers["WWW-Authenticate"] = {"description": 'Bearer realm="content-api"', "schema": {"type": "string"}}

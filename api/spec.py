@@ -44,6 +44,7 @@ PROBLEM_DESCRIPTIONS = {
     409: "Conflict: the slug is taken, or the item is not in the state this needs.",
     412: "If-Match is stale: the item changed since it was read. The current ETag is in the ETag header.",
     413: "The body is larger than the configured limit.",
+    428: "If-Match is missing: a write to an existing item must say which version it read (its ETag).",
     415: "The body is not JSON (Content-Type: application/json).",
     422: "The JSON is well formed but invalid; errors names each bad field.",
     503: "The database is not reachable; retry after Retry-After seconds.",

@@ -97,10 +97,22 @@ class ApiClient:
         return response
 
     def write(self, method: str, url: str, key: str | None, status: int, **kwargs):
-        """Send a write with the key (if any), assert its status and media type, return the response."""
+        """Send a write with the key (if any), assert its status and media type, return the response.
+
+        A PUT, PATCH, DELETE or revision restore reads the item first and sends its ETag in If-Match, as
+        a careful script does (the server requires it); `headers={"If-Match": None}` sends none, to test
+        that. A restore or purge of a deleted item names the ETag its DELETE answered with."""
         headers = dict(kwargs.pop("headers", {}))
         if key:
             headers["Authorization"] = f"Bearer {key}"
+        # A revision's restore names the item as it is now: read it at the item's URL.
+        item_url = url.split("/revisions/")[0] if url.endswith("/restore") and "/revisions/" in url else None
+        if (method in ("PUT", "PATCH", "DELETE") or item_url) and "If-Match" not in headers:
+            current = self.raw.get(item_url or url, headers=headers)
+            if current.status_code == 200:
+                headers["If-Match"] = current.headers["ETag"]
+        if headers.get("If-Match", "") is None:
+            del headers["If-Match"]
         response = self.raw.open(url, method=method, headers=headers, **kwargs)
         assert response.status_code == status, response.get_data(as_text=True)[:500]
         if status == 204:

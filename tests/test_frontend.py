@@ -195,9 +195,10 @@ def test_search_follows_every_write_and_never_finds_drafts(client, editor_key, a
     client.write("PATCH", f"{ARTICLES}/trapezius-tension", editor_key, 200, json={"title": "Neck Crick"})
     assert client.get_json(f"{ARTICLES}?q=trapezius").get_json()["meta"]["total"] == 0
     assert slugs(client.get_json(f"{ARTICLES}?q=crick")) == ["trapezius-tension"]
-    client.write("DELETE", f"{ARTICLES}/trapezius-tension", editor_key, 204)
+    deleted = client.write("DELETE", f"{ARTICLES}/trapezius-tension", editor_key, 204)
     assert client.get_json(f"{ARTICLES}?q=crick").get_json()["meta"]["total"] == 0
-    client.write("POST", f"{ARTICLES}/trapezius-tension/restore", admin_key, 200)
+    restore = {"If-Match": deleted.headers["ETag"]}
+    client.write("POST", f"{ARTICLES}/trapezius-tension/restore", admin_key, 200, headers=restore)
     assert slugs(client.get_json(f"{ARTICLES}?q=crick")) == ["trapezius-tension"]
 
 

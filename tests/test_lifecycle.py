@@ -49,7 +49,7 @@ def test_a_scheduled_article_appears_on_its_own_when_its_time_comes(client, edit
 
 def test_delete_is_soft_and_an_admin_restores_or_purges(client, editor_key, admin_key):
     client.write("POST", ARTICLES, editor_key, 201, json={**NEW, "status": "published"})
-    client.write("DELETE", ITEM, editor_key, 204)
+    deleted_etag = client.write("DELETE", ITEM, editor_key, 204).headers["ETag"]  # what a restore names
     client.problem(ITEM, 404)
     assert "stretching-the-ql" not in public_slugs(client)
     topic = client.get_json("/api/v1/topics/quadratus-lumborum").get_json()["data"]
@@ -61,20 +61,23 @@ def test_delete_is_soft_and_an_admin_restores_or_purges(client, editor_key, admi
     # Until it is restored or purged, an admin reads what it held in its revisions.
     history = client.as_key(admin_key, f"{ITEM}/revisions").get_json()["data"]
     assert [r["action"] for r in history] == ["deleted", "created"] and history[0]["snapshot"]["title"] == NEW["title"]
-    client.write("POST", f"{ITEM}/restore", editor_key, 403)
-    client.write("POST", f"{ITEM}/restore", admin_key, 200)
+    client.write("POST", f"{ITEM}/restore", editor_key, 403, headers={"If-Match": deleted_etag})
+    client.write("POST", f"{ITEM}/restore", admin_key, 428)
+    client.write("POST", f"{ITEM}/restore", admin_key, 412, headers={"If-Match": '"not-this-one"'})
+    client.write("POST", f"{ITEM}/restore", admin_key, 200, headers={"If-Match": deleted_etag})
     assert "stretching-the-ql" in public_slugs(client)
-    client.write("POST", f"{ITEM}/restore", admin_key, 409)
-    client.write("POST", f"{ITEM}/purge", admin_key, 409)  # delete first
-    client.write("DELETE", ITEM, editor_key, 204)
-    client.write("POST", f"{ITEM}/purge", admin_key, 204)
+    client.write("POST", f"{ITEM}/restore", admin_key, 409, headers={"If-Match": "*"})
+    client.write("POST", f"{ITEM}/purge", admin_key, 409, headers={"If-Match": "*"})  # delete first
+    deleted_etag = client.write("DELETE", ITEM, editor_key, 204).headers["ETag"]
+    client.write("POST", f"{ITEM}/purge", admin_key, 428)
+    client.write("POST", f"{ITEM}/purge", admin_key, 204, headers={"If-Match": deleted_etag})
     client.as_key(admin_key, ITEM, 404)
     client.write("GET", f"{ITEM}/revisions", admin_key, 404)
     client.write("POST", ARTICLES, editor_key, 201, json=NEW)  # the slug is free again
 
 
 def test_a_deleted_topic_disappears_from_every_read(client, editor_key, admin_key):
-    client.write("DELETE", "/api/v1/topics/gluteus-medius", editor_key, 204)
+    deleted = client.write("DELETE", "/api/v1/topics/gluteus-medius", editor_key, 204)
     client.problem("/api/v1/topics/gluteus-medius", 404)
     topics = client.get_json("/api/v1/topics").get_json()
     assert "gluteus-medius" not in [t["slug"] for t in topics["data"]] and topics["meta"]["total"] == 2
@@ -83,7 +86,8 @@ def test_a_deleted_topic_disappears_from_every_read(client, editor_key, admin_ke
     ql = client.get_json("/api/v1/topics/quadratus-lumborum").get_json()["data"]
     assert "gluteus-medius" not in [t["slug"] for t in ql["related"]]
     assert client.get_json(f"{ARTICLES}?topic=gluteus-medius").get_json()["meta"]["total"] == 0
-    client.write("POST", "/api/v1/topics/gluteus-medius/restore", admin_key, 200)
+    restore = {"If-Match": deleted.headers["ETag"]}
+    client.write("POST", "/api/v1/topics/gluteus-medius/restore", admin_key, 200, headers=restore)
     assert client.get_json(f"{ARTICLES}?topic=gluteus-medius").get_json()["meta"]["total"] == 1
 
 

@@ -24,7 +24,7 @@ from api.collection.declaration import Collection
 from api.web.auth import current_key, key_name, require_role
 from api.web.errors import ProblemError
 from api.web.requests import load_body, load_query
-from api.web.responses import ViewAnswer, check_if_match, item_response, page_links, paginate
+from api.web.responses import ViewAnswer, check_if_match, etag_of, item_response, page_links, paginate
 from api.web.routing import url_of
 from models import Revision, db
 from models.editable import EditableItem
@@ -36,7 +36,7 @@ from models.types import utcnow
 from schemas.common import MAX_PAGE, NoQuery, PageQuery
 from schemas.content import RevisionOut
 
-NoContent = tuple[str, int]
+NoContent = tuple[str, int] | tuple[str, int, dict[str, str]]
 
 
 def _primary_key(item: EditableItem) -> int:
@@ -247,7 +247,8 @@ def delete_item(collection: Collection[Any], slug: str) -> NoContent:
     check_if_match(collection.representation(item))
     item.deleted_at = utcnow()
     _save(collection, item, "deleted", previous_slug=slug)
-    return "", 204
+    # A deleted item cannot be read, so the ETag its restore needs in If-Match comes with the deletion.
+    return "", 204, {"ETag": etag_of(collection.representation(item))}
 
 
 def _deleted_item(collection: Collection[Any], slug: str, not_deleted: str) -> Any:

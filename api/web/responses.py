@@ -33,9 +33,16 @@ def etag_of(body: Any) -> str:
 
 
 def check_if_match(current_body: Any) -> None:
-    """Honour If-Match: a stale one is a 412 that carries the current ETag."""
+    """Require If-Match on a write to an existing item: without it a 428, and a stale one is a 412; both
+    carry the current ETag. (Read-modify-write without a precondition loses edits, silently.)"""
     if "If-Match" not in request.headers:
-        return
+        raise ProblemError(
+            428,
+            "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot "
+            "overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+            errors={"If-Match": ["Send the item's ETag."]},
+            headers={"ETag": etag_of(current_body)},
+        )
     current = etag_of(current_body)
     # A compressed response's ETag carries its encoding ("…:gzip"); it names the same representation.
     # (An empty tag, `If-Match: ""`, names nothing: Werkzeug parses it as None.)

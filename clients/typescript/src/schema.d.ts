@@ -1676,7 +1676,7 @@ export interface components {
         IfNoneMatch: string;
         /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
         IfModifiedSince: string;
-        /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
+        /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
         IfMatch: string;
     };
     requestBodies: never;
@@ -2339,9 +2339,9 @@ export interface operations {
     put_article_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -2586,6 +2586,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -2633,9 +2659,9 @@ export interface operations {
     delete_article_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -2751,6 +2777,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -2798,9 +2850,9 @@ export interface operations {
     patch_article_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -3036,6 +3088,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -3083,9 +3161,9 @@ export interface operations {
     post_article_purge: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -3221,6 +3299,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -3268,9 +3372,9 @@ export interface operations {
     post_article_restore: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -3406,6 +3510,32 @@ export interface operations {
                      *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3650,9 +3780,9 @@ export interface operations {
     post_article_revision_restore: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -3816,6 +3946,32 @@ export interface operations {
                      *       "errors": {
                      *         "title": [
                      *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
                      *         ]
                      *       }
                      *     }
@@ -4426,9 +4582,9 @@ export interface operations {
     put_studio_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path?: never;
             cookie?: never;
@@ -4656,6 +4812,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -4703,9 +4885,9 @@ export interface operations {
     patch_studio_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path?: never;
             cookie?: never;
@@ -4905,6 +5087,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -5084,9 +5292,9 @@ export interface operations {
     put_opening_hours: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path?: never;
             cookie?: never;
@@ -5321,6 +5529,32 @@ export interface operations {
                      *       "errors": {
                      *         "title": [
                      *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
                      *         ]
                      *       }
                      *     }
@@ -5751,9 +5985,9 @@ export interface operations {
     delete_hours_exception_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -5855,6 +6089,32 @@ export interface operations {
                      *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
                      *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6547,9 +6807,9 @@ export interface operations {
     put_topic_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -6818,6 +7078,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/topics/quadratus-lumborum",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -6865,9 +7151,9 @@ export interface operations {
     delete_topic_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -6983,6 +7269,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/topics/quadratus-lumborum",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -7030,9 +7342,9 @@ export interface operations {
     patch_topic_item: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -7268,6 +7580,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/topics/quadratus-lumborum",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -7315,9 +7653,9 @@ export interface operations {
     post_topic_purge: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -7453,6 +7791,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/topics/quadratus-lumborum/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
             429: {
                 headers: {
@@ -7500,9 +7864,9 @@ export interface operations {
     post_topic_restore: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -7638,6 +8002,32 @@ export interface operations {
                      *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/topics/quadratus-lumborum/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7882,9 +8272,9 @@ export interface operations {
     post_topic_revision_restore: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you read the item with: 412 if someone changed it since, so no edit is lost. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -8048,6 +8438,32 @@ export interface operations {
                      *       "errors": {
                      *         "title": [
                      *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/topics/quadratus-lumborum/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
                      *         ]
                      *       }
                      *     }
