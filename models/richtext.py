@@ -17,6 +17,8 @@ from markdown_it.token import Token
 from slugify import slugify as make_slug
 
 WORDS_PER_MINUTE = 200
+# An anchor is made from the start of its heading: a 100,000-character heading makes no longer an id.
+MAX_ANCHOR_SOURCE = 200
 
 _markdown = MarkdownIt("commonmark").enable("table")
 
@@ -36,6 +38,64 @@ def slugify(text: str, max_length: int = 0) -> str:
     "QL’s Balance" -> "qls-balance", "Массаж спины" -> "massazh-spiny"; at most `max_length` (0: any)."""
     slug: str = make_slug(text, max_length=max_length, replacements=_APOSTROPHES)
     return slug
+
+
+# What one body may make. Markdown nests at most 20 deep (markdown-it's limit), but raw HTML could nest
+# without end, and the sanitizer's HTML parser takes time that grows with the square of the depth
+# (40,000 nested <div>s took 7 s). Past these limits a write is refused, saying which.
+MAX_HTML_DEPTH = 200
+MAX_HTML_LENGTH = 2_000_000
+MAX_HEADINGS = 1_000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+# Elements that never hold others, or whose end a parser supplies at the next sibling (<p>, <li>, ...).
+_NOT_NESTING = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "option",
+        "optgroup",
+        "colgroup",
+        "rt",
+        "rp",
+        "caption",
+    ]
+)
+
+
+class UnrenderableMarkdown(ValueError):
+    """Markdown that would make more, or deeper, HTML than a page should hold."""
+
+
+def _html_depth(markup: str) -> int:
+    """How deep the HTML's elements nest at most, counted in one pass over its tags."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(markup):
+        if name.lower() in _NOT_NESTING or self_closing:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -63,11 +123,13 @@ def _inline_text(inline_token: Token) -> str:
 
 
 def render_markdown(source: str) -> RenderedText:
-    """Render Markdown to sanitized HTML, plain text and its headings."""
+    """Render Markdown to sanitized HTML, plain text and its headings, in time linear in its length;
+    UnrenderableMarkdown when it would make more, or deeper, HTML than the limits above."""
     tokens = _markdown.parse(source)
     blocks: list[str] = []
     toc: list[dict] = []
     used_anchors: set[str] = set()
+    next_suffix: dict[str, int] = {}  # per base anchor, so that 20,000 equal headings cost 20,000 steps
     for index, token in enumerate(tokens):
         if token.type != "inline":
             continue
@@ -75,13 +137,21 @@ def render_markdown(source: str) -> RenderedText:
         blocks.append(text)
         opener = tokens[index - 1] if index else None
         if opener is not None and opener.type == "heading_open":
-            anchor = base = slugify(text) or "section"
-            suffix = 2
+            anchor = base = slugify(text[:MAX_ANCHOR_SOURCE]) or "section"
+            suffix = next_suffix.get(base, 2)
             while anchor in used_anchors:
                 anchor, suffix = f"{base}-{suffix}", suffix + 1
+            next_suffix[base] = suffix
             used_anchors.add(anchor)
             opener.attrSet("id", anchor)
             toc.append({"level": int(opener.tag[1]), "id": anchor, "text": text})
-    safe_html = nh3.clean(_markdown.renderer.render(tokens, _markdown.options, {}), attributes=_ALLOWED_ATTRIBUTES)
+    if len(toc) > MAX_HEADINGS:
+        raise UnrenderableMarkdown(f"Has {len(toc)} headings; at most {MAX_HEADINGS}.")
+    raw_html = _markdown.renderer.render(tokens, _markdown.options, {})
+    if len(raw_html) > MAX_HTML_LENGTH:
+        raise UnrenderableMarkdown(f"Renders to {len(raw_html):,} characters of HTML; at most {MAX_HTML_LENGTH:,}.")
+    if _html_depth(raw_html) > MAX_HTML_DEPTH:
+        raise UnrenderableMarkdown(f"Nests HTML elements deeper than {MAX_HTML_DEPTH}.")
+    safe_html = nh3.clean(raw_html, attributes=_ALLOWED_ATTRIBUTES)
     plain_text = "\n\n".join(block for block in blocks if block)
     return RenderedText(html=safe_html, text=plain_text, toc=toc, word_count=len(plain_text.split()))

@@ -258,7 +258,14 @@ class TopicListQuery(PageQuery):
 
 
 # What a revision keeps of an item: the admin's view without what is derived from other fields.
-ARTICLE_SNAPSHOT = ArticleAdmin(exclude=("body_html", "body_text", "toc", "seo"))
+class ArticleSnapshot(ArticleAdmin):
+    """What a revision keeps of an article; `status` says what readers saw (deleted, scheduled), and
+    `stored_status` the workflow state a restore brings back (draft or published)."""
+
+    stored_status = fields.String(attribute="status")
+
+
+ARTICLE_SNAPSHOT = ArticleSnapshot(exclude=("body_html", "body_text", "toc", "seo"))
 TOPIC_SNAPSHOT = TopicAdmin(exclude=("articles", "article_count"))
 
 ArticleListEnvelope = list_envelope("ArticleList", ArticleSummary)

@@ -155,3 +155,19 @@ def test_the_opening_times_of_a_day_must_be_exactly_hh_mm(client, admin_key):
         headers={"If-Match": hours.headers["ETag"]},
     ).get_json()
     assert any("opens" in name for name in problem["errors"]), problem
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"title": "T", "body_markdown": "x", "topics": [' + b",".join([b"1"] * 400_000) + b"]}",
+        b"{" + b",".join(b'"f%d": 1' % number for number in range(70_000)) + b"}",
+        b'{"title": "T", "body_markdown": "x", "status": "' + b"x" * 900_000 + b'"}',
+    ],
+    ids=["400k-bad-list-items", "70k-unknown-fields", "900k-echoed-value"],
+)
+def test_a_problem_stays_small_whatever_the_body(client, editor_key, raw):
+    before = everything(client, editor_key)
+    response = client.write("POST", ARTICLES, editor_key, 422, data=raw, content_type="application/json")
+    assert len(response.data) < 8_000, len(response.data)
+    assert everything(client, editor_key) == before

@@ -185,3 +185,37 @@ def test_seeded_items_start_their_history_so_a_first_edit_can_be_undone(client, 
     assert {k: v for k, v in restored.items() if k != "updated_at"} == {
         k: v for k, v in original.items() if k != "updated_at"
     }
+
+
+def test_restoring_a_drafts_deleted_revision_brings_back_a_draft(client, editor_key, admin_key):
+    client.write("POST", ARTICLES, editor_key, 201, json=NEW)  # a draft
+    deleted = client.write("DELETE", ITEM, editor_key, 204)
+    client.write("POST", f"{ITEM}/restore", admin_key, 200, headers={"If-Match": deleted.headers["ETag"]})
+    history = client.as_key(admin_key, f"{ITEM}/revisions").get_json()["data"]
+    deletion = next(revision for revision in history if revision["action"] == "deleted")
+    restored = client.write("POST", f"{ITEM}/revisions/{deletion['number']}/restore", admin_key, 200)
+    assert restored.get_json()["data"]["status"] == "draft"
+    assert "stretching-the-ql" not in public_slugs(client)
+    feed = client.raw.get("/api/v1/feeds/articles.atom").get_data(as_text=True)
+    assert "stretching-the-ql" not in feed
+
+
+def test_a_topic_articles_still_use_cannot_be_purged(client, editor_key, admin_key):
+    client.write("POST", ARTICLES, editor_key, 201, json={**NEW, "topics": ["gluteus-medius"]})  # a draft uses it
+    deleted = client.write("DELETE", "/api/v1/topics/gluteus-medius", editor_key, 204)
+    purge = {"If-Match": deleted.headers["ETag"]}
+    problem = client.write("POST", "/api/v1/topics/gluteus-medius/purge", admin_key, 409, headers=purge).get_json()
+    assert "article 'massage-for-quadratus-lumborum'" in problem["detail"]
+    assert "article 'stretching-the-ql'" in problem["detail"]
+    history = client.as_key(admin_key, f"{ITEM}/revisions").get_json()["data"]
+    assert history[0]["snapshot"]["topics"][0]["slug"] == "gluteus-medius"  # nothing was unlinked
+    for slug in ("massage-for-quadratus-lumborum", "stretching-the-ql"):
+        article = client.as_key(admin_key, f"{ARTICLES}/{slug}").get_json()["data"]
+        client.write(
+            "PATCH",
+            f"{ARTICLES}/{slug}",
+            admin_key,
+            200,
+            json={"topics": [t["slug"] for t in article["topics"] if t["slug"] != "gluteus-medius"]},
+        )
+    client.write("POST", "/api/v1/topics/gluteus-medius/purge", admin_key, 204, headers={"If-Match": "*"})

@@ -40,3 +40,29 @@ def test_markdown_renders_headings_with_anchors_lists_and_links(seeded_app, clie
     assert [entry["id"] for entry in article["toc"]] == ["title", "part", "part-2"]
     assert article["body_text"] == "Title\n\nSome emphasis and a link.\n\nPart\n\none\n\ntwo\n\nPart"
     assert article["reading_time_minutes"] == 1
+
+
+def test_equal_headings_get_distinct_anchors_in_one_pass():
+    from models.richtext import render_markdown
+
+    rendered = render_markdown("# A\n\n# A-2\n\n# A\n\n# A\n\n# A-2\n\n" + "# Step\n\n" * 900)
+    anchors = [entry["id"] for entry in rendered.toc]
+    assert anchors[:5] == ["a", "a-2", "a-3", "a-4", "a-2-2"]
+    assert len(set(anchors)) == len(anchors) == 905  # 900 equal headings: linear, not 400,000 comparisons
+
+
+@pytest.mark.parametrize(
+    "markdown, reason",
+    [
+        ("# Same\n\n" * 20_000, "headings"),  # 80 KB: 65 s of worker time before the anchors were linear
+        ("<div>" * 40_000, "deeper"),  # the sanitizer's parser is quadratic in the depth: 7 s
+        ("<ul><li>" * 20_000, "deeper"),
+        ("*" * 30_000 + "a" + "*" * 30_000, "deeper"),  # emphasis nested 30,000 deep
+    ],
+    ids=["20k-headings", "40k-nested-divs", "20k-nested-lists", "nested-emphasis"],
+)
+def test_a_markdown_bomb_is_a_422_that_stores_nothing(client, editor_key, markdown, reason):
+    body = {"title": "Bomb", "body_markdown": markdown}
+    problem = client.write("POST", "/api/v1/articles", editor_key, 422, json=body).get_json()
+    assert list(problem["errors"]) == ["body_markdown"] and reason in problem["errors"]["body_markdown"][0]
+    assert client.as_key(editor_key, "/api/v1/articles?status=all&q=bomb").get_json()["meta"]["total"] == 0

@@ -107,6 +107,9 @@ class Collection(Generic[Item]):
     list_options: tuple[ORMOption, ...] = ()
     # Loads what an item's representation shows beyond its row, for several items in one query.
     complete: Callable[[Sequence[Item]], None] = _nothing_to_load
+    # in_use_by(item) names what still refers to the item (as "article 'slug'"): a purge is refused while
+    # anything does, since the purge would silently unlink it and leave its revisions unrestorable.
+    in_use_by: Callable[[Item], list[str]] | None = None
     schema_cache: dict[Any, type[Schema]] = field(default_factory=dict, compare=False)
     # The Resource classes made from this declaration, by role ("list", "item", ...), once routed.
     resources: dict[str, type] = field(default_factory=dict, compare=False)

@@ -270,6 +270,15 @@ def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
 
 def purge_item(collection: Collection[Any], slug: str) -> NoContent:
     item = _deleted_item(collection, slug, f"Delete the {collection.item_type} '{slug}' before purging it.")
+    users = collection.in_use_by(item) if collection.in_use_by else []
+    if users:
+        shown = ", ".join(users[:20]) + (f" and {len(users) - 20} more" if len(users) > 20 else "")
+        raise ProblemError(
+            409,
+            f"The {collection.item_type} '{slug}' is still used by {shown}: take it out of them (and out of "
+            "their drafts and deleted items) first, so that no content loses it silently.",
+            errors={"slug": [f"Used by {len(users)} item(s)."]},
+        )
     purge_revisions(collection.item_type, _primary_key(item))
     forget_item(collection.item_type, _primary_key(item))
     db.session.delete(item)

@@ -28,6 +28,7 @@ from api.collection.declaration import Collection
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response
 from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model
 from api.web.errors import PROBLEM_MEDIA_TYPE
+from models.richtext import MAX_HEADINGS, MAX_HTML_DEPTH, MAX_HTML_LENGTH
 from schemas.common import PageQuery
 from schemas.content import RevisionListEnvelope
 
@@ -36,7 +37,11 @@ _CHANGE_STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422)
 # What a schema-valid body may still be refused for: what the database holds, which no schema can say.
 _WRITE_REFUSALS = {
     409: "The slug is taken by another item (deleted items keep theirs).",
-    422: "The body names a related item (by its slug) that does not exist, or no longer does.",
+    422: (
+        "The body names a related item (by its slug) that does not exist, or no longer does. Or: an article's "
+        f"Markdown would render to more than {MAX_HEADINGS:,} headings or {MAX_HTML_LENGTH:,} characters of HTML, "
+        f"or nest HTML deeper than {MAX_HTML_DEPTH}."
+    ),
 }
 
 
@@ -202,7 +207,7 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
     @ns.response(204, "Gone for good, with its revisions.")
     @ns.response(308, _RENAMED_WRITE)
     @problems(ns, 401, 403, 404, 409, 412)
-    @refuses_valid_input(ns, {409: "The item is not deleted: delete it first."})
+    @refuses_valid_input(ns, {409: "The item is not deleted (delete it first), or other content still uses it."})
     def purge(self: Resource, slug: str) -> Any:
         return operations.purge_item(collection, slug)
 

@@ -11,6 +11,7 @@ from api.collection.routes import collection_namespace
 from api.collection.structured_data import studio_reference
 from api.web.errors import ProblemError
 from models import Article, Series, Studio, Topic, db
+from models.richtext import UnrenderableMarkdown
 from models.types import utcnow
 from schemas.content import (
     ARTICLE_SNAPSHOT,
@@ -59,7 +60,12 @@ def apply_article_input(article: Article, data: dict[str, Any]) -> None:
             raise ProblemError(422, "A scheduled article needs a future published_at.", errors=errors)
         data = {**data, "status": "published"}
     first_publication = article.published_at
-    copy_fields(article, data)
+    try:
+        copy_fields(article, data)  # setting body_markdown renders it
+    except UnrenderableMarkdown as refusal:
+        raise ProblemError(
+            422, "The body is more than a page can hold.", errors={"body_markdown": [str(refusal)]}
+        ) from None
     if article.published_at is None:
         article.published_at = first_publication
     if article.status == "published" and article.published_at is None:
@@ -71,7 +77,11 @@ def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
     writable = {name: snapshot[name] for name in ArticleIn().fields if name in snapshot}
     writable["topics"] = [topic["slug"] for topic in snapshot.get("topics", [])]
     writable["series"] = snapshot["series"]["slug"] if snapshot.get("series") else None
-    writable["status"] = "draft" if snapshot.get("status") == "draft" else "published"
+    # The workflow state the revision had: a draft's "deleted" revision comes back a draft. Revisions made
+    # before stored_status was kept say only what readers saw; a deleted one of those comes back a draft
+    # too, since a restore must never publish what may not have been public.
+    stored = snapshot.get("stored_status") or snapshot.get("status")
+    writable["status"] = "published" if stored in ("published", "scheduled") else "draft"
     return writable
 
 

@@ -112,6 +112,14 @@ def topic_document(topic: Topic) -> dict[str, Any]:
     }
 
 
+def _articles_using(topic: Topic) -> list[str]:
+    """Every article that names the topic, in any state (drafts and deleted ones too)."""
+    slugs = db.session.scalars(
+        select(Article.slug).where(Article.topics.any(Topic.topic_id == topic.topic_id)).order_by(Article.slug)
+    )
+    return [f"article '{slug}'" for slug in slugs]
+
+
 TOPICS = Collection(
     name="topics",
     item_type="topic",
@@ -136,6 +144,7 @@ TOPICS = Collection(
     },
     load_options=(selectinload(Topic.related),),
     complete=load_public_articles,
+    in_use_by=_articles_using,
     docs=CollectionDocs(
         namespace="Muscle groups: anatomy, what stresses them, what helps",
         slug_example="quadratus-lumborum",

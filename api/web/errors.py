@@ -31,18 +31,39 @@ class ProblemError(HTTPException):
         return list(self.extra_headers.items())
 
 
+# A problem stays small whatever the request was: a body of a million bad values gets the first few
+# errors, each message and echoed value cut short, and a count of the rest.
+MAX_ERROR_FIELDS = 50
+MAX_MESSAGES_PER_FIELD = 5
+MAX_TEXT = 500
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[: MAX_TEXT - 1]}…"
+
+
+def _bounded_errors(errors: dict) -> dict[str, list[str]]:
+    bounded = {
+        _short(str(field)): [_short(str(message)) for message in list(messages)[:MAX_MESSAGES_PER_FIELD]]
+        for field, messages in list(errors.items())[:MAX_ERROR_FIELDS]
+    }
+    if len(errors) > MAX_ERROR_FIELDS:
+        bounded["_more"] = [f"{len(errors) - MAX_ERROR_FIELDS} more fields have errors; fix these first."]
+    return bounded
+
+
 def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
-    """The problem document for the current request."""
+    """The problem document for the current request, of bounded size."""
     body = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
-        "instance": request.path,
+        "detail": _short(detail),
+        "instance": _short(request.path),
         "request_id": g.get("request_id"),
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = _bounded_errors(errors)
     return body
 
 

@@ -57,6 +57,24 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+# Far more JSON values (strings, numbers, list items, object members) than any valid body holds: the
+# largest, an article, has a few dozen, and the lists in it are capped at 50 items.
+MAX_BODY_VALUES = 5_000
+
+
+def _values_in(document: Any) -> int:
+    """How many JSON values the document holds, counted without recursion."""
+    count, pending = 0, [document]
+    while pending and count <= MAX_BODY_VALUES:
+        value = pending.pop()
+        count += 1
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return count
+
+
 def load_body(schema: Schema, partial: bool = False) -> dict[str, Any]:
     """Validate the JSON body with a schema: 415 if not JSON, 400 if malformed, 422 if invalid.
 
@@ -76,6 +94,13 @@ def load_body(schema: Schema, partial: bool = False) -> dict[str, Any]:
         raise ProblemError(400, "The body is not well-formed JSON (UTF-8).") from None
     if not isinstance(body, dict):
         raise ProblemError(422, "The body must be a JSON object.", errors={"_body": ["Must be a JSON object."]})
+    if _values_in(body) > MAX_BODY_VALUES:
+        # No valid body holds so many; validating each of them would cost seconds of a worker.
+        raise ProblemError(
+            422,
+            f"The body holds more than {MAX_BODY_VALUES} values; no item has that many.",
+            errors={"_body": [f"At most {MAX_BODY_VALUES} values."]},
+        )
     try:
         loaded: dict[str, Any] = schema.load(body, partial=tuple(schema.fields) if partial else None)
         return loaded
