@@ -31,8 +31,14 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
     "RATE_LIMIT_READS": "300 per minute",
+    "RATE_LIMIT_KEY_READS": "3000 per minute",
     "RATE_LIMIT_WRITES": "600 per minute",
     "RATE_LIMIT_FAILED_AUTH": "20 per minute",
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (TRUSTED_PROXIES; 0: trust none).
+    "TRUSTED_PROXIES": 0,
+    # Flask's TRUSTED_HOSTS (comma-separated in the environment): the Host names links may be built from;
+    # any other Host is a 400. None accepts any, for development.
+    "TRUSTED_HOSTS": None,
     # Browsers on other origins may read; these origins may also write (CORS_WRITE_ORIGINS, comma-separated).
     "CORS_WRITE_ORIGINS": [],
     # Compression (Flask-Compress): brotli where the client accepts it, else gzip, for bodies from 500 bytes.
@@ -62,10 +68,11 @@ _STRING_SETTINGS = (
     "RATE_LIMIT_READS",
     "RATE_LIMIT_WRITES",
     "RATE_LIMIT_FAILED_AUTH",
+    "RATE_LIMIT_KEY_READS",
     "RATELIMIT_KEY_PREFIX",
     "LOG_LEVEL",
 )
-_INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "RESPONSE_CACHE_MAX_BYTES")
+_INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "RESPONSE_CACHE_MAX_BYTES", "TRUSTED_PROXIES")
 _OFF = ("0", "false", "no", "off")
 _PUBLIC_ITEM_URL = re.compile(r"PUBLIC_[A-Z]+_URL")
 
@@ -92,6 +99,9 @@ def config_from_environment(environment: Mapping[str, str] = os.environ) -> dict
     if environment.get("CORS_WRITE_ORIGINS"):
         origins = environment["CORS_WRITE_ORIGINS"].split(",")
         config["CORS_WRITE_ORIGINS"] = [origin.strip() for origin in origins if origin.strip()]
+    if environment.get("TRUSTED_HOSTS"):
+        hosts = environment["TRUSTED_HOSTS"].split(",")
+        config["TRUSTED_HOSTS"] = [host.strip() for host in hosts if host.strip()]
     if environment.get("RATELIMIT_ENABLED"):
         config["RATELIMIT_ENABLED"] = environment["RATELIMIT_ENABLED"].lower() not in _OFF
     for name in _INTEGER_SETTINGS:
@@ -113,12 +123,13 @@ def _json_for_the_database(value: object) -> str:
 
 
 def engine_options(uri: str) -> dict[str, Any]:
-    """SQLAlchemy engine options for the database the URI names."""
+    """SQLAlchemy engine options for the database the URI names. Errors never carry the statement's
+    parameters (article bodies, key digests) into logs and tracebacks: `hide_parameters`."""
     if uri.startswith("sqlite"):
         # Writers wait for each other (up to 30 s) instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 30}, "json_serializer": _json_for_the_database}
+        return {"connect_args": {"timeout": 30}, "json_serializer": _json_for_the_database, "hide_parameters": True}
     # A connection that died while pooled (a database restart) is replaced, not handed out.
-    return {"pool_pre_ping": True, "json_serializer": _json_for_the_database}
+    return {"pool_pre_ping": True, "json_serializer": _json_for_the_database, "hide_parameters": True}
 
 
 def check_production_environment(environment: Mapping[str, str] = os.environ) -> None:

@@ -106,3 +106,15 @@ def test_swagger_ui_offers_the_bearer_key(app):
     scheme = spec["components"]["securitySchemes"]["bearer"]
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
     assert "paste only the key" in scheme["description"]
+
+
+def test_a_keys_last_use_is_written_at_most_every_few_minutes(seeded_app, client, editor_key):
+    def last_used():
+        with seeded_app.app_context():
+            return db.session.scalar(db.select(ApiKey.last_used_at).where(ApiKey.name == "editor-one"))
+
+    client.as_key(editor_key, "/api/v1/articles?status=all")
+    first = last_used()
+    assert first is not None
+    client.as_key(editor_key, "/api/v1/topics?status=all")
+    assert last_used() == first  # a second read moments later writes nothing

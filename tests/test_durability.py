@@ -49,6 +49,8 @@ def test_a_read_only_sqlite_database_gives_503_and_changes_nothing(seeded_app, m
     )
     client = read_only.test_client()
     assert client.get("/api/v1/articles").status_code == 200  # reads still work
+    key_read = client.get("/api/v1/articles?status=all", headers={"Authorization": f"Bearer {editor_key}"})
+    assert key_read.status_code == 200  # with a key too: noting its use may fail, the read does not
     response = client.post("/api/v1/articles", json=NEW, headers={"Authorization": f"Bearer {editor_key}"})
     assert response.status_code == 503 and response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"] == "5"

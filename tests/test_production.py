@@ -9,6 +9,8 @@ import urllib.request
 import uuid
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from api.config import database_url
 from api.web.access_log import JsonLineFormatter
@@ -120,19 +122,87 @@ def test_writes_have_their_own_budget(limited_app):
     assert client.get("/api/v1/articles").status_code == 200  # anonymous reads are unaffected
 
 
-def test_failed_authentications_lock_the_caller_out(limited_app):
+def test_bad_keys_are_limited_without_locking_out_a_valid_key_or_readers(limited_app):
+    """20 guesses from one address (one attacker, or anyone behind the same proxy) spend only the
+    bad-key budget: the valid key still writes and reads, readers still read."""
     client = limited_app.test_client()
     with limited_app.app_context():
         key = create_key("writer", "editor")
+    guess = {"Authorization": "Bearer cps_guess"}
     for _ in range(2):
-        assert (
-            client.post("/api/v1/articles", json={}, headers={"Authorization": "Bearer cps_guess"}).status_code == 401
-        )
-    _assert_429(
-        client.post(
-            "/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers={"Authorization": f"Bearer {key}"}
-        )
+        assert client.post("/api/v1/articles", json={}, headers=guess).status_code == 401
+    _assert_429(client.post("/api/v1/articles", json={}, headers=guess))
+    _assert_429(client.get("/api/v1/studio", headers=guess))
+    valid = {"Authorization": f"Bearer {key}"}
+    created = client.post("/api/v1/articles", json={"title": "T", "body_markdown": "B"}, headers=valid)
+    assert created.status_code == 201
+    assert created.headers["X-RateLimit-Limit"] == "2"  # the key's own write budget, not the bad-key one
+    read = client.get("/api/v1/articles?status=all", headers=valid)
+    assert read.status_code == 200 and read.headers["X-RateLimit-Limit"] == "3000"
+    assert client.get("/api/v1/articles").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/studio", "/api/v1/studio/hours", "/api/v1/", "/api/v1/sitemap.xml"])
+def test_a_made_up_authorization_header_is_a_401_not_a_way_around_limits_and_cache(limited_app, url):
+    client = limited_app.test_client()
+    for header in ("x", "Bearer", "Bearer nonsense", "Basic dXNlcjpwYXNz"):
+        response = client.get(url, headers={"Authorization": header})
+        assert response.status_code in (401, 429) and response.mimetype == "application/problem+json"
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    _assert_429(client.get(url))  # the anonymous budget was not skipped by any of the headers above
+
+
+def test_one_key_is_one_write_budget_however_the_header_is_spelled(limited_app):
+    client = limited_app.test_client()
+    with limited_app.app_context():
+        key = create_key("writer", "editor")
+    spellings = [f"Bearer {key}", f"bearer {key}", f"BEARER   {key}  "]
+    for number, spelling in enumerate(spellings[:2]):
+        body = {"title": f"Spelled {number}", "body_markdown": "B"}
+        assert client.post("/api/v1/articles", json=body, headers={"Authorization": spelling}).status_code == 201
+    body = {"title": "Spelled 2", "body_markdown": "B"}
+    _assert_429(client.post("/api/v1/articles", json=body, headers={"Authorization": spellings[2]}))
+
+
+@pytest.mark.parametrize("trusted_proxies, separate_budgets", [(0, False), (1, True)])
+def test_forwarded_addresses_count_only_behind_trusted_proxies(app, make_app, trusted_proxies, separate_budgets):
+    limited = _limited_app(make_app, app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=trusted_proxies)
+    with limited.app_context():
+        seed_database()
+    client = limited.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}  # every visitor arrives through the same load balancer
+    for _ in range(3):
+        response = client.get("/api/v1/studio", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base=proxy)
+        assert response.status_code == 200
+    other_visitor = client.get("/api/v1/studio", headers={"X-Forwarded-For": "198.51.100.9"}, environ_base=proxy)
+    assert (other_visitor.status_code == 200) is separate_budgets
+    same_visitor = client.get("/api/v1/studio", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base=proxy)
+    assert same_visitor.status_code == 429
+
+
+def test_trusted_hosts_refuse_any_other_host(app, make_app):
+    guarded = make_app(
+        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TRUSTED_HOSTS": ["api.studio.example"]}
     )
+    with guarded.app_context():
+        seed_database()
+    client = guarded.test_client()
+    evil = client.get("/api/v1/articles", headers={"Host": "evil.example"})
+    assert evil.status_code == 400 and evil.mimetype == "application/problem+json"
+    assert "evil.example" not in evil.get_data(as_text=True)
+    good = client.get("/api/v1/articles", headers={"Host": "api.studio.example"})
+    assert good.status_code == 200
+    assert good.get_json()["links"]["self"].startswith("http://api.studio.example/api/v1/articles")
+
+
+def test_database_errors_never_carry_the_statements_parameters(app):
+    with app.app_context():
+        with pytest.raises(DBAPIError) as raised:
+            db.session.execute(text("SELECT :body + no_such_column"), {"body": "a secret article body"})
+        db.session.rollback()
+    assert "a secret article body" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)
 
 
 def test_limits_can_be_turned_off(app, make_app):

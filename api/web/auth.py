@@ -4,7 +4,10 @@
 so a caller without a valid key learns nothing about what its body would do.
 """
 
+from datetime import timedelta
+
 from flask import g, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.web.errors import ProblemError
 from models import db
@@ -14,27 +17,51 @@ from models.types import utcnow
 _CHALLENGE = 'Bearer realm="content-api"'
 
 
-def current_key() -> ApiKey | None:
-    """The valid key the request carries, or None when it carries none; a bad key is a 401."""
-    if "api_key" in g:
-        known: ApiKey | None = g.api_key
-        return known
+# last_used_at is written at most this often per key: a key holder's reads do not each write, and still
+# work when the database is read-only.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def identify_caller() -> None:
+    """Before anything else looks at the request (the limiter, the cache, a view): which valid key it
+    carries, if any. A header that names no valid key (missing scheme, unknown, revoked) marks the
+    request as a failed authentication, answered 401 once the failed-authentication limit has counted it."""
+    g.api_key = None
     header = request.headers.get("Authorization")
-    key = None
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        key = find_active_key(token.strip()) if scheme.lower() == "bearer" else None
-        if key is None:
-            raise ProblemError(
-                401,
-                "The API key is missing, malformed, unknown or revoked.",
-                headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
-            )
-        key.last_used_at = utcnow()
-        db.session.commit()
-        g.api_key_name = key.name  # kept apart from the ORM object, which a failed write may expire
-    g.api_key = key
-    return key
+    if header is None:
+        return
+    scheme, _, token = header.strip().partition(" ")
+    key = find_active_key(token.strip()) if scheme.lower() == "bearer" else None
+    if key is None:
+        g.authentication_failed = True
+        return
+    g.api_key, g.api_key_name, g.api_key_id = key, key.name, key.key_id
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        try:
+            db.session.commit()
+        except (OperationalError, InterfaceError):  # a read-only or busy database: reading still works
+            db.session.rollback()
+
+
+def refuse_failed_authentication() -> None:
+    """A request whose Authorization names no valid key is a 401, whatever it asks for."""
+    if g.get("authentication_failed"):
+        raise ProblemError(
+            401,
+            "The API key is missing, malformed, unknown or revoked.",
+            headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
+        )
+
+
+def current_key() -> ApiKey | None:
+    """The valid key the request carries, or None when it carries none (see identify_caller)."""
+    if "api_key" not in g:
+        identify_caller()
+        refuse_failed_authentication()
+    known: ApiKey | None = g.api_key
+    return known
 
 
 def require_role(role: str) -> ApiKey:

@@ -7,13 +7,21 @@ error can leave in another shape. Nothing internal (a trace, SQL, a path, a
 route hint) ever reaches the client.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.wsgi import get_host
 
 from models import db
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -104,6 +112,28 @@ def problem_response(error: Exception) -> Response:
     body = problem_body(status, detail, getattr(error, "errors", None))
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE, headers=headers)
     return response
+
+
+def refuse_untrusted_hosts(wsgi_app: WSGIApplication, trusted: list[str]) -> WSGIApplication:
+    """WSGI middleware: a request whose Host is not one of `trusted` is a 400 problem, answered before
+    Flask (whose own check would fail again inside Flask-RESTX's error routing) builds anything from it."""
+
+    def guarded(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            get_host(environ, trusted_hosts=trusted)
+        except SecurityError:
+            body = {
+                "type": "about:blank",
+                "title": "Bad Request",
+                "status": 400,
+                "detail": "The request's Host is not one this server answers for (TRUSTED_HOSTS).",
+                "instance": _short(environ.get("PATH_INFO", "/")),
+            }
+            response = Response(json.dumps(body), status=400, mimetype=PROBLEM_MEDIA_TYPE)
+            return response(environ, start_response)
+        return wsgi_app(environ, start_response)
+
+    return guarded
 
 
 def register_error_handlers(app: Flask) -> None:

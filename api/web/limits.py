@@ -1,16 +1,16 @@
-"""Rate limits (Flask-Limiter): separate budgets for anonymous reads, writes and failed authentications.
+"""Rate limits (Flask-Limiter): budgets for anonymous reads, key holders' reads, writes and bad keys.
 
 Counters live in memory by default and in Redis when REDIS_URL is set, so that
 limits hold across processes and machines. Budgets are configuration
-(`RATE_LIMIT_READS`, `RATE_LIMIT_WRITES`, `RATE_LIMIT_FAILED_AUTH`), and
+(`RATE_LIMIT_READS` per address, `RATE_LIMIT_KEY_READS` and `RATE_LIMIT_WRITES`
+per key, `RATE_LIMIT_FAILED_AUTH` per address for bad keys only), and
 `RATELIMIT_ENABLED=false` turns them all off. Health checks are never limited
 (their views say `rate_limited = False`): a load balancer must always be able to ask.
 """
 
-import hashlib
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -18,11 +18,10 @@ _READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def _caller() -> str:
-    """Writes are counted per key (by a digest of it, never the key itself), else per address."""
-    authorization = request.headers.get("Authorization", "")
-    if authorization:
-        return "key:" + hashlib.sha256(authorization.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return "addr:" + get_remote_address()
+    """Budgets follow the valid key a request carries (by its id: however the header is spelled, one key
+    is one budget), else the client's address (behind trusted proxies, the one they forwarded)."""
+    key_id = g.get("api_key_id") if g.get("api_key") is not None else None
+    return f"key:{key_id}" if key_id is not None else "addr:" + get_remote_address()
 
 
 def _config(name: str) -> Callable[[], str]:
@@ -35,27 +34,39 @@ def _health_check() -> bool:
     return not getattr(getattr(view, "view_class", None), "rate_limited", True)
 
 
+def _with_key() -> bool:
+    return g.get("api_key") is not None
+
+
 def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
-    """Give the app its own limiter (its storage and prefix are the app's) with the three budgets."""
+    """Give the app its own limiter (its storage and prefix are the app's) with its budgets. The caller
+    is known by then (`auth.identify_caller` runs first), so each request is counted against its own."""
     limiter = Limiter(key_func=get_remote_address)
+    is_read = lambda: request.method in _READ_METHODS  # noqa: E731
     limiter.shared_limit(
         _config("RATE_LIMIT_READS"),
         scope="anonymous-reads",
-        exempt_when=lambda: (
-            _health_check() or request.method not in _READ_METHODS or "Authorization" in request.headers
-        ),
+        key_func=_caller,
+        exempt_when=lambda: _health_check() or not is_read() or _with_key() or g.get("authentication_failed", False),
+    )(blueprint)
+    limiter.shared_limit(
+        _config("RATE_LIMIT_KEY_READS"),
+        scope="key-reads",
+        key_func=_caller,
+        exempt_when=lambda: _health_check() or not is_read() or not _with_key(),
     )(blueprint)
     limiter.shared_limit(
         _config("RATE_LIMIT_WRITES"),
         scope="writes",
         key_func=_caller,
-        exempt_when=lambda: request.method in _READ_METHODS,
+        exempt_when=lambda: is_read() or g.get("authentication_failed", False),
     )(blueprint)
+    # Only requests with a bad key count here, and only they are refused when it is spent: an attacker
+    # guessing keys from an address (or from behind the same proxy) never locks out a valid key or a reader.
     limiter.shared_limit(
         _config("RATE_LIMIT_FAILED_AUTH"),
         scope="failed-authentications",
-        exempt_when=_health_check,
-        deduct_when=lambda response: response.status_code == 401,
+        exempt_when=lambda: _health_check() or not g.get("authentication_failed", False),
     )(blueprint)
     limiter.init_app(app)
     return limiter
