@@ -131,3 +131,63 @@ class Gunicorn:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+
+
+class Nginx:
+    """The repository's deploy/nginx.conf, run by this machine's nginx on a free loopback port in front
+    of `upstream_port`. Only what must differ on a test machine is changed: where it listens, where its
+    upstream is, and where it keeps its pid, logs and buffers."""
+
+    def __init__(self, upstream_port: int):
+        assert NGINX, "apt-get install nginx-light"
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix="nginx-")
+        os.chmod(self.directory, 0o777)  # as root, nginx's workers run as nobody and buffer bodies here
+        shipped = (REPOSITORY / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+        replacements = {
+            "listen 80;": f"listen 127.0.0.1:{self.port};",
+            "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
+            "pid /run/nginx.pid;": f"pid {self.directory}/nginx.pid;",
+            "error_log /var/log/nginx/error.log warn;": f"error_log {self.directory}/error.log warn;",
+            "client_body_temp_path /var/lib/nginx/body;": f"client_body_temp_path {self.directory}/body;",
+            "proxy_temp_path /var/lib/nginx/proxy;": f"proxy_temp_path {self.directory}/proxy;",
+        }
+        for shipped_text, test_text in replacements.items():
+            assert shipped_text in shipped, f"deploy/nginx.conf no longer says {shipped_text!r}"
+            shipped = shipped.replace(shipped_text, test_text)
+        config = Path(self.directory) / "nginx.conf"
+        config.write_text(shipped, encoding="utf-8")
+        self.process = subprocess.Popen(
+            [NGINX, "-p", self.directory, "-c", str(config), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2):
+                    return
+            except OSError as error:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"nginx did not start: {self.errors()}") from error
+                time.sleep(0.2)
+
+    def errors(self) -> str:
+        log = Path(self.directory) / "error.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
