@@ -104,18 +104,22 @@ class _VersionQuery:
         parameters: Any = (
             named if self.positional_names is None else tuple(named[name] for name in self.positional_names)
         )
-        connection = engine.raw_connection()  # from the pool; back to it, rolled back, on close
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        try:
+            connection = engine.raw_connection()  # from the pool; back to it, rolled back, on close
+        except dbapi_error as error:  # the pool hands the driver's own error on when it cannot connect
+            raise DBAPIError.instance(self.sql, parameters, error, dbapi_error, hide_parameters=True) from error
         try:
             cursor = connection.cursor()
             cursor.execute(self.sql, parameters)
             row = cursor.fetchone()
             cursor.close()
-        except engine.dialect.loaded_dbapi.Error as error:
+        except dbapi_error as error:
             # As SQLAlchemy would: a dead connection leaves the pool, and the error is SQLAlchemy's
             # (an OperationalError while the database is down, which the API answers with a 503).
             if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
                 connection.invalidate()
-            raise DBAPIError.instance(self.sql, parameters, error, engine.dialect.loaded_dbapi.Error) from error
+            raise DBAPIError.instance(self.sql, parameters, error, dbapi_error, hide_parameters=True) from error
         finally:
             connection.close()
         self.statements_run += 1
