@@ -30,6 +30,11 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    # Fail open: while Redis is down or does not answer, each process counts in its own memory (limits
+    # still hold per process) and serves; no Redis call may take longer than REDIS_TIMEOUT seconds.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "REDIS_TIMEOUT": 0.25,
     "RATE_LIMIT_READS": "300 per minute",
     "RATE_LIMIT_KEY_READS": "3000 per minute",
     "RATE_LIMIT_WRITES": "600 per minute",
@@ -150,3 +155,8 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> Non
     if test_config:
         app.config.from_mapping(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        timeout = float(app.config["REDIS_TIMEOUT"])
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        )

@@ -1,6 +1,6 @@
 """Schemas of the index and the health checks."""
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from schemas.common import Out, doc, item_envelope
 
@@ -27,8 +27,20 @@ class Index(Out):
 
 
 class Health(Out):
-    status = fields.String(metadata=doc("ok when the check passes.", "ok"))
+    status = fields.String(
+        validate=validate.OneOf(["ok", "degraded"]),
+        metadata=doc("ok when the check passes; degraded when Redis does not answer (readiness only).", "ok"),
+    )
     database = fields.String(metadata=doc("ok when the database answers (readiness only).", "ok", sometimes=True))
+    redis = fields.String(
+        validate=validate.OneOf(["ok", "unavailable"]),
+        metadata=doc(
+            "Whether Redis answers, when REDIS_URL names one (readiness only): while it is unavailable, each "
+            "process counts rate limits in its own memory.",
+            "ok",
+            sometimes=True,
+        ),
+    )
 
 
 IndexEnvelope = item_envelope("IndexItem", Index)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask import current_app
 from flask_restx import Namespace, Resource
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +13,7 @@ from api.resources.feeds import ArticleFeed, Sitemap
 from api.resources.studio import OpeningHours, StudioItem, StudioStructuredData
 from api.spec import schema_model
 from api.web.errors import ProblemError
+from api.web.limits import shared_counters_state
 from api.web.routing import DOCS_ENDPOINT, INDEX_ENDPOINT, SPEC_ENDPOINT, endpoint_url, url_of
 from models import db
 from schemas.common import Problem
@@ -54,13 +56,21 @@ class Liveness(Resource):
 class Readiness(Resource):
     rate_limited = False
 
-    @ns.response(200, "The database answers.", schema_model(HealthEnvelope))
+    @ns.response(200, "The database answers (and how Redis does, when there is one).", schema_model(HealthEnvelope))
     @ns.response(503, "The database does not answer.", schema_model(Problem))
     def get(self) -> Any:
-        """Check that the API can reach its database."""
+        """Check that the API can reach its database, and say whether its Redis answers.
+        Without the database nothing can be served: 503. Without Redis the API serves on (each process
+        counts rate limits in its own memory until Redis answers again): 200, status degraded."""
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
             raise ProblemError(503, "The database is not reachable.") from None
-        return {"data": {"status": "ok", "database": "ok"}}, 200, {"Cache-Control": "no-store"}
+        report = {"status": "ok", "database": "ok"}
+        redis = shared_counters_state(current_app)
+        if redis is not None:
+            report["redis"] = redis
+            if redis != "ok":
+                report["status"] = "degraded"
+        return {"data": report}, 200, {"Cache-Control": "no-store"}

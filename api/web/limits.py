@@ -69,4 +69,17 @@ def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
         exempt_when=lambda: _health_check() or not g.get("authentication_failed", False),
     )(blueprint)
     limiter.init_app(app)
+    app.extensions["rate_limiter"] = limiter
     return limiter
+
+
+def shared_counters_state(app: Flask) -> str | None:
+    """For readiness: "ok" when the shared counters' store (Redis) answers, "unavailable" when it does not
+    (each process then counts in its own memory), None when there is none to share (memory://)."""
+    if not app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        return None
+    limiter: Limiter = app.extensions["rate_limiter"]
+    try:
+        return "ok" if limiter.storage.check() else "unavailable"
+    except Exception:
+        return "unavailable"
