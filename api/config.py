@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from models import IDLE_IN_TRANSACTION_TIMEOUT_SECONDS, LOCK_TIMEOUT_SECONDS, STATEMENT_TIMEOUT_SECONDS
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_PATH = str(REPOSITORY_ROOT / "instance")
 MIGRATIONS_DIRECTORY = str(REPOSITORY_ROOT / "migrations")
@@ -131,10 +133,24 @@ def engine_options(uri: str) -> dict[str, Any]:
     """SQLAlchemy engine options for the database the URI names. Errors never carry the statement's
     parameters (article bodies, key digests) into logs and tracebacks: `hide_parameters`."""
     if uri.startswith("sqlite"):
-        # Writers wait for each other (up to 30 s) instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 30}, "json_serializer": _json_for_the_database, "hide_parameters": True}
-    # A connection that died while pooled (a database restart) is replaced, not handed out.
-    return {"pool_pre_ping": True, "json_serializer": _json_for_the_database, "hide_parameters": True}
+        # Writers wait for each other (up to LOCK_TIMEOUT_SECONDS), then fail with "database is locked": a 503.
+        return {
+            "connect_args": {"timeout": LOCK_TIMEOUT_SECONDS},
+            "json_serializer": _json_for_the_database,
+            "hide_parameters": True,
+        }
+    # A connection that died while pooled (a database restart) is replaced, not handed out. No statement
+    # waits for a lock, runs, or leaves a transaction idle for longer than the limits in `models`.
+    timeouts = (
+        f"-c lock_timeout={LOCK_TIMEOUT_SECONDS}s -c statement_timeout={STATEMENT_TIMEOUT_SECONDS}s "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_SECONDS}s"
+    )
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {"options": timeouts, "connect_timeout": 5},
+        "json_serializer": _json_for_the_database,
+        "hide_parameters": True,
+    }
 
 
 def check_production_environment(environment: Mapping[str, str] = os.environ) -> None:

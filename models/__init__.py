@@ -27,6 +27,15 @@ else:
     Model = db.Model
 
 
+# How long a statement may wait for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout): well below
+# gunicorn's 30 s worker timeout, so that a stalled transaction costs the writes behind it a 503 after
+# a few seconds instead of holding every worker until it is killed.
+LOCK_TIMEOUT_SECONDS = 5
+# How long any one PostgreSQL statement may run, and how long a transaction may sit idle holding locks.
+STATEMENT_TIMEOUT_SECONDS = 15
+IDLE_IN_TRANSACTION_TIMEOUT_SECONDS = 30
+
+
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     """SQLite for several workers: WAL lets readers and a writer work at once, FULL sync survives power loss."""
@@ -34,7 +43,7 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

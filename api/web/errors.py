@@ -79,8 +79,9 @@ def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
 
 # PostgreSQL error classes that mean "not now" rather than "wrong": connection exceptions (08),
 # a read-only transaction (25006), insufficient resources such as a full disk (53), an operator's
-# intervention such as a shutdown (57P).
-_UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57P")
+# intervention such as a shutdown (57P), a lock not granted within lock_timeout (55P03), a statement
+# cancelled at statement_timeout (57014), a transaction ended at idle_in_transaction_session_timeout (25P03).
+_UNAVAILABLE_SQLSTATES = ("08", "25006", "25P03", "53", "55P03", "57014", "57P")
 
 
 def database_unavailable(error: Exception) -> bool:
