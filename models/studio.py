@@ -7,7 +7,7 @@ published"; a day with no interval is closed.
 
 import datetime as dt
 from datetime import datetime, time
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
@@ -119,3 +119,13 @@ def exceptions_from(first_day: dt.date) -> list[HoursException]:
             .order_by(HoursException.date)
         )
     )
+
+
+def hours_snapshot(display: list[str] | None) -> dict[str, Any]:
+    """The weekly hours as a revision keeps them: the body a PUT of /studio/hours takes."""
+    clock = lambda moment: None if moment is None else moment.strftime("%H:%M")  # noqa: E731
+    weekly = {
+        WEEKDAYS[weekday]: [{"opens": clock(i.opens), "closes": clock(i.closes)} for i in intervals]
+        for weekday, intervals in weekly_intervals().items()
+    }
+    return {"weekly": weekly, "display": list(display or [])}

@@ -212,8 +212,29 @@ class HeroSlideIn(StrictSchema):
     subheadline = optional_text(300, "The line beneath it.")
 
 
+def _nested_object(field: fields.Field) -> type[StrictSchema] | None:
+    """The input schema of a nested object field (not of a list's items), if the field is one."""
+    if isinstance(field, fields.Nested) and isinstance(field.nested, type) and issubclass(field.nested, StrictSchema):
+        return field.nested
+    return None
+
+
+def whole(schema: type[StrictSchema]) -> type[StrictSchema]:
+    """Make every field of the schema (and of the objects nested in it) required, with no default: a PUT
+    that leaves a field out is a 422 naming it, never a silent wipe of what the field held. (null is
+    still allowed where the field allows it.) PATCH bodies come from `patch_schema` as usual."""
+    for field in schema._declared_fields.values():
+        field.required = True
+        field.load_default = missing
+        nested = _nested_object(field)
+        if nested is not None:
+            whole(nested)
+    return schema
+
+
+@whole
 class StudioIn(StrictSchema):
-    """The studio's details as an admin writes them."""
+    """The studio's details as an admin writes them: a PUT names every one (see `whole`)."""
 
     name = text(200, "The studio's name.", "Corey Proffitt Studios Massage", required=True)
     tagline = optional_text(300, "A one-line description.")
@@ -309,13 +330,10 @@ def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
         optional_field = copy.copy(field)
         optional_field.required = False
         optional_field.load_default = missing
-        if (
-            isinstance(field, fields.Nested)
-            and isinstance(field.nested, type)
-            and issubclass(field.nested, StrictSchema)
-        ):
+        nested = _nested_object(field)
+        if nested is not None:
             assert isinstance(optional_field, fields.Nested)
-            optional_field.nested = patch_schema(field.nested)
+            optional_field.nested = patch_schema(nested)
             optional_field._schema = None  # the copy builds its own schema, of the patch class
         optional[name] = optional_field
     return type(schema.__name__.removesuffix("In") + "Patch", (schema,), optional)

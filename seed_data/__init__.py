@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from models import Article, ExceptionInterval, HoursException, OpeningInterval, Series, Studio, Topic, db
 from models.revisions import record_revision
-from models.studio import WEEKDAYS
+from models.studio import WEEKDAYS, hours_snapshot
 from models.types import utcnow
 from schemas.content import ARTICLE_SNAPSHOT, TOPIC_SNAPSHOT
+from schemas.studio import StudioOut
 
 SEED_DIRECTORY = Path(__file__).resolve().parent
 
@@ -126,6 +127,10 @@ def seed_database() -> dict[str, int]:
     for item_type, items, schema in (("topic", topics, TOPIC_SNAPSHOT), ("article", articles, ARTICLE_SNAPSHOT)):
         for item in items:
             record_revision(item_type, db.inspect(item).identity[0], schema.dump(item), "seeded", None)
+    studio = db.session.scalar(select(Studio).limit(1))
+    if added["studio"] and studio is not None:  # the studio's details and its weekly hours, likewise
+        record_revision("studio", studio.studio_id, StudioOut().dump(studio), "seeded", None)
+        record_revision("hours", studio.studio_id, hours_snapshot(studio.hours_display), "seeded", None)
     db.session.commit()
     return {**added, "topics": len(topics), "articles": len(articles)}
 

@@ -140,3 +140,40 @@ def test_an_unpublished_day_before_the_next_known_opening_makes_it_unknown(seede
 def test_bad_at_is_a_400(client, at):
     body = client.problem(f"{HOURS}?at={at}", 400)
     assert list(body["errors"]) == ["at"]
+
+
+def test_the_studio_and_its_hours_have_revisions_an_admin_restores(client, admin_key):
+    seeded_name = client.get_json("/api/v1/studio").get_json()["data"]["name"]
+    client.write("PATCH", "/api/v1/studio", admin_key, 200, json={"name": "Renamed Studio", "tagline": "New"})
+    history = client.as_key(admin_key, "/api/v1/studio/revisions").get_json()
+    assert [r["action"] for r in history["data"]] == ["updated", "seeded"] and history["meta"]["total"] == 2
+    assert history["data"][0]["changed_fields"] == ["name", "tagline"]
+    client.write("POST", "/api/v1/studio/revisions/1/restore", admin_key, 428, headers={"If-Match": None})
+    etag = client.as_key(admin_key, "/api/v1/studio").headers["ETag"]
+    restored = client.write("POST", "/api/v1/studio/revisions/1/restore", admin_key, 200, headers={"If-Match": etag})
+    assert restored.get_json()["data"]["name"] == seeded_name
+    assert client.get_json("/api/v1/studio").get_json()["data"]["name"] == seeded_name
+    latest = client.as_key(admin_key, "/api/v1/studio/revisions").get_json()["data"][0]
+    assert latest["action"] == "restored revision 1" and latest["key_name"] == "admin-one"
+    etag = client.as_key(admin_key, "/api/v1/studio").headers["ETag"]
+    client.write("POST", "/api/v1/studio/revisions/99/restore", admin_key, 404, headers={"If-Match": etag})
+
+    seeded_hours = client.get_json("/api/v1/studio/hours").get_json()["data"]["weekly"]
+    closed_week = {day: [] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+    client.write("PUT", "/api/v1/studio/hours", admin_key, 200, json={"weekly": closed_week, "display": ["Closed"]})
+    hours_history = client.as_key(admin_key, "/api/v1/studio/hours/revisions").get_json()["data"]
+    assert [r["action"] for r in hours_history] == ["updated", "seeded"]
+    etag = client.as_key(admin_key, "/api/v1/studio/hours").headers["ETag"]
+    back = client.write("POST", "/api/v1/studio/hours/revisions/1/restore", admin_key, 200, headers={"If-Match": etag})
+    assert back.get_json()["data"]["weekly"] == seeded_hours
+    assert client.get_json("/api/v1/studio/hours").get_json()["data"]["display"] == ["Mon - Wed", "Fri - Sun"]
+    client.write("GET", "/api/v1/studio/revisions", None, 401)
+
+
+def test_a_put_of_the_studio_must_name_every_field(client, admin_key):
+    before = client.as_key(admin_key, "/api/v1/studio").get_json()["data"]
+    problem = client.write("PUT", "/api/v1/studio", admin_key, 422, json={"name": "Only A Name", "time_zone": "UTC"})
+    assert {"tagline", "about", "highlights", "hero_slides", "phone", "email", "address"} <= set(
+        problem.get_json()["errors"]
+    )
+    assert client.as_key(admin_key, "/api/v1/studio").get_json()["data"] == before

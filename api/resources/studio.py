@@ -18,14 +18,15 @@ from api.spec import body, documented_write, problems, query, refuses_valid_inpu
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.web.requests import load_body, load_query
-from api.web.responses import ViewAnswer, check_if_match, item_response, not_found
+from api.web.responses import ViewAnswer, check_if_match, item_response, not_found, paginate
 from api.web.routing import url_of
-from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
+from models import ExceptionInterval, HoursException, OpeningInterval, Revision, Studio, db
 from models.hours import Interval, hours_status
-from models.revisions import record_revision
-from models.studio import WEEKDAYS, exceptions_from, weekly_intervals
+from models.revisions import record_revision, revisions_of
+from models.studio import WEEKDAYS, exceptions_from, hours_snapshot, weekly_intervals
 from models.types import utcnow
-from schemas.common import NoQuery
+from schemas.common import MAX_PAGE, NoQuery, PageQuery
+from schemas.content import RevisionListEnvelope, RevisionOut
 from schemas.input import HoursExceptionIn, HoursIn, StudioIn, StudioPatch
 from schemas.studio import (
     HoursEnvelope,
@@ -47,6 +48,8 @@ _WHOLE, _ONLY = "The whole item as JSON; fields left out take their defaults.", 
 # What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
 _INTERVAL_REFUSAL = {422: "An interval gives opens without closes or the other way round, or the two are equal."}
 _STUDIO_OUT, _HOURS_OUT, _EXCEPTION_OUT = StudioOut(), HoursOut(), HoursExceptionOut()
+# The revision trails of the studio's details and of its weekly hours (item types in models.revisions).
+STUDIO, HOURS = "studio", "hours"
 
 
 def _the_studio() -> Studio:
@@ -56,9 +59,9 @@ def _the_studio() -> Studio:
     return studio
 
 
-def _commit(what: str, snapshot: dict[str, Any], item_id: int) -> None:
+def _commit(what: str, snapshot: dict[str, Any], item_id: int, action: str = "updated") -> None:
     """Record the change as a revision and commit; a lost race is a 412."""
-    record_revision(what, item_id, snapshot, "updated", key_name())
+    record_revision(what, item_id, snapshot, action, key_name())
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -86,6 +89,22 @@ def _exception_out(exception: HoursException) -> dict[str, Any]:
 
 def _wall_time(value: str | None) -> time | None:
     return None if value is None else time.fromisoformat(value)
+
+
+def _replace_hours(studio: Studio, data: dict[str, Any]) -> None:
+    """Make the weekly hours (and, when given, their wording) what validated input says."""
+    db.session.execute(delete(OpeningInterval))
+    for weekday, name in enumerate(WEEKDAYS):
+        for interval in data["weekly"][name]:
+            db.session.add(
+                OpeningInterval(
+                    weekday=weekday, opens=_wall_time(interval["opens"]), closes=_wall_time(interval["closes"])
+                )
+            )
+    if "display" in data:
+        studio.hours_display = data["display"]
+    studio.updated_at = utcnow()  # bumps the studio's version: two concurrent replacements cannot both win
+    db.session.flush()
 
 
 def apply_studio_input(studio: Studio, data: dict[str, Any]) -> None:
@@ -210,7 +229,7 @@ class StudioItem(Resource):
         apply_studio_input(studio, load_body(StudioPatch() if partial else StudioIn(), partial=partial))
         db.session.flush()
         representation = _STUDIO_OUT.dump(studio)
-        _commit("studio", representation, studio.studio_id)
+        _commit(STUDIO, representation, studio.studio_id)
         return item_response(representation)
 
 
@@ -254,20 +273,8 @@ class OpeningHours(Resource):
         require_role("admin")
         studio = _the_studio()
         check_if_match(hours_document(utcnow())[0])
-        data = load_body(HoursIn())
-        db.session.execute(delete(OpeningInterval))
-        for weekday, name in enumerate(WEEKDAYS):
-            for interval in data["weekly"][name]:
-                db.session.add(
-                    OpeningInterval(
-                        weekday=weekday, opens=_wall_time(interval["opens"]), closes=_wall_time(interval["closes"])
-                    )
-                )
-        if "display" in data:
-            studio.hours_display = data["display"]
-        studio.updated_at = utcnow()  # bumps the studio's version: two concurrent replacements cannot both win
-        db.session.flush()
-        _commit("hours", {"weekly": data["weekly"], "display": studio.hours_display}, studio.studio_id)
+        _replace_hours(studio, load_body(HoursIn()))
+        _commit(HOURS, hours_snapshot(studio.hours_display), studio.studio_id)
         return item_response(hours_document(utcnow())[0])
 
 
@@ -337,3 +344,83 @@ class HoursExceptionItem(Resource):
         db.session.delete(exception)
         _commit("hours exception", {**body, "action": "removed"}, studio.studio_id)
         return "", 204
+
+
+def _revision_list(what: str) -> ViewAnswer:
+    require_role("admin")
+    args = load_query(PageQuery)
+    query = revisions_of(what, _the_studio().studio_id)
+    revisions, meta, links, headers = paginate(query, args["page"], args["per_page"])
+    return {"data": RevisionOut(many=True).dump(revisions), "meta": meta, "links": links}, 200, headers
+
+
+def _revision_snapshot(what: str, number: int) -> dict[str, Any]:
+    revision = None
+    if 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
+        revision = db.session.scalar(revisions_of(what, _the_studio().studio_id).where(Revision.number == number))
+    if revision is None:
+        raise not_found(f"The {what} has no revision {number}.")
+    snapshot: dict[str, Any] = revision.snapshot
+    return snapshot
+
+
+_REVISIONS_PAGE = "Its revisions, newest first: which key, when, what changed, and what it was after."
+
+
+@ns.route("/revisions")
+class StudioRevisionList(Resource):
+    @ns.doc(**KEY)
+    @query(ns, PageQuery)
+    @ns.response(200, _REVISIONS_PAGE, schema_model(RevisionListEnvelope))
+    @problems(ns, 400, 401, 403, 404)
+    def get(self) -> ViewAnswer:
+        """List the revisions of the studio's details (admin)."""
+        return _revision_list(STUDIO)
+
+
+@ns.route("/revisions/<int:number>/restore")
+@ns.param("number", "The revision's number, from 1.", _in="path")
+class StudioRevisionRestore(Resource):
+    @ns.doc(**KEY)
+    @ns.response(200, "The studio's details are as they were in that revision again.", schema_model(StudioEnvelope))
+    @problems(ns, 401, 403, 404, 412, 422)
+    def post(self, number: int) -> ViewAnswer:
+        """Make the studio's details what they were in one of their revisions, as a new change (admin)."""
+        require_role("admin")
+        studio = _the_studio()
+        check_if_match(_STUDIO_OUT.dump(studio))
+        snapshot = _revision_snapshot(STUDIO, number)
+        data = StudioIn().load({name: snapshot[name] for name in StudioIn().fields if name in snapshot})
+        apply_studio_input(studio, data)
+        studio.updated_at = utcnow()
+        db.session.flush()
+        representation = _STUDIO_OUT.dump(studio)
+        _commit(STUDIO, representation, studio.studio_id, f"restored revision {number}")
+        return item_response(representation)
+
+
+@ns.route("/hours/revisions")
+class HoursRevisionList(Resource):
+    @ns.doc(**KEY)
+    @query(ns, PageQuery)
+    @ns.response(200, _REVISIONS_PAGE, schema_model(RevisionListEnvelope))
+    @problems(ns, 400, 401, 403, 404)
+    def get(self) -> ViewAnswer:
+        """List the revisions of the weekly hours (admin)."""
+        return _revision_list(HOURS)
+
+
+@ns.route("/hours/revisions/<int:number>/restore")
+@ns.param("number", "The revision's number, from 1.", _in="path")
+class HoursRevisionRestore(Resource):
+    @ns.doc(**KEY)
+    @ns.response(200, "The weekly hours are as they were in that revision again.", schema_model(HoursEnvelope))
+    @problems(ns, 401, 403, 404, 412, 422)
+    def post(self, number: int) -> ViewAnswer:
+        """Make the weekly hours what they were in one of their revisions, as a new change (admin)."""
+        require_role("admin")
+        studio = _the_studio()
+        check_if_match(hours_document(utcnow())[0])
+        _replace_hours(studio, HoursIn().load(_revision_snapshot(HOURS, number)))
+        _commit(HOURS, hours_snapshot(studio.hours_display), studio.studio_id, f"restored revision {number}")
+        return item_response(hours_document(utcnow())[0])
