@@ -1,6 +1,8 @@
 """Property-based testing of the whole API over its live spec with Schemathesis (4.x), every check on.
 
-The app is served over real HTTP (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), authenticated
+The app is served over real HTTP, by a server in a thread and by gunicorn as in production (SQLite, and
+PostgreSQL when TEST_DATABASE_URL is set; SCHEMATHESIS_MAX_EXAMPLES sets the examples per operation, 25
+by default), authenticated
 with an admin key so that writes are exercised too. Passing means: no 5xx, and every response conforms
 to the spec (status codes, content types, bodies, headers), with invalid input rejected and valid input
 accepted. The only allowances are the spec's own: each operation's `x-valid-input-refusals` (what a
@@ -18,6 +20,8 @@ import urllib.request
 from pathlib import Path
 
 from api.spec import VALID_INPUT_REFUSALS
+from models import db
+from tests.servers import Gunicorn
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
@@ -44,8 +48,9 @@ def _operation_count(spec: dict) -> int:
     return sum(1 for item in spec["paths"].values() for method in item if method != "parameters")
 
 
-def test_the_live_spec_holds_under_generated_requests(live_server, admin_key, tmp_path):
-    spec_url = f"http://{live_server}/api/v1/openapi.json"
+def _holds(base: str, admin_key: str, tmp_path: Path) -> None:
+    """Run schemathesis with every check against the API at `base`; fail with its report if any fails."""
+    spec_url = f"{base}/api/v1/openapi.json"
     with urllib.request.urlopen(spec_url) as response:
         spec = json.load(response)
     config = tmp_path / "schemathesis.toml"
@@ -68,7 +73,7 @@ def test_the_live_spec_holds_under_generated_requests(live_server, admin_key, tm
         cwd=REPOSITORY,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=3600,
     )
     summary = result.stdout[result.stdout.find("SUMMARY") :]
     print(summary)
@@ -76,3 +81,19 @@ def test_the_live_spec_holds_under_generated_requests(live_server, admin_key, tm
     assert re.search(rf"Tested: {_operation_count(spec)}\b", summary), summary
     generated = int(re.search(r"(\d+) generated", summary).group(1))
     assert generated > 1000, summary
+
+
+def test_the_live_spec_holds_under_generated_requests(live_server, admin_key, tmp_path):
+    _holds(f"http://{live_server}", admin_key, tmp_path)
+
+
+def test_the_spec_holds_against_gunicorn_as_it_is_served(seeded_app, admin_key, tmp_path):
+    """The production server (gunicorn, two workers, the repository's gunicorn.conf.py), not a thread."""
+    with seeded_app.app_context():
+        db.engine.dispose()
+    server = Gunicorn({"DATABASE_URL": seeded_app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": "false"})
+    try:
+        _holds(server.base, admin_key, tmp_path)
+        assert "Traceback" not in server.output()
+    finally:
+        server.stop()
