@@ -5,8 +5,11 @@ itself writes one JSON line per request to stderr, with its request id, so
 gunicorn's own access log is off unless GUNICORN_ACCESS_LOG names a file or "-".
 """
 
+import json
 import multiprocessing
 import os
+
+from gunicorn import util
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -32,3 +35,29 @@ control_socket_disable = True
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Each worker opens its own database connections on first use: nothing is shared across a fork.
 preload_app = False
+
+# The longest request line (method, URL, version) and header line gunicorn reads: its maximum, so that
+# every request the API's spec allows fits; past it gunicorn itself answers 414 or 431.
+limit_request_line = 8190
+limit_request_field_size = 8190
+
+_GUNICORN_DETAILS = {
+    414: "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+    431: "A request header is longer than the server reads (8190 bytes).",
+}
+
+
+def _write_problem(sock, status_int, reason, mesg):
+    """gunicorn's own error answers (a request line or header too long, a request that is not valid HTTP)
+    as RFC 9457 problems like every other error of the API, instead of its HTML page. The detail names
+    the limit; it never echoes what the client sent."""
+    detail = _GUNICORN_DETAILS.get(status_int, "The request is not valid HTTP/1.1.")
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int, "detail": detail}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = _write_problem  # gunicorn's workers answer their errors through this one function

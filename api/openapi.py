@@ -116,6 +116,7 @@ def _takes_an_instant(schema: Any) -> bool:
 
 
 EXTRA_PROBLEMS = {
+    414: "URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string.",
     429: "Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget).",
 }
 
@@ -136,6 +137,7 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, dict[str, list[str]] | None]] = {
         {"If-Match": ["Send the item's ETag."]},
     ),
     413: ("The request body is larger than the configured limit.", None),
+    414: ("The request line is longer than the server reads (8190 bytes): shorten the query string.", None),
     415: ("Send the body as JSON, with Content-Type: application/json.", None),
     422: ("The body is not valid; `errors` names each bad field.", {"title": ["Missing data for required field."]}),
     429: ("Rate limit exceeded: 300 per 1 minute.", None),
@@ -303,6 +305,7 @@ class _Document:
             }
         if "412" in statuses:
             responses["428"] = self._problem_response(428, PROBLEM_DESCRIPTIONS[428], operation)
+        responses["414"] = self._problem_response(414, EXTRA_PROBLEMS[414], operation)
         if rate_limited:
             responses["429"] = self._problem_response(429, EXTRA_PROBLEMS[429], operation)
         if touches_database:

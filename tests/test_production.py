@@ -330,3 +330,18 @@ def test_two_gunicorn_instances_share_postgresql_and_redis(make_app):
     finally:
         first.stop()
     empty_database(setup)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_what_gunicorn_itself_refuses_is_a_problem_too(seeded_app):
+    with seeded_app.app_context():
+        db.engine.dispose()
+    server = Gunicorn({"DATABASE_URL": seeded_app.config["SQLALCHEMY_DATABASE_URI"]})
+    try:
+        fits = _http("GET", f"{server.base}/api/v1/articles?q={'a' * 7000}")
+        assert fits[0] == 400  # long, but within the request line gunicorn reads: the API answers
+        status, headers, body = _http("GET", f"{server.base}/api/v1/articles?q={'a' * 9000}")
+        assert status == 414 and headers["Content-Type"] == "application/problem+json"
+        assert body["status"] == 414 and "8190" in body["detail"] and "aaaa" not in body["detail"]
+    finally:
+        server.stop()
