@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from models import IDLE_IN_TRANSACTION_TIMEOUT_SECONDS, LOCK_TIMEOUT_SECONDS, STATEMENT_TIMEOUT_SECONDS
 
@@ -145,6 +146,10 @@ def engine_options(uri: str) -> dict[str, Any]:
         f"-c lock_timeout={LOCK_TIMEOUT_SECONDS}s -c statement_timeout={STATEMENT_TIMEOUT_SECONDS}s "
         f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_SECONDS}s"
     )
+    # connect_args replace the URL's own `options`: keep those too (a URL may ask for read-only sessions).
+    from_url = make_url(uri).query.get("options")
+    if from_url:
+        timeouts = f"{from_url if isinstance(from_url, str) else ' '.join(from_url)} {timeouts}"
     return {
         "pool_pre_ping": True,
         "connect_args": {"options": timeouts, "connect_timeout": 5},
