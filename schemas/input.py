@@ -50,12 +50,12 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.multiline and _NOT_ONE_LINE.search(text):
+            raise ValidationError("Must be one line, without control characters.")
         if _UNSTORABLE.search(text):
             raise ValidationError(
                 "Must not contain control characters (but tab and line breaks), NUL or unpaired surrogates."
             )
-        if not self.multiline and _NOT_ONE_LINE.search(text):
-            raise ValidationError("Must be one line, without control characters.")
         if not self.multiline and text and not text.strip():
             raise ValidationError("Must not be only white space.")
         return text
