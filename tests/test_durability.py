@@ -92,6 +92,8 @@ def test_a_read_only_postgresql_database_gives_503(app, make_app):
     read_only = make_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     client = read_only.test_client()
     assert client.get("/api/v1/articles").status_code == 200
+    key_read = client.get("/api/v1/articles?status=all", headers={"Authorization": f"Bearer {key}"})
+    assert key_read.status_code == 200  # noting the key's use fails on a read-only database; the read does not
     response = client.post("/api/v1/articles", json=NEW, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
 

@@ -7,9 +7,9 @@ so a caller without a valid key learns nothing about what its body would do.
 from datetime import timedelta
 
 from flask import g, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from api.web.errors import ProblemError
+from api.web.errors import ProblemError, database_unavailable
 from models import db
 from models.auth import ApiKey, find_active_key
 from models.types import utcnow
@@ -41,7 +41,9 @@ def identify_caller() -> None:
         key.last_used_at = now
         try:
             db.session.commit()
-        except (OperationalError, InterfaceError):  # a read-only or busy database: reading still works
+        except DBAPIError as error:  # a read-only or busy database: noting the use fails, reading still works
+            if not database_unavailable(error):
+                raise
             db.session.rollback()
 
 
