@@ -65,7 +65,10 @@ def register_commands(app: Flask) -> None:
     @api_keys.command("create")
     @click.argument("name")
     @click.option(
-        "--role", type=click.Choice(ROLES), required=True, help="editor: articles and topics; admin: everything."
+        "--role",
+        type=click.Choice(ROLES),
+        required=True,
+        help="viewer: reads drafts and previews, writes nothing; editor: also articles and topics; admin: everything.",
     )
     def create_key_command(name: str, role: str) -> None:
         """Make a key called NAME; it is printed once, as the last line."""

@@ -127,7 +127,7 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, dict[str, list[str]] | None]] = {
         {"per_page": ["Must be greater than or equal to 1 and less than or equal to 100."]},
     ),
     401: ("This needs an API key: send Authorization: Bearer <key>.", None),
-    403: ("This needs the admin role; the key 'editor-one' is an editor.", None),
+    403: ("This needs the admin role; the key 'editor-one' has the role editor.", None),
     404: ("No item has that slug (or it is not published).", None),
     409: ("The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).", None),
     412: ("The item changed since you read it (If-Match is stale). Fetch it again, then retry.", None),

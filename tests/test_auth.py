@@ -118,3 +118,49 @@ def test_a_keys_last_use_is_written_at_most_every_few_minutes(seeded_app, client
     assert first is not None
     client.as_key(editor_key, "/api/v1/topics?status=all")
     assert last_used() == first  # a second read moments later writes nothing
+
+
+def test_a_viewer_key_reads_drafts_and_writes_nothing(seeded_app, client):
+    from models.auth import create_key
+
+    with seeded_app.app_context():
+        viewer = create_key("preview-server", "viewer")
+    drafts = client.as_key(viewer, "/api/v1/articles?status=draft").get_json()
+    assert drafts["meta"]["total"] == 0  # allowed: a viewer may list drafts (none are seeded)
+    before = client.as_key(viewer, "/api/v1/articles?status=all").get_json()
+    problem = client.write("POST", "/api/v1/articles", viewer, 403, json={"title": "T", "body_markdown": "B"})
+    assert problem.get_json()["detail"] == "This needs the editor role; the key 'preview-server' has the role viewer."
+    client.write("PATCH", "/api/v1/articles/massage-for-quadratus-lumborum", viewer, 403, json={"excerpt": "x"})
+    client.write("GET", "/api/v1/articles/massage-for-quadratus-lumborum/revisions", viewer, 403)
+    assert client.as_key(viewer, "/api/v1/articles?status=all").get_json() == before
+
+
+def test_whoami_tells_a_key_its_name_role_and_budget(seeded_app, client, editor_key):
+    answer = client.as_key(editor_key, "/api/v1/whoami")
+    assert answer.headers["Cache-Control"] == "private, no-store"
+    me = answer.get_json()["data"]
+    assert (me["name"], me["role"]) == ("editor-one", "editor") and me["created_at"].endswith("Z")
+    assert me["budget"] is None  # the test app runs without rate limits
+    client.problem("/api/v1/whoami", 401)
+
+
+def test_keys_carry_a_checksum_that_scanners_and_the_server_check(seeded_app, client, editor_key):
+    import re
+
+    from models.auth import has_valid_checksum
+
+    assert re.fullmatch(r"cps_[A-Za-z0-9]{46}", editor_key) and has_valid_checksum(editor_key)
+    mistyped = editor_key[:-1] + ("x" if editor_key[-1] != "x" else "y")
+    assert not has_valid_checksum(mistyped)
+    client.problem("/api/v1/whoami", 401, headers={"Authorization": f"Bearer {mistyped}"})
+
+
+def test_keys_made_before_the_checksum_keep_working(seeded_app, client):
+    import hashlib
+    import secrets
+
+    old_style = "cps_" + secrets.token_urlsafe(32)  # 43 URL-safe characters, no checksum
+    with seeded_app.app_context():
+        db.session.add(ApiKey(name="old-key", role="editor", digest=hashlib.sha256(old_style.encode()).hexdigest()))
+        db.session.commit()
+    assert client.as_key(old_style, "/api/v1/whoami").get_json()["data"]["name"] == "old-key"

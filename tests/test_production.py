@@ -345,3 +345,15 @@ def test_what_gunicorn_itself_refuses_is_a_problem_too(seeded_app):
         assert body["status"] == 414 and "8190" in body["detail"] and "aaaa" not in body["detail"]
     finally:
         server.stop()
+
+
+def test_whoami_reports_the_keys_own_read_budget(limited_app):
+    with limited_app.app_context():
+        key = create_key("preview", "viewer")
+    client = limited_app.test_client()
+    for _ in range(3):
+        client.get("/api/v1/articles")  # the anonymous budget of this address is spent...
+    answer = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {key}"})
+    budget = answer.get_json()["data"]["budget"]
+    assert budget["limit"] == 3000 and budget["remaining"] == 2999  # ...the key's own is not
+    assert answer.headers["X-RateLimit-Remaining"] == "2999" and budget["reset"] > 0

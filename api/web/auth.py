@@ -74,7 +74,7 @@ def require_role(role: str) -> ApiKey:
             401, "This needs an API key: send Authorization: Bearer <key>.", headers={"WWW-Authenticate": _CHALLENGE}
         )
     if not key.allows(role):
-        raise ProblemError(403, f"This needs the {role} role; the key '{key.name}' is an {key.role}.")
+        raise ProblemError(403, f"This needs the {role} role; the key '{key.name}' has the role {key.role}.")
     return key
 
 

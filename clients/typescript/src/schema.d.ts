@@ -501,6 +501,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show the calling key's name, role, last use and rate-limit budget (any key) */
+        get: operations["get_who_am_i"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1729,6 +1746,53 @@ export interface components {
              */
             related?: string[];
         };
+        Budget: {
+            /**
+             * @description Requests of this kind the key may make per window.
+             * @example 3000
+             */
+            limit: number;
+            /**
+             * @description Of those, how many are left in this window.
+             * @example 2999
+             */
+            remaining: number;
+            /**
+             * @description When the window starts again (Unix seconds).
+             * @example 1796171326
+             */
+            reset: number;
+        };
+        WhoAmI: {
+            /**
+             * @description The key's name.
+             * @example preview-server
+             */
+            name: string;
+            /**
+             * @description viewer (reads drafts), editor (also writes articles and topics) or admin.
+             * @example viewer
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "admin";
+            /**
+             * Format: date-time
+             * @description When the key was made (UTC).
+             * @example 2026-11-23T18:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was last used, to about 5 minutes (UTC).
+             */
+            last_used_at: string | null;
+            /** @description The read budget this request was counted against; null when limits are off. */
+            budget: components["schemas"]["Budget"] | null;
+        };
+        WhoAmIItem: {
+            /** @description The item. */
+            data: components["schemas"]["WhoAmI"];
+        };
     };
     responses: never;
     parameters: {
@@ -2133,7 +2197,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -2592,7 +2656,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -2888,7 +2952,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -3134,7 +3198,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -3430,7 +3494,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/purge",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -3666,7 +3730,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -3945,7 +4009,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/revisions",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -4119,7 +4183,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/revisions/1/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -5098,7 +5162,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -5393,7 +5457,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -5882,7 +5946,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/hours",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -6170,7 +6234,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/hours/exceptions",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -6565,7 +6629,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -6809,7 +6873,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/hours/revisions",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -6965,7 +7029,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/hours/revisions/1/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -7234,7 +7298,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/revisions",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -7390,7 +7454,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/studio/revisions/1/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -7931,7 +7995,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -8414,7 +8478,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -8710,7 +8774,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -8956,7 +9020,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -9252,7 +9316,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/purge",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -9488,7 +9552,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -9767,7 +9831,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/revisions",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -9941,7 +10005,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "This needs the admin role; the key 'editor-one' is an editor.",
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/revisions/1/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
@@ -10256,6 +10320,132 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is not reachable right now; retry shortly.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/structured-data",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_who_am_i: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's name, role, dates and the budget this request was counted against. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmIItem"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/whoami",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/whoami",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/whoami",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/whoami",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
                      */
