@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi seed` and `flask --app wsgi export-openapi`."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from flask_migrate import upgrade
 from api.config import MIGRATIONS_DIRECTORY, REPOSITORY_ROOT
 from api.web.routing import API_PREFIX
 from models import ApiKey, Studio, db
-from models.auth import ROLES, create_key, revoke_key
+from models.auth import ROLES, active_key_named, create_key, revoke_key, rotate_key
+from models.types import utcnow
 from seed_data import seed_database
 
 
@@ -70,23 +72,45 @@ def register_commands(app: Flask) -> None:
         required=True,
         help="viewer: reads drafts and previews, writes nothing; editor: also articles and topics; admin: everything.",
     )
-    def create_key_command(name: str, role: str) -> None:
+    @click.option("--expires-in-days", type=click.IntRange(min=1), help="The key stops working after this many days.")
+    def create_key_command(name: str, role: str, expires_in_days: int | None) -> None:
         """Make a key called NAME; it is printed once, as the last line."""
-        if db.session.scalar(db.select(ApiKey).where(ApiKey.name == name)) is not None:
-            raise click.ClickException(f"a key called {name!r} exists already")
-        token = create_key(name, role)
-        click.echo(f"Created the {role} key {name!r}. It is shown only now; keep it safe:")
+        if active_key_named(name) is not None:
+            raise click.ClickException(f"an active key is called {name!r} already (revoke it, or rotate it)")
+        expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+        token = create_key(name, role, expires_at)
+        until = f", valid until {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+        click.echo(f"Created the {role} key {name!r}{until}. It is shown only now; keep it safe:")
+        click.echo(token)
+
+    @api_keys.command("rotate")
+    @click.argument("name")
+    @click.option(
+        "--grace-hours",
+        type=click.IntRange(min=0),
+        default=24,
+        show_default=True,
+        help="How long the old key keeps working, for the scripts that still send it.",
+    )
+    def rotate_key_command(name: str, grace_hours: int) -> None:
+        """Give the key called NAME a new secret, printed once as the last line; the old one keeps working
+        for the grace period."""
+        token = rotate_key(name, timedelta(hours=grace_hours))
+        if token is None:
+            raise click.ClickException(f"no active key is called {name!r}")
+        click.echo(f"Rotated {name!r}: the old key works for {grace_hours} more hours. The new one, shown only now:")
         click.echo(token)
 
     @api_keys.command("list")
     def list_keys_command() -> None:
         """List the keys: name, role, created, last used, revoked (never the keys themselves)."""
         keys = db.session.scalars(db.select(ApiKey).order_by(ApiKey.name)).all()
-        click.echo(f"{'name':<24} {'role':<7} {'created':<20} {'last used':<20} revoked")
+        click.echo(f"{'name':<24} {'role':<7} {'created':<20} {'last used':<20} {'expires':<20} revoked")
         for key in keys:
             stamp = lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"  # noqa: E731
             click.echo(
-                f"{key.name:<24} {key.role:<7} {stamp(key.created_at):<20} {stamp(key.last_used_at):<20} {stamp(key.revoked_at)}"
+                f"{key.name:<24} {key.role:<7} {stamp(key.created_at):<20} {stamp(key.last_used_at):<20} "
+                f"{stamp(key.expires_at):<20} {stamp(key.revoked_at)}"
             )
 
     @api_keys.command("revoke")
@@ -94,5 +118,5 @@ def register_commands(app: Flask) -> None:
     def revoke_key_command(name: str) -> None:
         """Revoke the key called NAME; it stops working at once."""
         if not revoke_key(name):
-            raise click.ClickException(f"no key is called {name!r}")
+            raise click.ClickException(f"no active key is called {name!r}")
         click.echo(f"Revoked {name!r}.")

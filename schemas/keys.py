@@ -20,6 +20,12 @@ class WhoAmI(Out):
     )
     created_at = UtcDateTime(metadata=doc("When the key was made (UTC).", "2026-11-23T18:00:00Z"))
     last_used_at = UtcDateTime(allow_none=True, metadata=doc("When it was last used, to about 5 minutes (UTC)."))
+    expires_at = UtcDateTime(allow_none=True, metadata=doc("When it stops working (UTC); null: it does not expire."))
+    previous_key_valid_until = UtcDateTime(
+        attribute="previous_valid_until",
+        allow_none=True,
+        metadata=doc("After a rotation, until when the key it replaced still works (UTC); else null."),
+    )
     budget = fields.Nested(
         Budget,
         allow_none=True,

@@ -164,3 +164,52 @@ def test_keys_made_before_the_checksum_keep_working(seeded_app, client):
         db.session.add(ApiKey(name="old-key", role="editor", digest=hashlib.sha256(old_style.encode()).hexdigest()))
         db.session.commit()
     assert client.as_key(old_style, "/api/v1/whoami").get_json()["data"]["name"] == "old-key"
+
+
+def test_an_expired_key_stops_working(seeded_app, client):
+    from datetime import UTC, datetime, timedelta
+
+    from models.auth import create_key
+
+    with seeded_app.app_context():
+        soon = create_key("short-lived", "viewer", datetime.now(UTC) + timedelta(days=1))
+        gone = create_key("expired", "viewer", datetime.now(UTC) - timedelta(seconds=1))
+    assert client.as_key(soon, "/api/v1/whoami").get_json()["data"]["expires_at"].endswith("Z")
+    client.problem("/api/v1/whoami", 401, headers={"Authorization": f"Bearer {gone}"})
+
+
+def test_a_rotated_key_keeps_working_through_its_grace_period(seeded_app, client):
+    runner = seeded_app.test_cli_runner()
+    created = runner.invoke(args=["api-keys", "create", "build-bot", "--role", "editor", "--expires-in-days", "90"])
+    assert created.exit_code == 0 and "valid until" in created.output
+    old_key = created.output.strip().splitlines()[-1]
+    rotated = runner.invoke(args=["api-keys", "rotate", "build-bot", "--grace-hours", "24"])
+    assert rotated.exit_code == 0, rotated.output
+    new_key = rotated.output.strip().splitlines()[-1]
+    assert new_key != old_key
+    for key in (old_key, new_key):  # a script still sending the old key keeps working meanwhile
+        me = client.as_key(key, "/api/v1/whoami").get_json()["data"]
+        assert me["name"] == "build-bot" and me["previous_key_valid_until"] is not None
+    again = runner.invoke(args=["api-keys", "rotate", "build-bot", "--grace-hours", "0"])
+    assert again.exit_code == 0
+    newest = again.output.strip().splitlines()[-1]
+    for stale in (old_key, new_key):  # no grace: what it replaced stops at once (and the first is long gone)
+        client.problem("/api/v1/whoami", 401, headers={"Authorization": f"Bearer {stale}"})
+    assert client.as_key(newest, "/api/v1/whoami").get_json()["data"]["name"] == "build-bot"
+    missing = runner.invoke(args=["api-keys", "rotate", "nobody"])
+    assert missing.exit_code != 0 and "no active key is called 'nobody'" in missing.output
+
+
+def test_a_revoked_keys_name_may_be_given_to_a_new_key(seeded_app, client):
+    runner = seeded_app.test_cli_runner()
+    first = runner.invoke(args=["api-keys", "create", "blog-bot", "--role", "editor"]).output.strip().splitlines()[-1]
+    taken = runner.invoke(args=["api-keys", "create", "blog-bot", "--role", "editor"])
+    assert taken.exit_code != 0 and "already" in taken.output
+    assert runner.invoke(args=["api-keys", "revoke", "blog-bot"]).exit_code == 0
+    second = runner.invoke(args=["api-keys", "create", "blog-bot", "--role", "viewer"])
+    assert second.exit_code == 0, second.output
+    client.problem("/api/v1/whoami", 401, headers={"Authorization": f"Bearer {first}"})
+    again = client.as_key(second.output.strip().splitlines()[-1], "/api/v1/whoami").get_json()["data"]
+    assert (again["name"], again["role"]) == ("blog-bot", "viewer")
+    listed = runner.invoke(args=["api-keys", "list"]).output
+    assert listed.count("blog-bot") == 2  # the revoked one stays listed, with when it was revoked

@@ -36,6 +36,8 @@ class WhoAmI(Resource):
             "role": key.role,
             "created_at": key.created_at,
             "last_used_at": key.last_used_at,
+            "expires_at": key.expires_at,
+            "previous_valid_until": key.previous_valid_until,
             "budget": budget,
         }
         return {"data": WhoAmISchema().dump(body)}, 200, {"Cache-Control": "private, no-store"}

@@ -1786,6 +1786,16 @@ export interface components {
              * @description When it was last used, to about 5 minutes (UTC).
              */
             last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it stops working (UTC); null: it does not expire.
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description After a rotation, until when the key it replaced still works (UTC); else null.
+             */
+            previous_key_valid_until: string | null;
             /** @description The read budget this request was counted against; null when limits are off. */
             budget: components["schemas"]["Budget"] | null;
         };
