@@ -77,9 +77,7 @@ def test_401_comes_before_the_body_is_looked_at(client):
         ("PATCH", "/api/v1/studio"),
         ("PUT", "/api/v1/studio/hours"),
         ("POST", "/api/v1/studio/hours/exceptions"),
-        ("POST", "/api/v1/articles/massage-for-quadratus-lumborum/restore"),
         ("POST", "/api/v1/articles/massage-for-quadratus-lumborum/purge"),
-        ("GET", "/api/v1/articles/massage-for-quadratus-lumborum/revisions"),
         ("POST", "/api/v1/topics/quadratus-lumborum/revisions/1/restore"),
     ],
 )
@@ -213,3 +211,19 @@ def test_a_revoked_keys_name_may_be_given_to_a_new_key(seeded_app, client):
     assert (again["name"], again["role"]) == ("blog-bot", "viewer")
     listed = runner.invoke(args=["api-keys", "list"]).output
     assert listed.count("blog-bot") == 2  # the revoked one stays listed, with when it was revoked
+
+
+def test_an_editor_reads_revisions_and_restores_only_its_own_deletions(seeded_app, client, editor_key, admin_key):
+    from models.auth import create_key
+
+    with seeded_app.app_context():
+        other_editor = create_key("editor-two", "editor")
+    article = "/api/v1/articles/massage-for-quadratus-lumborum"
+    assert client.as_key(editor_key, f"{article}/revisions").get_json()["data"][0]["action"] == "seeded"
+    deleted = client.write("DELETE", article, editor_key, 204).headers["ETag"]
+    refused = client.write("POST", f"{article}/restore", other_editor, 403, headers={"If-Match": deleted}).get_json()
+    assert "its own key deleted" in refused["detail"]
+    client.write("POST", f"{article}/restore", editor_key, 200, headers={"If-Match": deleted})  # its own deletion
+    deleted = client.write("DELETE", article, admin_key, 204).headers["ETag"]
+    client.write("POST", f"{article}/restore", editor_key, 403, headers={"If-Match": deleted})  # the admin's
+    client.write("POST", f"{article}/restore", admin_key, 200, headers={"If-Match": deleted})

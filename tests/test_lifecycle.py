@@ -61,7 +61,7 @@ def test_delete_is_soft_and_an_admin_restores_or_purges(client, editor_key, admi
     # Until it is restored or purged, an admin reads what it held in its revisions.
     history = client.as_key(admin_key, f"{ITEM}/revisions").get_json()["data"]
     assert [r["action"] for r in history] == ["deleted", "created"] and history[0]["snapshot"]["title"] == NEW["title"]
-    client.write("POST", f"{ITEM}/restore", editor_key, 403, headers={"If-Match": deleted_etag})
+    client.write("POST", f"{ITEM}/purge", editor_key, 403, headers={"If-Match": deleted_etag})
     client.write("POST", f"{ITEM}/restore", admin_key, 428)
     client.write("POST", f"{ITEM}/restore", admin_key, 412, headers={"If-Match": '"not-this-one"'})
     client.write("POST", f"{ITEM}/restore", admin_key, 200, headers={"If-Match": deleted_etag})

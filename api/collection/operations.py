@@ -28,7 +28,7 @@ from api.web.responses import ViewAnswer, check_if_match, etag_of, item_response
 from api.web.routing import url_of
 from models import Revision, db
 from models.editable import EditableItem
-from models.revisions import purge_revisions, record_revision, revisions_of
+from models.revisions import latest_revision, purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
 from models.search import MARK_END, MARK_START, matching, search_snippets, words
 from models.slugs import forget_item, forget_slug, record_rename
@@ -251,18 +251,25 @@ def delete_item(collection: Collection[Any], slug: str) -> NoContent:
     return "", 204, {"ETag": etag_of(collection.representation(item))}
 
 
-def _deleted_item(collection: Collection[Any], slug: str, not_deleted: str) -> Any:
-    """The deleted item an admin restores or purges: 409 with `not_deleted` when it is not deleted."""
-    require_role("admin")
+def _deleted_item(collection: Collection[Any], slug: str, not_deleted: str, own_deletion: bool = False) -> Any:
+    """The deleted item an admin restores or purges: 409 with `not_deleted` when it is not deleted. With
+    `own_deletion`, an editor may have it too, when the deletion was made with the editor's own key."""
+    key = require_role("editor" if own_deletion else "admin")
     item = collection.find(slug, include_hidden=True)
     if item.deleted_at is None:
         raise ProblemError(409, not_deleted)
+    if not key.allows("admin"):
+        deletion = latest_revision(collection.item_type, _primary_key(item))
+        if deletion is None or deletion.action != "deleted" or deletion.key_name != key.name:
+            raise ProblemError(
+                403, f"An editor restores only what its own key deleted; the {collection.item_type} needs an admin."
+            )
     check_if_match(collection.representation(item))
     return item
 
 
 def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
-    item = _deleted_item(collection, slug, f"The {collection.item_type} '{slug}' is not deleted.")
+    item = _deleted_item(collection, slug, f"The {collection.item_type} '{slug}' is not deleted.", own_deletion=True)
     item.deleted_at = None
     _save(collection, item, "restored", previous_slug=slug)
     return item_response(collection.representation(item))
@@ -287,7 +294,7 @@ def purge_item(collection: Collection[Any], slug: str) -> NoContent:
 
 
 def list_revisions(collection: Collection[Any], slug: str) -> ViewAnswer:
-    require_role("admin")
+    require_role("editor")  # an editor sees the history of what it can edit
     args = load_query(PageQuery)
     item = collection.find(slug, include_hidden=True)
     query = revisions_of(collection.item_type, _primary_key(item))

@@ -6,9 +6,9 @@ For a collection named `articles` of items called `article`:
     GET, PUT, PATCH,    /articles/{slug}                         read, replace, change, delete
     DELETE
     GET                 /articles/{slug}/structured-data         schema.org JSON-LD
-    POST                /articles/{slug}/restore                 undo a delete (admin)
+    POST                /articles/{slug}/restore                 undo a delete (admin, or who deleted it)
     POST                /articles/{slug}/purge                   delete for good (admin)
-    GET                 /articles/{slug}/revisions               the revision trail (admin)
+    GET                 /articles/{slug}/revisions               the revision trail (editor)
     POST                /articles/{slug}/revisions/{n}/restore   go back to a revision (admin)
 
 Each operation is documented here once, for every collection: its summary,
@@ -191,7 +191,8 @@ def _add_structured_data_route(
 
 
 def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
-    """Restore, purge, the revision list and revision restore: the admin's routes under /<slug>/."""
+    """Restore, purge, the revision list and revision restore: the routes under /<slug>/ for an item's
+    history (restore and the list are an editor's too; purge and revision restore an admin's)."""
     noun, label, a_noun = collection.item_type, collection.label, collection.a_noun
     item_out = schema_model(collection.admin_envelope)
 
@@ -234,9 +235,9 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
         return operations.restore_revision(collection, slug, number)
 
     slug = {"slug": (f"The {noun}'s slug", collection.docs.slug_example)}
-    restore_summary = f"Restore a deleted {noun} (admin)."
+    restore_summary = f"Restore a deleted {noun} (admin, or the editor whose key deleted it)."
     purge_summary = f"Purge a deleted {noun} for good, with its revisions (admin)."
-    revisions_summary = f"List {a_noun}'s revisions, newest first (admin)."
+    revisions_summary = f"List {a_noun}'s revisions, newest first (editor)."
     revision_restore_summary = f"Restore {a_noun} to one of its revisions, as a new change (admin)."
     _route(
         ns,

@@ -88,7 +88,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a deleted article (admin) */
+        /** Restore a deleted article (admin, or the editor whose key deleted it) */
         post: operations["post_article_restore"];
         delete?: never;
         options?: never;
@@ -103,7 +103,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an article's revisions, newest first (admin) */
+        /** List an article's revisions, newest first (editor) */
         get: operations["get_article_revisions"];
         put?: never;
         post?: never;
@@ -442,7 +442,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a deleted topic (admin) */
+        /** Restore a deleted topic (admin, or the editor whose key deleted it) */
         post: operations["post_topic_restore"];
         delete?: never;
         options?: never;
@@ -457,7 +457,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a topic's revisions, newest first (admin) */
+        /** List a topic's revisions, newest first (editor) */
         get: operations["get_topic_revisions"];
         put?: never;
         post?: never;
