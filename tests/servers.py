@@ -82,6 +82,18 @@ class PrivatePostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def _answers_health(base: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Whether the server at `base` answers /api/v1/health within `seconds` (False as soon as it exits)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 class Gunicorn:
     """The app served by gunicorn with the repository's gunicorn.conf.py, on a free loopback port."""
 
@@ -99,17 +111,10 @@ class Gunicorn:
             start_new_session=True,  # its own process group, so that kill() reaches the workers too
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2):
-                    return
-            except OSError as error:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    output = self.output()
-                    self.stop()
-                    raise RuntimeError(f"gunicorn did not start: {output}") from error
-                time.sleep(0.2)
+        if not _answers_health(self.base, self.process, seconds=30):
+            output = self.output()
+            self.stop()
+            raise RuntimeError(f"gunicorn did not start: {output}")
 
     def output(self) -> str:
         self.log.seek(0)
@@ -167,16 +172,10 @@ class Nginx:
             start_new_session=True,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2):
-                    return
-            except OSError as error:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"nginx did not start: {self.errors()}") from error
-                time.sleep(0.2)
+        if not _answers_health(self.base, self.process, seconds=15):
+            errors = self.errors()
+            self.stop()
+            raise RuntimeError(f"nginx did not start: {errors}")
 
     def errors(self) -> str:
         log = Path(self.directory) / "error.log"

@@ -293,13 +293,28 @@ def purge_item(collection: Collection[Any], slug: str) -> NoContent:
     return "", 204
 
 
+def revision_page(item_type: str, item_id: int) -> ViewAnswer:
+    """A page of an item's revisions, newest first, as the query string asks (any item with a trail:
+    a collection's, the studio's, its hours')."""
+    args = load_query(PageQuery)
+    revisions, meta, links, headers = paginate(revisions_of(item_type, item_id), args["page"], args["per_page"])
+    return {"data": RevisionOut(many=True).dump(revisions), "meta": meta, "links": links}, 200, headers
+
+
+def find_revision(item_type: str, item_id: int, number: int, missing: str) -> Revision:
+    """Revision `number` of the item; a 404 saying `missing` when it has none."""
+    revision = None
+    if 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
+        revision = db.session.scalar(revisions_of(item_type, item_id).where(Revision.number == number))
+    if revision is None:
+        raise ProblemError(404, missing)
+    return revision
+
+
 def list_revisions(collection: Collection[Any], slug: str) -> ViewAnswer:
     require_role("editor")  # an editor sees the history of what it can edit
-    args = load_query(PageQuery)
     item = collection.find(slug, include_hidden=True)
-    query = revisions_of(collection.item_type, _primary_key(item))
-    revisions, meta, links, headers = paginate(query, args["page"], args["per_page"])
-    return {"data": RevisionOut(many=True).dump(revisions), "meta": meta, "links": links}, 200, headers
+    return revision_page(collection.item_type, _primary_key(item))
 
 
 def restore_revision(collection: Collection[Any], slug: str, number: int) -> ViewAnswer:
@@ -307,14 +322,8 @@ def restore_revision(collection: Collection[Any], slug: str, number: int) -> Vie
     require_role("admin")
     item = collection.find_for_write(slug)
     check_if_match(collection.representation(item))
-    missing = ProblemError(404, f"The {collection.item_type} '{slug}' has no revision {number}.")
-    if not 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
-        raise missing
-    revision = db.session.scalar(
-        revisions_of(collection.item_type, _primary_key(item)).where(Revision.number == number)
-    )
-    if revision is None:
-        raise missing
+    missing = f"The {collection.item_type} '{slug}' has no revision {number}."
+    revision = find_revision(collection.item_type, _primary_key(item), number, missing)
     previous_slug = item.slug
     _apply(collection, item, collection.input_schema().load(collection.revision_as_input(revision.snapshot)))
     _save(collection, item, f"restored revision {number}", previous_slug=previous_slug)

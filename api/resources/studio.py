@@ -13,20 +13,21 @@ from werkzeug.http import http_date
 
 from api.caching.content_version import current_content_version
 from api.caching.response_cache import cached_read, expire_cached_response_at
+from api.collection.operations import find_revision, revision_page
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_reference
 from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.web.requests import load_body, load_query
-from api.web.responses import ViewAnswer, check_if_match, item_response, not_found, paginate
+from api.web.responses import ViewAnswer, check_if_match, item_response, not_found
 from api.web.routing import url_of
-from models import ExceptionInterval, HoursException, OpeningInterval, Revision, Studio, db
+from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
 from models.hours import Interval, hours_status
-from models.revisions import record_revision, revisions_of
+from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, hours_snapshot, weekly_intervals
 from models.types import utcnow
-from schemas.common import MAX_PAGE, NoQuery, PageQuery
-from schemas.content import RevisionListEnvelope, RevisionOut
+from schemas.common import NoQuery, PageQuery
+from schemas.content import RevisionListEnvelope
 from schemas.input import HoursExceptionIn, HoursIn, StudioIn, StudioPatch
 from schemas.studio import (
     HoursEnvelope,
@@ -348,18 +349,11 @@ class HoursExceptionItem(Resource):
 
 def _revision_list(what: str) -> ViewAnswer:
     require_role("admin")
-    args = load_query(PageQuery)
-    query = revisions_of(what, _the_studio().studio_id)
-    revisions, meta, links, headers = paginate(query, args["page"], args["per_page"])
-    return {"data": RevisionOut(many=True).dump(revisions), "meta": meta, "links": links}, 200, headers
+    return revision_page(what, _the_studio().studio_id)
 
 
 def _revision_snapshot(what: str, number: int) -> dict[str, Any]:
-    revision = None
-    if 1 <= number <= MAX_PAGE:  # past the database's integer range no revision can exist
-        revision = db.session.scalar(revisions_of(what, _the_studio().studio_id).where(Revision.number == number))
-    if revision is None:
-        raise not_found(f"The {what} has no revision {number}.")
+    revision = find_revision(what, _the_studio().studio_id, number, f"The {what} has no revision {number}.")
     snapshot: dict[str, Any] = revision.snapshot
     return snapshot
 
