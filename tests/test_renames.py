@@ -26,7 +26,8 @@ def test_an_old_slug_answers_301_to_the_new_one_with_its_query(client, editor_ke
 def test_a_write_to_an_old_slug_is_a_308_that_changes_nothing(client, editor_key):
     _rename(client, editor_key, ARTICLE, "the-ql")
     before = client.as_key(editor_key, NEW).get_json()["data"]
-    moved = client.raw.patch(ARTICLE, json={"title": "Elsewhere"}, headers={"Authorization": f"Bearer {editor_key}"})
+    headers = {"Authorization": f"Bearer {editor_key}", "If-Match": "*"}  # a write names a version, even here
+    moved = client.raw.patch(ARTICLE, json={"title": "Elsewhere"}, headers=headers)
     assert moved.status_code == 308 and moved.headers["Location"] == f"http://localhost{NEW}"
     assert client.as_key(editor_key, NEW).get_json()["data"] == before
 
@@ -77,3 +78,20 @@ def test_a_query_parameter_cannot_choose_where_an_old_slug_redirects(client, edi
     moved = client.raw.get(ARTICLE + "/structured-data?slug=elsewhere")
     assert moved.status_code == 301
     assert moved.headers["Location"].startswith(f"http://localhost{NEW}/structured-data")
+
+
+def test_a_write_without_if_match_at_an_old_slug_is_a_428_not_a_redirect(client, editor_key):
+    client.write(
+        "PATCH", "/api/v1/articles/massage-for-quadratus-lumborum", editor_key, 200, json={"slug": "ql-massage"}
+    )
+    for method in ("PATCH", "DELETE"):
+        problem = client.write(
+            method,
+            "/api/v1/articles/massage-for-quadratus-lumborum",
+            editor_key,
+            428,
+            json={"excerpt": "x"},
+            headers={"If-Match": None},
+        ).get_json()
+        assert problem["detail"].endswith("/api/v1/articles/ql-massage.")
+    assert client.as_key(editor_key, "/api/v1/articles/ql-massage").get_json()["data"]["excerpt"] != "x"

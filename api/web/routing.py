@@ -9,6 +9,8 @@ from typing import Any
 from flask import request, url_for
 from werkzeug.routing import RequestRedirect
 
+from api.web.errors import ProblemError
+
 API_PREFIX = "/api/v1"
 BLUEPRINT_NAME = "api_v1"
 # Flask-RESTX builds the spec's basePath from the endpoint of this name, and serves its docs and spec
@@ -33,6 +35,14 @@ def moved_to(**new_values: Any) -> RequestRedirect:
     query string kept: 301 for a read, 308 for anything else (which keeps the method and the body)."""
     # The path's values win over a query parameter of the same name (`?slug=...` must not pick the target).
     values: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {}), **new_values}
-    redirect = RequestRedirect(url_for(request.endpoint or "", **values, _external=True))
+    location = url_for(request.endpoint or "", **values, _external=True)
+    if request.method not in ("GET", "HEAD") and "If-Match" not in request.headers:
+        # Every write to an existing item needs If-Match: refuse it here rather than send it on to a 428.
+        raise ProblemError(
+            428,
+            f"This write needs If-Match: the ETag you read the item with. The item is now at {location}.",
+            errors={"If-Match": ["Send the item's ETag."]},
+        )
+    redirect = RequestRedirect(location)
     redirect.code = 301 if request.method in ("GET", "HEAD") else 308
     return redirect
