@@ -1,25 +1,21 @@
 """Articles, the series they belong to, and topics (muscle groups).
 
-The rule for what the public may see lives here, once per model (`Article.public`,
-`Topic.public`), so the item, the list, its total and every later read path
-(the content version included) apply the same rule.
+All three share one workflow (draft, published at a time, scheduled, deleted)
+and one rule for what the public may see (`PublishableItem.public`), so the
+item, the list, its total and every later read path (the content version
+included) apply the same rule. What one item names of the others (an article's
+topics and series, a topic's related topics) is filtered by that rule for the
+public (`visible_*`) and by liveness for key holders (`live_*`).
 """
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import JSON, Column, ColumnElement, ForeignKey, Index, String, Table, Text, and_, true
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models import Model
-from models.editable import EditableItem
-from models.richtext import render_markdown
-from models.types import UTCDateTime, utcnow
-
-ARTICLE_STATUSES = ("draft", "published")
-# What a key holder may ask a list for with `status=`.
-ARTICLE_STATES = ("published", "draft", "scheduled", "deleted", "all")
-TOPIC_STATES = ("published", "deleted", "all")
+from models.editable import PublishableItem
+from models.richtext import derive_excerpt, render_markdown
 
 article_topics = Table(
     "article_topics",
@@ -37,24 +33,45 @@ related_topics = Table(
 )
 
 
-class Series(Model):
-    """A run of articles on one theme ("In this series we will consider ...")."""
+class Series(PublishableItem, Model):
+    """A run of articles on one theme ("In this series we will consider ..."), in the order they are read."""
 
     __tablename__ = "series"
 
     series_id: Mapped[int] = mapped_column("id", primary_key=True)
-    slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[Optional[str]] = mapped_column(Text)
 
-    articles: Mapped[list["Article"]] = relationship(back_populates="series")
+    articles: Mapped[list["Article"]] = relationship(
+        back_populates="series", order_by=lambda: (Article.series_position, Article.article_id)
+    )
+
+    if TYPE_CHECKING:
+        # Set by a series write that reorders its articles (not a column): the articles it moved in or out,
+        # whose own revisions record the move once the write is saved.
+        moved_articles: list["Article"]
+
+    @property
+    def visible_articles(self) -> list["Article"]:
+        return [article for article in self.articles if article.is_public]
+
+    @property
+    def live_articles(self) -> list["Article"]:
+        return [article for article in self.articles if article.is_live]
+
+    @property
+    def visible_article_count(self) -> int:
+        return len(self.visible_articles)
+
+    @property
+    def live_article_count(self) -> int:
+        return len(self.live_articles)
 
 
-class Topic(EditableItem, Model):
+class Topic(PublishableItem, Model):
     """A muscle group, with only the anatomy and care content its source gives."""
 
     __tablename__ = "topics"
-    STATES = TOPIC_STATES
 
     topic_id: Mapped[int] = mapped_column("id", primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -83,23 +100,12 @@ class Topic(EditableItem, Model):
         public_article_count: int
 
     @property
-    def status(self) -> str:
-        return "deleted" if self.deleted_at is not None else "published"
+    def visible_related(self) -> list["Topic"]:
+        return [topic for topic in self.related if topic.is_public]
 
     @property
-    def visible_related(self) -> list["Topic"]:
-        return [topic for topic in self.related if topic.deleted_at is None]
-
-    @classmethod
-    def public(cls, at: Any = None) -> ColumnElement[bool]:
-        """The SQL condition for a topic the public may see: not deleted."""
-        return cls.deleted_at.is_(None)
-
-    @classmethod
-    def in_state(cls, state: str) -> ColumnElement[bool]:
-        """The SQL condition for `status=` on a key holder's list."""
-        conditions = {"published": cls.public(), "deleted": cls.deleted_at.is_not(None), "all": true()}
-        return conditions[state]
+    def live_related(self) -> list["Topic"]:
+        return [topic for topic in self.related if topic.is_live]
 
     def set_related(self, others: list["Topic"]) -> None:
         """Make `others` this topic's related topics, both ways."""
@@ -119,7 +125,7 @@ class Topic(EditableItem, Model):
             other.related.append(self)
 
 
-class Article(EditableItem, Model):
+class Article(PublishableItem, Model):
     """A blog article: Markdown source plus what readers are served from it."""
 
     __tablename__ = "articles"
@@ -133,27 +139,31 @@ class Article(EditableItem, Model):
         Index("ix_articles_visibility", "id", "status", "deleted_at", "published_at"),
     )
 
-    STATES = ARTICLE_STATES
-
     article_id: Mapped[int] = mapped_column("id", primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # What lists and cards show: the editor's, or (excerpt_derived) made from the body (see `derive_excerpt`).
     excerpt: Mapped[Optional[str]] = mapped_column(Text)
+    excerpt_derived: Mapped[bool] = mapped_column(default=False)
     body_markdown: Mapped[str] = mapped_column(Text)
     # Rendered from body_markdown whenever it is set (see `_render_body`).
     body_html: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text)
     toc: Mapped[list[dict]] = mapped_column(JSON)
     reading_time_minutes: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     seo_title: Mapped[Optional[str]] = mapped_column(String(200))
     seo_description: Mapped[Optional[str]] = mapped_column(String(320))
     series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("series.id"))
+    # Its place in its series, from 1 (see api.resources.series for how it is kept).
+    series_position: Mapped[Optional[int]]
 
     series: Mapped[Optional[Series]] = relationship(back_populates="articles")
     topics: Mapped[list[Topic]] = relationship(
         secondary=article_topics, back_populates="articles", order_by=lambda: Topic.name
     )
+
+    if TYPE_CHECKING:
+        # Set when the body is rendered (not a column): what sanitizing took out, for the write's answer.
+        write_warnings: list[str]
 
     @validates("body_markdown")
     def _render_body(self, _key: str, source: str) -> str:
@@ -162,20 +172,33 @@ class Article(EditableItem, Model):
         self.body_text = rendered.text
         self.toc = rendered.toc
         self.reading_time_minutes = rendered.reading_time_minutes
+        self.write_warnings = rendered.removed
         return source
+
+    def settle_excerpt(self, given: bool) -> None:
+        """After a write: an excerpt the editor `given` stays theirs; one left null, or derived before and
+        not given now, is made again from the body (which may have changed)."""
+        if given and self.excerpt is not None:
+            self.excerpt_derived = False
+        elif self.excerpt is None or self.excerpt_derived:
+            self.excerpt = derive_excerpt(self.body_text, self.toc)
+            self.excerpt_derived = self.excerpt is not None
 
     @property
     def visible_topics(self) -> list[Topic]:
-        return [topic for topic in self.topics if topic.deleted_at is None]
+        return [topic for topic in self.topics if topic.is_public]
 
     @property
-    def effective_status(self) -> str:
-        """draft, published, scheduled (published with a publication time still to come), or deleted."""
-        if self.deleted_at is not None:
-            return "deleted"
-        if self.status == "published" and self.published_at is not None and self.published_at > utcnow():
-            return "scheduled"
-        return self.status
+    def live_topics(self) -> list[Topic]:
+        return [topic for topic in self.topics if topic.is_live]
+
+    @property
+    def visible_series(self) -> Optional[Series]:
+        return self.series if self.series is not None and self.series.is_public else None
+
+    @property
+    def live_series(self) -> Optional[Series]:
+        return self.series if self.series is not None and self.series.is_live else None
 
     @property
     def seo(self) -> dict:
@@ -183,31 +206,31 @@ class Article(EditableItem, Model):
         return {"title": self.seo_title or self.title, "description": self.seo_description or self.excerpt}
 
     @classmethod
-    def public(cls, at: Any = None) -> ColumnElement[bool]:
-        """The SQL condition for an article the public may see at `at` (now when None): published,
-        and its time has come."""
-        return and_(
-            cls.deleted_at.is_(None),
-            cls.status == "published",
-            cls.published_at.is_not(None),
-            cls.published_at <= (utcnow() if at is None else at),
-        )
-
-    @classmethod
-    def in_state(cls, state: str) -> ColumnElement[bool]:
-        """The SQL condition for `status=` on a key holder's list."""
-        live = cls.deleted_at.is_(None)
-        if state == "published":
-            return cls.public()
-        if state == "draft":
-            return and_(live, cls.status == "draft")
-        if state == "scheduled":
-            return and_(live, cls.status == "published", cls.published_at > utcnow())
-        if state == "deleted":
-            return cls.deleted_at.is_not(None)
-        return true()
-
-    @classmethod
     def newest_first(cls) -> tuple[Any, ...]:
         """The stable order of every article list."""
         return (cls.published_at.desc(), cls.article_id.desc())
+
+
+def join_series(article: Article, series: Optional[Series]) -> None:
+    """Put the article last in `series` (or in none), leaving the series it was in."""
+    article.series = series
+    if series is None:
+        article.series_position = None
+        return
+    positions = [other.series_position or 0 for other in series.articles if other is not article]
+    article.series_position = max(positions, default=0) + 1
+
+
+def order_series(series: Series, articles: list[Article]) -> list[Article]:
+    """Make `articles` the series' articles, in this order; those it had and are not named leave it.
+    Returns the articles whose series or place changed."""
+    moved = []
+    for article in list(series.articles):
+        if article not in articles:
+            article.series, article.series_position = None, None
+            moved.append(article)
+    for position, article in enumerate(articles, start=1):
+        if article.series is not series or article.series_position != position:
+            article.series, article.series_position = series, position
+            moved.append(article)
+    return moved

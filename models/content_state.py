@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DDL, Engine, Select, Table, bindparam, event, func, select
+from sqlalchemy import DDL, BindParameter, Engine, Select, Table, bindparam, event, func, select, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -71,11 +71,18 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _version_statement() -> Select[int, datetime, datetime | None]:
-    from models.content import Article  # a sibling module that imports this one's package
+    # Sibling modules that import this one's package.
+    from models.content import Article, Series, Topic
 
-    latest_publication = (
-        select(func.max(Article.published_at)).where(Article.public(at=bindparam("now"))).scalar_subquery()
-    )
+    # Whatever is scheduled (an article, a topic, a series) changes what the public sees when its time comes.
+    now: BindParameter[datetime] = bindparam("now")
+    latest_each = union_all(
+        *(
+            select(func.max(model.published_at).label("published_at")).where(model.public(at=now))
+            for model in (Article, Topic, Series)
+        )
+    ).subquery()
+    latest_publication = select(func.max(latest_each.c.published_at)).scalar_subquery()
     return select(ContentState.version, ContentState.changed_at, latest_publication).where(ContentState.state_id == 1)
 
 
@@ -139,8 +146,8 @@ def version_query(engine: Engine) -> _VersionQuery:
 
 
 def content_version() -> ContentVersion:
-    """The content version and the latest publication time that has come (a scheduled article
-    appears without any write), in one statement; Last-Modified is the later of that and the last
+    """The content version and the latest publication time that has come (a scheduled article, topic
+    or series appears without any write), in one statement; Last-Modified is the later of that and the last
     write. It runs on a connection of its own, outside the request's session, before any read of
     the content itself, so an answer kept under a version is never older than that version."""
     now = utcnow()

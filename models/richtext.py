@@ -9,7 +9,9 @@ event handler or `javascript:` URL can reach a reader whatever an author wrote.
 import html
 import math
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -98,14 +100,77 @@ def _html_depth(markup: str) -> int:
     return deepest
 
 
+class _RemovalFinder(HTMLParser):
+    """Finds what nh3's allowlist will take out of some HTML: elements, attributes and URL schemes it does
+    not allow. (nh3 itself reports nothing; this reads the same HTML with the same lists.)"""
+
+    _URL_ATTRIBUTES = frozenset(["href", "src", "cite", "action", "formaction", "poster", "srcset", "xlink:href"])
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.removed: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in nh3.ALLOWED_TAGS:
+            self.removed[f"the element <{tag}>"] += 1
+            return
+        allowed = _ALLOWED_ATTRIBUTES.get(tag, set()) | _ALLOWED_ATTRIBUTES.get("*", set())
+        for name, value in attrs:
+            if name not in allowed:
+                self.removed[f"the attribute {name} on <{tag}>"] += 1
+            elif name in self._URL_ATTRIBUTES and value and ":" in value.split("/")[0]:
+                scheme = value.split(":", 1)[0].strip().lower()
+                if scheme not in nh3.ALLOWED_URL_SCHEMES:
+                    self.removed[f"a {scheme}: URL in {name} on <{tag}>"] += 1
+
+    def handle_comment(self, data: str) -> None:
+        self.removed["an HTML comment"] += 1
+
+
+def sanitizer_removals(raw_html: str) -> list[str]:
+    """What sanitizing this HTML takes out, in words ("Removed the element <script> (2 times)."), in the
+    order first met: the warnings a write answers with, so an author learns what readers will not get."""
+    finder = _RemovalFinder()
+    finder.feed(raw_html)
+    finder.close()
+    return [f"Removed {what}" + (f" ({count} times)." if count > 1 else ".") for what, count in finder.removed.items()]
+
+
+# A derived excerpt: whole sentences from the body's first paragraph (its lede), up to this many characters.
+EXCERPT_LENGTH = 300
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def derive_excerpt(body_text: str, toc: list[dict]) -> str | None:
+    """An excerpt made from a body's plain text: the first sentences of its first paragraph (headings left
+    out) up to EXCERPT_LENGTH characters, or its first sentence cut at a word boundary with "…"; None
+    for a body without text."""
+    headings = {entry["text"] for entry in toc}
+    paragraphs = [block for block in body_text.split("\n\n") if block.strip() and block not in headings]
+    if not paragraphs:
+        return None
+    text = " ".join(paragraphs[0].split())
+    excerpt = ""
+    for sentence in _SENTENCE_END.split(text):
+        candidate = f"{excerpt} {sentence}".strip()
+        if len(candidate) > EXCERPT_LENGTH:
+            break
+        excerpt = candidate
+    if excerpt:
+        return excerpt
+    cut = text[: EXCERPT_LENGTH - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
+
+
 @dataclass(frozen=True)
 class RenderedText:
-    """What a reader is served for one Markdown document."""
+    """What a reader is served for one Markdown document, and what sanitizing took out of it."""
 
     html: str
     text: str
     toc: list[dict]
     word_count: int
+    removed: list[str] = field(default_factory=list)
 
     @property
     def reading_time_minutes(self) -> int:
@@ -154,4 +219,10 @@ def render_markdown(source: str) -> RenderedText:
         raise UnrenderableMarkdown(f"Nests HTML elements deeper than {MAX_HTML_DEPTH}.")
     safe_html = nh3.clean(raw_html, attributes=_ALLOWED_ATTRIBUTES)
     plain_text = "\n\n".join(block for block in blocks if block)
-    return RenderedText(html=safe_html, text=plain_text, toc=toc, word_count=len(plain_text.split()))
+    return RenderedText(
+        html=safe_html,
+        text=plain_text,
+        toc=toc,
+        word_count=len(plain_text.split()),
+        removed=sanitizer_removals(raw_html) if safe_html != raw_html else [],
+    )

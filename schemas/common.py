@@ -227,6 +227,29 @@ def item_envelope(name: str, schema: type[Schema]) -> type[Schema]:
     return Out.from_dict({"data": fields.Nested(schema, metadata=doc("The item."))}, name=name)
 
 
+class WriteMeta(Out):
+    """What a write's answer says beyond the item."""
+
+    warnings = fields.List(
+        fields.String(),
+        metadata=doc(
+            "What the server took out of what was sent, such as markup the sanitizer removed; [] when nothing.",
+            ["Removed the element <script>."],
+        ),
+    )
+
+
+def write_envelope(name: str, schema: type[Schema]) -> type[Schema]:
+    """The `{"data": {...}, "meta": {"warnings": [...]}}` answer to a write of one item."""
+    return Out.from_dict(
+        {
+            "data": fields.Nested(schema, metadata=doc("The item as it now is.")),
+            "meta": fields.Nested(WriteMeta, metadata=doc("What the write did to what was sent.")),
+        },
+        name=name,
+    )
+
+
 def list_envelope(name: str, schema: type[Schema]) -> type[Schema]:
     """The `{"data": [...], "meta": ..., "links": ...}` envelope around a page of items."""
     return Out.from_dict(

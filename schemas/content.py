@@ -1,8 +1,12 @@
-"""Schemas of articles, series and topics, as the read API serves them."""
+"""Schemas of articles, series and topics, as the read API serves them.
+
+The public's schemas name only public items (`visible_*` attributes); a key
+holder's name every live one, drafts and scheduled ones too (`live_*`).
+"""
 
 from marshmallow import fields, validate
 
-from models.content import ARTICLE_STATES, TOPIC_STATES
+from models.editable import PUBLISHING_STATES
 from schemas.common import (
     SLUG_PATTERN,
     CommaList,
@@ -21,6 +25,16 @@ from schemas.common import (
 )
 
 QL = "quadratus-lumborum"
+
+
+_STATES_SHOWN = ["draft", "published", "scheduled", "deleted"]
+
+
+def status_field(description: str) -> fields.String:
+    """The workflow state of an article, topic or series, as its readers see it."""
+    return fields.String(
+        attribute="effective_status", validate=validate.OneOf(_STATES_SHOWN), metadata=doc(description, "published")
+    )
 
 
 class SearchHit(Out):
@@ -48,11 +62,17 @@ class SeriesRef(Out):
 
 
 class ArticleRef(Out):
-    """An article named from a topic."""
+    """An article named from a topic or a series."""
 
     slug = fields.String(metadata=doc("The article's slug.", "massage-for-quadratus-lumborum"))
     title = fields.String(metadata=doc("The article's title.", "Massage For Quadratus Lumborum"))
-    excerpt = fields.String(allow_none=True, metadata=doc("A short summary for lists and cards."))
+    excerpt = fields.String(
+        allow_none=True,
+        metadata=doc(
+            "A short summary for lists and cards: the editor's, or made from the body's first sentences as "
+            "plain text (excerpt_derived); null only for a body with no text."
+        ),
+    )
     published_at = UtcDateTime(allow_none=True, metadata=doc("When it was published (UTC).", "2026-11-23T18:00:00Z"))
 
 
@@ -64,24 +84,28 @@ class TocEntry(Out):
 
 class Seo(Out):
     title = fields.String(metadata=doc("Title for the page's `<title>`; the article's title unless set."))
-    description = fields.String(allow_none=True, metadata=doc("Meta description; the excerpt unless set."))
+    description = fields.String(
+        allow_none=True, metadata=doc("Meta description; the excerpt (the editor's or the derived one) unless set.")
+    )
 
 
 class ArticleSummary(ArticleRef):
     """An article as lists show it: everything but the body."""
 
-    status = fields.String(
-        attribute="effective_status",
-        validate=validate.OneOf(["draft", "published", "scheduled", "deleted"]),
-        metadata=doc(
-            "published to the public; key holders also see draft, scheduled (a future time) and deleted.", "published"
-        ),
+    status = status_field("published to the public; key holders also see draft, scheduled (a future time) and deleted.")
+    excerpt_derived = fields.Boolean(
+        metadata=doc("True when the excerpt was made from the body (the editor gave none).", False)
     )
     reading_time_minutes = fields.Integer(metadata=doc("Estimated reading time at 200 words a minute.", 4))
     topics = fields.List(
         fields.Nested(TopicRef), attribute="visible_topics", metadata=doc("The muscle groups it is about, by name.")
     )
-    series = fields.Nested(SeriesRef, allow_none=True, metadata=doc("The series it belongs to, if any."))
+    series = fields.Nested(
+        SeriesRef, attribute="visible_series", allow_none=True, metadata=doc("The series it belongs to, if any.")
+    )
+    series_position = fields.Integer(
+        allow_none=True, metadata=doc("Its place in its series, from 1; null when in none.", 1)
+    )
     created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
     search = fields.Nested(
@@ -143,10 +167,14 @@ class TopicDetail(TopicSummary):
 class ArticleAdmin(ArticleDetail):
     """An article as a key holder sees it: with its Markdown source and raw SEO fields."""
 
-    status = fields.String(
-        attribute="effective_status",
-        validate=validate.OneOf(["draft", "published", "scheduled", "deleted"]),
-        metadata=doc("draft, published, scheduled (published with a future time) or deleted.", "published"),
+    status = status_field("draft, published, scheduled (published with a future time) or deleted.")
+    topics = fields.List(
+        fields.Nested(TopicRef),
+        attribute="live_topics",
+        metadata=doc("The muscle groups it is about, by name (drafts and scheduled ones too)."),
+    )
+    series = fields.Nested(
+        SeriesRef, attribute="live_series", allow_none=True, metadata=doc("The series it belongs to, if any.")
     )
     body_markdown = fields.String(
         metadata=doc("The body's Markdown source.", "## The Quadratus Lumborum\n\nThe QL is…")
@@ -162,23 +190,89 @@ class ArticleAdminSummary(ArticleSummary):
     """An article as a key holder's lists show it: with its state."""
 
     status = ArticleAdmin._declared_fields["status"]  # type: ignore[assignment]
+    topics = ArticleAdmin._declared_fields["topics"]  # type: ignore[assignment]
+    series = ArticleAdmin._declared_fields["series"]  # type: ignore[assignment]
     deleted_at = ArticleAdmin._declared_fields["deleted_at"]
+
+
+_STATE_DOC = "draft, published, scheduled (published with a future time) or deleted."
+_PUBLISHED_AT_DOC = "When it was, or is to be, published (UTC); null for a draft never published."
+_DELETED_AT_DOC = "When it was deleted (UTC), or null."
 
 
 class TopicAdmin(TopicDetail):
     """A topic as a key holder sees it: with its state."""
 
-    status = fields.String(
-        validate=validate.OneOf(["published", "deleted"]), metadata=doc("published or deleted.", "published")
+    status = status_field(_STATE_DOC)
+    published_at = UtcDateTime(allow_none=True, metadata=doc(_PUBLISHED_AT_DOC, "2026-11-23T18:00:00Z"))
+    related = fields.List(
+        fields.Nested(TopicRef),
+        attribute="live_related",
+        metadata=doc("Related muscle groups (drafts and scheduled ones too)."),
     )
-    deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
+    deleted_at = UtcDateTime(allow_none=True, metadata=doc(_DELETED_AT_DOC))
 
 
 class TopicAdminSummary(TopicSummary):
     """A topic as a key holder's lists show it: with its state."""
 
     status = TopicAdmin._declared_fields["status"]
+    published_at = TopicAdmin._declared_fields["published_at"]
     deleted_at = TopicAdmin._declared_fields["deleted_at"]
+
+
+class SeriesArticle(ArticleRef):
+    """An article of a series, in its place."""
+
+    position = fields.Integer(attribute="series_position", metadata=doc("Its place in the series, from 1.", 1))
+    status = status_field("published to the public; key holders also see draft and scheduled ones.")
+
+
+class SeriesSummary(Out):
+    """A series as lists show it."""
+
+    slug = fields.String(metadata=doc("The series' slug.", "learn-about-massage-for-back-pain"))
+    title = fields.String(metadata=doc("The series' title.", "Learn About Massage For Back Pain"))
+    description = fields.String(allow_none=True, metadata=doc("What the series is about."))
+    published_at = UtcDateTime(allow_none=True, metadata=doc(_PUBLISHED_AT_DOC, "2026-11-23T18:00:00Z"))
+    article_count = fields.Integer(
+        attribute="visible_article_count", metadata=doc("How many published articles it has.", 1)
+    )
+    created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
+    updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+
+
+class SeriesDetail(SeriesSummary):
+    """One series with its published articles in reading order."""
+
+    articles = fields.List(
+        fields.Nested(SeriesArticle),
+        attribute="visible_articles",
+        metadata=doc("Its published articles, in reading order."),
+    )
+
+
+class SeriesAdmin(SeriesDetail):
+    """A series as a key holder sees it: with its state, and its articles in every live state."""
+
+    status = status_field(_STATE_DOC)
+    article_count = fields.Integer(
+        attribute="live_article_count", metadata=doc("How many articles it has, drafts and scheduled ones too.", 1)
+    )
+    articles = fields.List(
+        fields.Nested(SeriesArticle),
+        attribute="live_articles",
+        metadata=doc("Its articles in reading order, drafts and scheduled ones too."),
+    )
+    deleted_at = UtcDateTime(allow_none=True, metadata=doc(_DELETED_AT_DOC))
+
+
+class SeriesAdminSummary(SeriesSummary):
+    """A series as a key holder's lists show it: with its state."""
+
+    status = SeriesAdmin._declared_fields["status"]
+    article_count = SeriesAdmin._declared_fields["article_count"]  # type: ignore[assignment]
+    deleted_at = SeriesAdmin._declared_fields["deleted_at"]
 
 
 class RevisionOut(Out):
@@ -195,6 +289,7 @@ class RevisionOut(Out):
 _STATUS_DOC = "Key holders only: which items to list ({}). Without a key only published is allowed."
 
 
+SERIES_SORTS = ("title", "-title", "-published_at", "published_at", "-updated_at", "updated_at")
 ARTICLE_SORTS = ("-published_at", "published_at", "title", "-title", "-updated_at", "updated_at", "relevance")
 TOPIC_SORTS = ("name", "-name", "-updated_at", "updated_at", "relevance")
 _FIELDS_DOC = (
@@ -211,8 +306,8 @@ class ArticleListQuery(PageQuery):
 
     slug = slugs_field("massage-for-quadratus-lumborum")
     status = fields.String(
-        validate=validate.OneOf(ARTICLE_STATES),
-        metadata=doc(_STATUS_DOC.format(", ".join(ARTICLE_STATES)), "published"),
+        validate=validate.OneOf(PUBLISHING_STATES),
+        metadata=doc(_STATUS_DOC.format(", ".join(PUBLISHING_STATES)), "published"),
     )
     topic = CommaList(
         pattern=SLUG_PATTERN, metadata=doc("Only articles about any of these topics (slugs, comma-separated).", QL)
@@ -243,9 +338,7 @@ class TopicListQuery(PageQuery):
     """Query parameters of the topic list."""
 
     slug = slugs_field("quadratus-lumborum,gluteus-medius")
-    status = fields.String(
-        validate=validate.OneOf(TOPIC_STATES), metadata=doc(_STATUS_DOC.format(", ".join(TOPIC_STATES)), "published")
-    )
+    status = ArticleListQuery._declared_fields["status"]
     q = SearchText(metadata=doc(_Q_DOC, "hip"))
     sort = sort_field(TOPIC_SORTS, "Default: name, or relevance with q.")
     only_fields = fields_field(
@@ -257,6 +350,15 @@ class TopicListQuery(PageQuery):
     )
 
 
+class SeriesListQuery(PageQuery):
+    """Query parameters of the series list."""
+
+    slug = slugs_field("learn-about-massage-for-back-pain")
+    status = ArticleListQuery._declared_fields["status"]
+    sort = sort_field(SERIES_SORTS, "Default: title.")
+    only_fields = fields_field(_FIELDS_DOC, data_key="fields", choices=tuple(SeriesAdminSummary._declared_fields))
+
+
 # What a revision keeps of an item: the admin's view without what is derived from other fields.
 class ArticleSnapshot(ArticleAdmin):
     """What a revision keeps of an article; `status` says what readers saw (deleted, scheduled), and
@@ -265,8 +367,21 @@ class ArticleSnapshot(ArticleAdmin):
     stored_status = fields.String(attribute="status")
 
 
+class TopicSnapshot(TopicAdmin):
+    """What a revision keeps of a topic (see ArticleSnapshot)."""
+
+    stored_status = fields.String(attribute="status")
+
+
+class SeriesSnapshot(SeriesAdmin):
+    """What a revision keeps of a series: its own fields (its articles' places are in their revisions)."""
+
+    stored_status = fields.String(attribute="status")
+
+
 ARTICLE_SNAPSHOT = ArticleSnapshot(exclude=("body_html", "body_text", "toc", "seo"))
-TOPIC_SNAPSHOT = TopicAdmin(exclude=("articles", "article_count"))
+TOPIC_SNAPSHOT = TopicSnapshot(exclude=("articles", "article_count"))
+SERIES_SNAPSHOT = SeriesSnapshot(exclude=("articles", "article_count"))
 
 ArticleListEnvelope = list_envelope("ArticleList", ArticleSummary)
 ArticleEnvelope = item_envelope("ArticleItem", ArticleDetail)

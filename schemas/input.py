@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
 
-from models.content import ARTICLE_STATUSES
+from models.editable import STORED_STATUSES
 from models.studio import WEEKDAYS
 from schemas.common import INSTANT_RANGE, SLUG_PATTERN, FullMatch, Instant, doc
 
@@ -109,24 +109,13 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-class ArticleIn(StrictSchema):
-    """An article as an editor writes it."""
+class PublishingIn(StrictSchema):
+    """The workflow fields every publishable item is written with (articles, topics, series)."""
 
-    SERVER_OWNED = (*StrictSchema.SERVER_OWNED, "body_html", "body_text", "toc", "reading_time_minutes", "seo")
-
-    slug = Text(validate=_SLUG, metadata=doc("URL name; made from the title when absent.", "massage-for-the-ql"))
-    title = text(200, "The title.", "Massage For Quadratus Lumborum", required=True)
-    excerpt = optional_text(1000, "A short summary for lists and cards.", multiline=True)
-    body_markdown = Text(
-        multiline=True,
-        required=True,
-        validate=validate.Length(min=1, max=200_000),
-        metadata=doc("The body in Markdown (CommonMark); served as sanitized HTML.", "## Heading\n\nA paragraph."),
-    )
     status = Text(
         load_default="draft",
         validate=validate.OneOf(
-            (*ARTICLE_STATUSES, "scheduled"),
+            (*STORED_STATUSES, "scheduled"),
             error="Must be draft, published or scheduled (scheduled: give published_at, a future time it goes live).",
         ),
         metadata=doc(
@@ -142,6 +131,33 @@ class ArticleIn(StrictSchema):
             "2026-12-01T09:00:00Z",
         ),
     )
+
+
+class ArticleIn(PublishingIn):
+    """An article as an editor writes it."""
+
+    SERVER_OWNED = (
+        *StrictSchema.SERVER_OWNED,
+        "body_html",
+        "body_text",
+        "toc",
+        "reading_time_minutes",
+        "seo",
+        "series_position",
+        "excerpt_derived",
+    )
+
+    slug = Text(validate=_SLUG, metadata=doc("URL name; made from the title when absent.", "massage-for-the-ql"))
+    title = text(200, "The title.", "Massage For Quadratus Lumborum", required=True)
+    excerpt = optional_text(
+        1000, "A short summary for lists and cards; null derives one from the body's first sentences.", multiline=True
+    )
+    body_markdown = Text(
+        multiline=True,
+        required=True,
+        validate=validate.Length(min=1, max=200_000),
+        metadata=doc("The body in Markdown (CommonMark); served as sanitized HTML.", "## Heading\n\nA paragraph."),
+    )
     seo_title = optional_text(200, "Title for the page's head; the title when null.")
     seo_description = optional_text(320, "Meta description; the excerpt when null.", multiline=True)
     topics = slug_list("Slugs of the topics it is about.", ["quadratus-lumborum"])
@@ -149,7 +165,29 @@ class ArticleIn(StrictSchema):
         allow_none=True,
         load_default=None,
         validate=_SLUG,
-        metadata=doc("Slug of its series, or null.", "learn-about-massage-for-back-pain"),
+        metadata=doc(
+            "Slug of its series, or null. Joining a series puts it last there; the series orders its articles.",
+            "learn-about-massage-for-back-pain",
+        ),
+    )
+
+
+class SeriesIn(PublishingIn):
+    """A series as an editor writes it."""
+
+    SERVER_OWNED = (*StrictSchema.SERVER_OWNED, "article_count")
+
+    slug = Text(validate=_SLUG, metadata=doc("URL name; made from the title when absent.", "hip-series"))
+    title = text(200, "The series' title.", "Learn About Massage For Back Pain", required=True)
+    description = optional_text(2000, "What the series is about.", multiline=True)
+    articles = fields.List(
+        Text(validate=_SLUG),
+        validate=validate.Length(max=200),
+        metadata=doc(
+            "Slugs of its articles in reading order: those named join it (leaving any other series), those not "
+            "named leave it. Left out, its articles and their order stay as they are.",
+            ["massage-for-quadratus-lumborum"],
+        ),
     )
 
 
@@ -162,7 +200,7 @@ def _passages(description: str) -> fields.List:
     )
 
 
-class TopicIn(StrictSchema):
+class TopicIn(PublishingIn):
     """A muscle-group topic as an editor writes it."""
 
     slug = Text(validate=_SLUG, metadata=doc("URL name; made from the name when absent.", "gluteus-maximus"))

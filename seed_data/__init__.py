@@ -14,10 +14,11 @@ import yaml
 from sqlalchemy import select
 
 from models import Article, ExceptionInterval, HoursException, OpeningInterval, Series, Studio, Topic, db
+from models.content import join_series
 from models.revisions import record_revision
 from models.studio import WEEKDAYS, hours_snapshot
 from models.types import utcnow
-from schemas.content import ARTICLE_SNAPSHOT, TOPIC_SNAPSHOT
+from schemas.content import ARTICLE_SNAPSHOT, SERIES_SNAPSHOT, TOPIC_SNAPSHOT
 from schemas.studio import StudioOut
 
 SEED_DIRECTORY = Path(__file__).resolve().parent
@@ -69,12 +70,13 @@ def _seed_hours() -> int:
     return added
 
 
-def _seed_series() -> int:
-    added = 0
+def _seed_series() -> list[Series]:
+    added = []
     for entry in read_seed("series.yaml"):
         if db.session.scalar(select(Series).where(Series.slug == entry["slug"])) is None:
-            db.session.add(Series(**entry))
-            added += 1
+            series = Series(**entry, status="published", published_at=utcnow())
+            db.session.add(series)
+            added.append(series)
     return added
 
 
@@ -85,7 +87,8 @@ def _seed_topics() -> list[Topic]:
     for entry in entries:
         if entry["slug"] not in existing:
             fields = {key: value for key, value in entry.items() if key != "related"}
-            topic = Topic(**fields)
+            # The page shows its topics: they are published the moment they are seeded, like its article.
+            topic = Topic(**fields, status="published", published_at=utcnow())
             db.session.add(topic)
             existing[topic.slug] = topic
             added.append(entry)
@@ -108,23 +111,29 @@ def _seed_articles() -> list[Article]:
             body_markdown=body,
             status=entry["status"],
             published_at=utcnow() if entry["status"] == "published" else None,
-            series=db.session.scalar(select(Series).where(Series.slug == entry["series"])),
             topics=list(db.session.scalars(select(Topic).where(Topic.slug.in_(entry["topics"])))),
         )
         db.session.add(article)
+        join_series(article, db.session.scalar(select(Series).where(Series.slug == entry["series"])))
         added.append(article)
     return added
 
 
 def seed_database() -> dict[str, int]:
     """Add whatever of the page's content is missing; return how many of each kind were added."""
-    added = {"studio": _seed_studio(), "opening intervals": _seed_hours(), "series": _seed_series()}
+    added = {"studio": _seed_studio(), "opening intervals": _seed_hours()}
+    series = _seed_series()
     topics = _seed_topics()
     db.session.flush()
     articles = _seed_articles()
     db.session.flush()
     # Each seeded item starts its revision history, so its first edit can be undone.
-    for item_type, items, schema in (("topic", topics, TOPIC_SNAPSHOT), ("article", articles, ARTICLE_SNAPSHOT)):
+    seeded = (
+        ("series", series, SERIES_SNAPSHOT),
+        ("topic", topics, TOPIC_SNAPSHOT),
+        ("article", articles, ARTICLE_SNAPSHOT),
+    )
+    for item_type, items, schema in seeded:
         for item in items:
             record_revision(item_type, db.inspect(item).identity[0], schema.dump(item), "seeded", None)
     studio = db.session.scalar(select(Studio).limit(1))
@@ -132,7 +141,7 @@ def seed_database() -> dict[str, int]:
         record_revision("studio", studio.studio_id, StudioOut().dump(studio), "seeded", None)
         record_revision("hours", studio.studio_id, hours_snapshot(studio.hours_display), "seeded", None)
     db.session.commit()
-    return {**added, "topics": len(topics), "articles": len(articles)}
+    return {**added, "series": len(series), "topics": len(topics), "articles": len(articles)}
 
 
 def seeded_bodies() -> dict[str, dict[str, Any]]:
@@ -140,7 +149,7 @@ def seeded_bodies() -> dict[str, dict[str, Any]]:
     that writes it as seeded: the spec's PUT examples, which change nothing on a fresh install."""
     article = dict(read_seed("articles.yaml")[0])
     article["body_markdown"] = (SEED_DIRECTORY / "articles" / f"{article.pop('slug')}.md").read_text(encoding="utf-8")
-    topic = dict(read_seed("topics.yaml")[0])
+    topic = {**read_seed("topics.yaml")[0], "status": "published"}
     del topic["slug"]
     studio = dict(read_seed("studio.yaml"))
     studio["phone"] = {"display": studio.pop("phone_display"), "e164": studio.pop("phone_e164")}

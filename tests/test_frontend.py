@@ -448,7 +448,11 @@ def test_article_and_topic_json_ld(client):
     article = json_ld(client, f"{ARTICLES}/{SEEDED}/structured-data")
     assert article["@type"] == "BlogPosting" and article["headline"] == "Massage For Quadratus Lumborum"
     assert [topic["@type"] for topic in article["about"]] == ["Muscle"] * 3
-    assert article["isPartOf"] == {"@type": "CreativeWorkSeries", "name": "Learn About Massage For Back Pain"}
+    assert article["isPartOf"] == {
+        "@type": "CreativeWorkSeries",
+        "name": "Learn About Massage For Back Pain",
+        "url": "http://localhost/api/v1/series/learn-about-massage-for-back-pain",
+    }
     topic = json_ld(client, "/api/v1/topics/quadratus-lumborum/structured-data")
     assert topic["@type"] == "Muscle" and topic["bodyLocation"] == "lower back"
     assert topic["alternateName"] == ["QL", "QL’s", "QL muscles"]

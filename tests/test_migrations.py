@@ -113,3 +113,36 @@ def test_a_migration_that_rebuilds_a_searched_table_keeps_search_in_step(bare_ap
         downgrade(directory=str(directory), revision="base")  # every step back, search's own included
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         db.engine.dispose()
+
+
+def test_content_from_before_the_shared_workflow_stays_public_and_in_order(bare_app):
+    """Topics and series were public as soon as they existed: the migration that gives them a workflow
+    publishes what there was, and numbers each series' articles in the order they had (by id)."""
+    app = bare_app
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIRECTORY, revision="539c0107155b")
+        now = "2026-11-20 10:00:00.000000"
+        statements = [
+            "INSERT INTO series (id, slug, title) VALUES (1, 'old-series', 'Old Series')",
+            "INSERT INTO topics (id, slug, name, aliases, attachments, actions, stressors, signs, assessment, care,"
+            f" created_at, updated_at, version) VALUES (1, 'old-topic', 'Old Topic', '[]', '[]', '[]', '[]', '[]',"
+            f" '[]', '[]', '{now}', '{now}', 1)",
+        ]
+        for article_id in (2, 1):
+            statements.append(
+                "INSERT INTO articles (id, slug, title, body_markdown, body_html, body_text, toc,"
+                " reading_time_minutes, status, published_at, series_id, created_at, updated_at, version)"
+                f" VALUES ({article_id}, 'part-{article_id}', 'Part {article_id}', 'x', '<p>x</p>', 'x', '[]', 1,"
+                f" 'published', '{now}', 1, '{now}', '{now}', 1)"
+            )
+        for statement in statements:
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade(directory=MIGRATIONS_DIRECTORY)
+        assert _schema_drift() == []
+        db.engine.dispose()
+    client = app.test_client()
+    assert client.get("/api/v1/topics/old-topic").status_code == 200
+    series = client.get("/api/v1/series/old-series").get_json()["data"]
+    assert [(a["slug"], a["position"]) for a in series["articles"]] == [("part-1", 1), ("part-2", 2)]
+    assert client.get("/api/v1/topics?q=old").get_json()["meta"]["total"] == 1  # search still finds it

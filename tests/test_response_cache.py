@@ -103,6 +103,16 @@ def test_a_scheduled_article_appears_in_a_cached_list_when_its_time_comes(seeded
     client.get_json(f"{ARTICLES}/coming-soon")
 
 
+def test_a_scheduled_topic_appears_in_a_cached_list_when_its_time_comes(seeded_app, client, editor_key):
+    soon = (datetime.now(UTC) + timedelta(seconds=1.5)).isoformat()
+    body = {"name": "Coming Topic", "status": "scheduled", "published_at": soon}
+    client.write("POST", "/api/v1/topics", editor_key, 201, json=body)
+    assert "coming-topic" not in [t["slug"] for t in client.get_json("/api/v1/topics").get_json()["data"]]
+    assert statements_for(seeded_app, client, "/api/v1/topics")[0] == 1  # that answer is cached
+    time.sleep(2)
+    assert "coming-topic" in [t["slug"] for t in client.get_json("/api/v1/topics").get_json()["data"]]
+
+
 def test_key_holders_are_never_served_from_the_cache_and_never_fill_it(seeded_app, client, editor_key):
     add_article(seeded_app, "a-draft", status="draft")
     public = client.get_json(ARTICLES).get_json()

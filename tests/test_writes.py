@@ -85,7 +85,9 @@ def test_put_replaces_and_patch_changes_only_what_it_names(client, editor_key):
         "data"
     ]
     assert replaced["title"] == "New"
-    assert replaced["excerpt"] is None and replaced["seo_title"] is None and replaced["topics"] == []
+    # The editor's excerpt is gone with the PUT that left it out; one is made from the new body instead.
+    assert (replaced["excerpt"], replaced["excerpt_derived"]) == ("Body", True)
+    assert replaced["seo_title"] is None and replaced["topics"] == []
     assert replaced["status"] == "draft"
     assert replaced["slug"] == "stretching-the-ql"  # a PUT without a slug keeps the item's address
 
@@ -96,7 +98,13 @@ def test_topics_are_written_and_related_both_ways(client, editor_key):
         TOPICS,
         editor_key,
         201,
-        json={"name": "Gluteus Maximus", "aliases": ["glut max"], "related": ["gluteus-medius"], "body_region": "hip"},
+        json={
+            "name": "Gluteus Maximus",
+            "aliases": ["glut max"],
+            "related": ["gluteus-medius"],
+            "body_region": "hip",
+            "status": "published",
+        },
     )
     assert created.headers["Location"].endswith("/api/v1/topics/gluteus-maximus")
     medius = client.get_json(f"{TOPICS}/gluteus-medius").get_json()["data"]

@@ -26,7 +26,7 @@ from api.web.routing import INDEX_ENDPOINT, endpoint_url, moved_to, url_of
 from models import db
 from models.editable import EditableItem
 from models.slugs import renamed_to
-from schemas.common import SLUG_PATTERN, PageQuery, item_envelope, list_envelope
+from schemas.common import SLUG_PATTERN, PageQuery, item_envelope, list_envelope, write_envelope
 from schemas.input import StrictSchema, patch_schema
 
 Item = TypeVar("Item", bound=EditableItem)
@@ -110,6 +110,9 @@ class Collection(Generic[Item]):
     # in_use_by(item) names what still refers to the item (as "article 'slug'"): a purge is refused while
     # anything does, since the purge would silently unlink it and leave its revisions unrestorable.
     in_use_by: Callable[[Item], list[str]] | None = None
+    # after_save(item) runs once a write's own revision is recorded, before the commit: for what the write
+    # changed in other items (a series' reordered articles record revisions of their own).
+    after_save: Callable[[Item], None] | None = None
     schema_cache: dict[Any, type[Schema]] = field(default_factory=dict, compare=False)
     # The Resource classes made from this declaration, by role ("list", "item", ...), once routed.
     resources: dict[str, type] = field(default_factory=dict, compare=False)
@@ -144,6 +147,10 @@ class Collection(Generic[Item]):
     @cached_property
     def admin_envelope(self) -> type[Schema]:
         return item_envelope(f"{self.label}AdminItem", self.admin_schema)
+
+    @cached_property
+    def write_envelope(self) -> type[Schema]:
+        return write_envelope(f"{self.label}Written", self.admin_schema)
 
     @cached_property
     def list_envelope(self) -> type[Schema]:

@@ -24,7 +24,15 @@ from api.collection.declaration import Collection
 from api.web.auth import current_key, key_name, require_role
 from api.web.errors import ProblemError
 from api.web.requests import load_body, load_query
-from api.web.responses import ViewAnswer, check_if_match, etag_of, item_response, page_links, paginate
+from api.web.responses import (
+    ViewAnswer,
+    check_if_match,
+    etag_of,
+    item_response,
+    page_links,
+    paginate,
+    written_response,
+)
 from api.web.routing import url_of
 from models import Revision, db
 from models.editable import EditableItem
@@ -203,6 +211,8 @@ def _save(collection: Collection[Any], item: EditableItem, action: str, previous
         raise ProblemError(412, lost_race) from None
     snapshot = collection.snapshot_schema.dump(item)
     record_revision(collection.item_type, _primary_key(item), snapshot, action, key_name())
+    if collection.after_save is not None:
+        collection.after_save(item)
     if previous_slug is None:
         forget_slug(collection.item_type, item.slug)  # a new item takes a slug nobody may be redirected from
     elif previous_slug != item.slug:
@@ -222,7 +232,7 @@ def create_item(collection: Collection[Any]) -> ViewAnswer:
     db.session.add(item)
     _save(collection, item, "created")
     location = url_of(collection.resources["item"], slug=item.slug)
-    return item_response(collection.representation(item), 201, {"Location": location})
+    return written_response(collection.representation(item), _warnings(item), 201, {"Location": location})
 
 
 def change_item(collection: Collection[Any], slug: str, partial: bool) -> ViewAnswer:
@@ -235,10 +245,15 @@ def change_item(collection: Collection[Any], slug: str, partial: bool) -> ViewAn
     return _changed(collection, item, slug)
 
 
+def _warnings(item: EditableItem) -> list[str]:
+    """What applying the write took out of what was sent (an article body's removed markup)."""
+    return list(getattr(item, "write_warnings", []))
+
+
 def _changed(collection: Collection[Any], item: EditableItem, slug: str) -> ViewAnswer:
     """The item after a change; when the change renamed it, Location names its new URL."""
     moved = {"Location": url_of(collection.resources["item"], slug=item.slug)} if item.slug != slug else None
-    return item_response(collection.representation(item), headers=moved)
+    return written_response(collection.representation(item), _warnings(item), headers=moved)
 
 
 def delete_item(collection: Collection[Any], slug: str) -> NoContent:
@@ -272,7 +287,7 @@ def restore_item(collection: Collection[Any], slug: str) -> ViewAnswer:
     item = _deleted_item(collection, slug, f"The {collection.item_type} '{slug}' is not deleted.", own_deletion=True)
     item.deleted_at = None
     _save(collection, item, "restored", previous_slug=slug)
-    return item_response(collection.representation(item))
+    return written_response(collection.representation(item), [])
 
 
 def purge_item(collection: Collection[Any], slug: str) -> NoContent:

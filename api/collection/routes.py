@@ -95,7 +95,11 @@ def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
 
     @ns.doc(**KEY)
     @ns.expect(body(collection.input_schema, "The new item as JSON. Unknown and server-owned fields are refused."))
-    @ns.response(201, "Created; Location names it.", schema_model(collection.admin_envelope))
+    @ns.response(
+        201,
+        "Created; Location names it. meta.warnings says what was taken out of the body (removed markup).",
+        schema_model(collection.write_envelope),
+    )
     @problems(ns, 400, 401, 403, 409, 413, 415, 422)
     @refuses_valid_input(ns, _WRITE_REFUSALS)
     def post(self: Resource) -> Any:
@@ -110,7 +114,7 @@ def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
 
 def _add_item_routes(ns: Namespace, collection: Collection[Any]) -> None:
     docs, label, noun = collection.docs, collection.label, collection.item_type
-    item_out = schema_model(collection.admin_envelope)
+    item_out = schema_model(collection.write_envelope)
 
     @ns.response(200, docs.read_response, schema_model(collection.public_envelope))
     @ns.response(301, _RENAMED_READ)
@@ -194,7 +198,7 @@ def _add_lifecycle_routes(ns: Namespace, collection: Collection[Any]) -> None:
     """Restore, purge, the revision list and revision restore: the routes under /<slug>/ for an item's
     history (restore and the list are an editor's too; purge and revision restore an admin's)."""
     noun, label, a_noun = collection.item_type, collection.label, collection.a_noun
-    item_out = schema_model(collection.admin_envelope)
+    item_out = schema_model(collection.write_envelope)
 
     @ns.doc(**KEY)
     @ns.response(200, "Restored.", item_out)

@@ -7,12 +7,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import defer, selectinload
 
 from api.collection.declaration import Collection, CollectionDocs, Include, copy_fields, public_page
+from api.collection.publishing import apply_publishing, restored_status
 from api.collection.routes import collection_namespace
 from api.collection.structured_data import studio_reference
+from api.web.auth import current_key
 from api.web.errors import ProblemError
 from models import Article, Series, Studio, Topic, db
+from models.content import join_series
 from models.richtext import UnrenderableMarkdown
-from models.types import utcnow
 from schemas.content import (
     ARTICLE_SNAPSHOT,
     ArticleAdmin,
@@ -27,7 +29,8 @@ from seed_data import seeded_bodies
 
 
 def _resolve_topics(slugs: list[str]) -> list[Topic]:
-    topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(slugs), Topic.public())))
+    """The topics named, in the order named: any that is not deleted (a draft topic shows once published)."""
+    topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(slugs), Topic.deleted_at.is_(None))))
     unknown = sorted(set(slugs) - {topic.slug for topic in topics})
     if unknown:
         errors = {"topics": [f"No topic has the slug '{slug}'." for slug in unknown]}
@@ -38,7 +41,7 @@ def _resolve_topics(slugs: list[str]) -> list[Topic]:
 def _resolve_series(slug: str | None) -> Series | None:
     if slug is None:
         return None
-    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    series = db.session.scalar(select(Series).where(Series.slug == slug, Series.deleted_at.is_(None)))
     if series is None:
         raise ProblemError(
             422, "The body names an unknown series.", errors={"series": [f"No series has the slug '{slug}'."]}
@@ -46,30 +49,26 @@ def _resolve_series(slug: str | None) -> Series | None:
     return series
 
 
-def apply_article_input(article: Article, data: dict[str, Any]) -> None:
-    """Copy validated input onto an article. Its publication time is the one the body gives; else the one
-    it has (a PUT, or unpublishing and publishing again, keeps the first); else, when it is published, now.
-    `status: scheduled` is published at a future time, which the body must give."""
-    if "topics" in data:
-        article.topics = _resolve_topics(data.pop("topics"))
-    if "series" in data:
-        article.series = _resolve_series(data.pop("series"))
-    if data.get("status") == "scheduled":
-        if data.get("published_at") is None or data["published_at"] <= utcnow():
-            errors = {"published_at": ["Give the future time it goes live; scheduled needs one."]}
-            raise ProblemError(422, "A scheduled article needs a future published_at.", errors=errors)
-        data = {**data, "status": "published"}
-    first_publication = article.published_at
+def _copy_article_fields(article: Article, data: dict[str, Any]) -> None:
     try:
         copy_fields(article, data)  # setting body_markdown renders it
     except UnrenderableMarkdown as refusal:
         raise ProblemError(
             422, "The body is more than a page can hold.", errors={"body_markdown": [str(refusal)]}
         ) from None
-    if article.published_at is None:
-        article.published_at = first_publication
-    if article.status == "published" and article.published_at is None:
-        article.published_at = utcnow()
+
+
+def apply_article_input(article: Article, data: dict[str, Any]) -> None:
+    """Copy validated input onto an article (see api.collection.publishing for its status and time).
+    Joining a series puts it last there."""
+    if "topics" in data:
+        article.topics = _resolve_topics(data.pop("topics"))
+    if "series" in data:
+        series = _resolve_series(data.pop("series"))
+        if series is not article.series:
+            join_series(article, series)
+    apply_publishing(article, data, "article", copy=_copy_article_fields)
+    article.settle_excerpt(given="excerpt" in data)
 
 
 def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -77,11 +76,9 @@ def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
     writable = {name: snapshot[name] for name in ArticleIn().fields if name in snapshot}
     writable["topics"] = [topic["slug"] for topic in snapshot.get("topics", [])]
     writable["series"] = snapshot["series"]["slug"] if snapshot.get("series") else None
-    # The workflow state the revision had: a draft's "deleted" revision comes back a draft. Revisions made
-    # before stored_status was kept say only what readers saw; a deleted one of those comes back a draft
-    # too, since a restore must never publish what may not have been public.
-    stored = snapshot.get("stored_status") or snapshot.get("status")
-    writable["status"] = "published" if stored in ("published", "scheduled") else "draft"
+    writable["status"] = restored_status(snapshot)
+    if snapshot.get("excerpt_derived"):
+        writable["excerpt"] = None  # made again from the body, as it was
     return writable
 
 
@@ -90,7 +87,8 @@ def _filters(query: Select, args: dict[str, Any]) -> Select:
     if "topic" in args:
         query = query.where(Article.topics.any(Topic.slug.in_(args["topic"]) & Topic.public()))
     if "series" in args:
-        query = query.where(Article.series.has(Series.slug == args["series"]))
+        visible = Series.deleted_at.is_(None) if current_key() is not None else Series.public()
+        query = query.where(Article.series.has((Series.slug == args["series"]) & visible))
     if "published_after" in args:
         query = query.where(Article.published_at >= args["published_after"])
     if "published_before" in args:
@@ -114,7 +112,15 @@ def article_document(article: Article) -> dict[str, Any]:
         "timeRequired": f"PT{article.reading_time_minutes}M",
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat(),
-        "isPartOf": {"@type": "CreativeWorkSeries", "name": article.series.title} if article.series else None,
+        "isPartOf": (
+            {
+                "@type": "CreativeWorkSeries",
+                "name": article.visible_series.title,
+                "url": public_page(article.visible_series),
+            }
+            if article.visible_series
+            else None
+        ),
         "about": [
             {"@type": "Muscle", "name": topic.name, "url": public_page(topic)} for topic in article.visible_topics
         ],

@@ -7,7 +7,8 @@ from marshmallow import fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
-from api.collection.declaration import Collection, CollectionDocs, Include, copy_fields, public_page
+from api.collection.declaration import Collection, CollectionDocs, Include, public_page
+from api.collection.publishing import apply_publishing, restored_status
 from api.collection.routes import collection_namespace
 from api.web.errors import ProblemError
 from models import Article, Topic, article_topics, db
@@ -29,16 +30,17 @@ TOPIC_ARTICLES_SHOWN = 10
 
 
 def apply_topic_input(topic: Topic, data: dict[str, Any]) -> None:
-    """Copy validated input onto a topic, relating it both ways to the topics it names."""
+    """Copy validated input onto a topic (see api.collection.publishing for its status and time),
+    relating it both ways to the topics it names."""
     related_slugs = data.pop("related", None)
-    copy_fields(topic, data)
+    apply_publishing(topic, data, "topic")
     if related_slugs is None:
         return
     if topic.slug in related_slugs:
         raise ProblemError(
             422, "A topic cannot be related to itself.", errors={"related": ["Must not name the topic itself."]}
         )
-    related = list(db.session.scalars(select(Topic).where(Topic.slug.in_(related_slugs), Topic.public())))
+    related = list(db.session.scalars(select(Topic).where(Topic.slug.in_(related_slugs), Topic.deleted_at.is_(None))))
     unknown = sorted(set(related_slugs) - {other.slug for other in related})
     if unknown:
         errors = {"related": [f"No topic has the slug '{slug}'." for slug in unknown]}
@@ -50,6 +52,7 @@ def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A revision's snapshot as the input that recreates it: related topics by their slugs."""
     writable = {name: snapshot[name] for name in TopicIn().fields if name in snapshot}
     writable["related"] = [other["slug"] for other in snapshot.get("related", [])]
+    writable["status"] = restored_status(snapshot)
     return writable
 
 
@@ -148,9 +151,9 @@ TOPICS = Collection(
     docs=CollectionDocs(
         namespace="Muscle groups: anatomy, what stresses them, what helps",
         slug_example="quadratus-lumborum",
-        list_summary="List muscle-group topics by name.",
+        list_summary="List published muscle-group topics by name (with a key, any status).",
         list_response="A page of topics, by name.",
-        read_summary="Show one topic with its related topics and published articles.",
+        read_summary="Show one published topic with its related topics and articles (with a key, drafts too).",
         read_response="The topic with its anatomy, care, related topics and articles.",
         structured_data_summary="Show a topic as schema.org Muscle JSON-LD, to paste into its page's head.",
         structured_data_response="schema.org Muscle JSON-LD.",

@@ -62,6 +62,15 @@ def item_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return {"data": body}, status, {"ETag": etag_of(body), **content_headers(), **(headers or {})}
 
 
+def written_response(
+    body: Any, warnings: list[str], status: int = 200, headers: dict[str, str] | None = None
+) -> ViewAnswer:
+    """A write's answer: the item as `item_response` gives it, with `meta.warnings` saying what the server
+    took out of what was sent (the ETag is the item's, as its GET gives it)."""
+    answer, status, all_headers = item_response(body, status, headers)
+    return {**answer, "meta": {"warnings": warnings}}, status, all_headers
+
+
 def not_found(detail: str) -> ProblemError:
     return ProblemError(404, detail)
 
