@@ -113,3 +113,35 @@ def hours_status(
         last_change=last_change,
         next_change=next_change,
     )
+
+
+_DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _clock(moment: time) -> str:
+    return moment.strftime("%H:%M")
+
+
+def derived_display(weekly: Mapping[int, Sequence[Interval]]) -> list[str]:
+    """The weekly schedule in words, one line per run of consecutive days with the same hours, closed
+    days left out: "Mon - Wed 09:00 - 17:00", "Sat 10:00 - 14:00". Days open at times not published are
+    named without times, as the studio's page does: "Mon - Wed", "Fri - Sun"."""
+
+    def hours_of(weekday: int) -> tuple[tuple[Optional[time], Optional[time]], ...]:
+        return tuple(
+            sorted(((i.opens, i.closes) for i in weekly.get(weekday, ())), key=lambda pair: pair[0] or time(0))
+        )
+
+    lines: list[str] = []
+    weekday = 0
+    while weekday < 7:
+        hours = hours_of(weekday)
+        last = weekday
+        while last + 1 < 7 and hours_of(last + 1) == hours:
+            last += 1
+        if hours:
+            days = _DAY_ABBREVIATIONS[weekday] + ("" if last == weekday else f" - {_DAY_ABBREVIATIONS[last]}")
+            times = ", ".join(f"{_clock(opens)} - {_clock(closes)}" for opens, closes in hours if opens and closes)
+            lines.append(f"{days} {times}".strip())
+        weekday = last + 1
+    return lines

@@ -1,8 +1,10 @@
 """The studio (a singleton) and its opening hours.
 
-Hours are a weekly schedule of intervals per day plus dated exceptions. An
-interval whose `opens` and `closes` are both NULL means "open, at times not
-published"; a day with no interval is closed.
+Hours are a weekly schedule of intervals per day plus dated exceptions, each
+a range of days (a holiday is one day, a vacation a week). An interval whose
+`opens` and `closes` are both NULL means "open, at times not published"; a day
+with no interval is closed. The hours' wording (`hours_display`) is either the
+admin's own or derived from the schedule (`hours_display_derived`).
 """
 
 import datetime as dt
@@ -41,6 +43,8 @@ class Studio(Model):
     time_zone: Mapped[str] = mapped_column(String(64))
     # The hours as the studio itself words them ("Mon - Wed"), for display beside the schedule.
     hours_display: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # True when hours_display was made from the weekly schedule rather than given by an admin.
+    hours_display_derived: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: an UPDATE that finds another version raises, so no update is lost.
     version: Mapped[int] = mapped_column(default=1)
@@ -73,13 +77,24 @@ class OpeningInterval(Model):
 
 
 class HoursException(Model):
-    """A dated change to the weekly schedule (a holiday); no interval means closed that day."""
+    """A dated change to the weekly schedule, from one day to another (both included): the same intervals
+    each of those days; no interval means closed. Exceptions never overlap, so the first day names one."""
 
     __tablename__ = "hours_exceptions"
 
     exception_id: Mapped[int] = mapped_column("id", primary_key=True)
-    date: Mapped[dt.date] = mapped_column(unique=True)
+    # The column kept its first name (`date`) from when an exception was one day.
+    starts_on: Mapped[dt.date] = mapped_column("date", unique=True)
+    ends_on: Mapped[dt.date]
     note: Mapped[Optional[str]] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    def days(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        """Its days from `first` to `last` (both included)."""
+        start, end = max(self.starts_on, first), min(self.ends_on, last)
+        return [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
 
     intervals: Mapped[list["ExceptionInterval"]] = relationship(
         cascade="all, delete-orphan", order_by=lambda: ExceptionInterval.opens
@@ -110,22 +125,38 @@ def weekly_intervals() -> dict[int, list[Interval]]:
 
 
 def exceptions_from(first_day: dt.date) -> list[HoursException]:
-    """Dated exceptions on or after a day, in date order, with their intervals."""
+    """Dated exceptions that last until a day or later, in date order, with their intervals."""
     return list(
         db.session.scalars(
             select(HoursException)
-            .where(HoursException.date >= first_day)
+            .where(HoursException.ends_on >= first_day)
             .options(selectinload(HoursException.intervals))
-            .order_by(HoursException.date)
+            .order_by(HoursException.starts_on)
         )
     )
 
 
-def hours_snapshot(display: list[str] | None) -> dict[str, Any]:
-    """The weekly hours as a revision keeps them: the body a PUT of /studio/hours takes."""
+def overlapping_exception(starts_on: dt.date, ends_on: dt.date, other_than: int | None) -> HoursException | None:
+    """An exception (other than the one with id `other_than`) sharing a day with this range, if any."""
+    return db.session.scalar(
+        select(HoursException)
+        .where(
+            HoursException.starts_on <= ends_on,
+            HoursException.ends_on >= starts_on,
+            HoursException.exception_id != (other_than or 0),
+        )
+        .order_by(HoursException.starts_on)
+        .limit(1)
+    )
+
+
+def hours_snapshot(studio: Studio) -> dict[str, Any]:
+    """The weekly hours as a revision keeps them: the body a PUT of /studio/hours takes (a derived
+    wording as null, so that restoring it derives it again)."""
     clock = lambda moment: None if moment is None else moment.strftime("%H:%M")  # noqa: E731
     weekly = {
         WEEKDAYS[weekday]: [{"opens": clock(i.opens), "closes": clock(i.closes)} for i in intervals]
         for weekday, intervals in weekly_intervals().items()
     }
-    return {"weekly": weekly, "display": list(display or [])}
+    display = None if studio.hours_display_derived else list(studio.hours_display or [])
+    return {"weekly": weekly, "display": display}

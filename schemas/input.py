@@ -332,32 +332,58 @@ def _intervals(description: str) -> fields.List:
     )
 
 
-WeeklyIn = Schema.from_dict(
-    {day: _intervals(f"The intervals {day.capitalize()} is open; [] when closed.") for day in WEEKDAYS},
-    name="WeeklyIn",
-)
-WeeklyIn.Meta.unknown = RAISE
+class WeeklyIn(StrictSchema):
+    """Each day of the week with its intervals (a PATCH names only the days it changes)."""
+
+    monday = _intervals("The intervals Monday is open; [] when closed.")
+    tuesday = _intervals("The intervals Tuesday is open; [] when closed.")
+    wednesday = _intervals("The intervals Wednesday is open; [] when closed.")
+    thursday = _intervals("The intervals Thursday is open; [] when closed.")
+    friday = _intervals("The intervals Friday is open; [] when closed.")
+    saturday = _intervals("The intervals Saturday is open; [] when closed.")
+    sunday = _intervals("The intervals Sunday is open; [] when closed.")
+
+
+assert tuple(WeeklyIn._declared_fields) == WEEKDAYS, "one field per day, Monday first"
 
 
 class HoursIn(StrictSchema):
-    """The weekly schedule as an admin writes it: every day, each with its intervals."""
+    """The weekly schedule as an admin writes it: every day, each with its intervals, and its wording."""
 
     weekly = fields.Nested(
         WeeklyIn, required=True, metadata=doc("Each day of the week, Monday to Sunday, with its intervals.")
     )
     display = fields.List(
         text(100, "A line."),
+        allow_none=True,
+        load_default=None,
         validate=validate.Length(max=14),
-        metadata=doc("The hours as the studio words them.", ["Mon - Fri 9 - 5"]),
+        metadata=doc(
+            "The hours in the studio's own words, kept until the schedule next changes without new words. "
+            "null (or left out of a PUT) derives them from the schedule, as display_derived then says.",
+            ["Mon - Wed", "Fri - Sun"],
+        ),
     )
 
 
-class HoursExceptionIn(StrictSchema):
-    """A dated change to the weekly hours."""
+# The longest exception one request makes: a year (a closure longer than that is a change of schedule).
+MAX_EXCEPTION_DAYS = 366
 
-    date = fields.Date(required=True, metadata=doc("The date, YYYY-MM-DD.", "2026-12-25"))
-    note = optional_text(200, "Why the day differs.", "Christmas Day")
-    intervals = _intervals("When the studio is open that day; [] when closed.")
+
+class HoursExceptionIn(StrictSchema):
+    """A dated change to the weekly hours: one day, or a range of days with the same hours each day."""
+
+    starts_on = fields.Date(required=True, metadata=doc("Its first day, YYYY-MM-DD.", "2026-12-24"))
+    ends_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata=doc(
+            f"Its last day, YYYY-MM-DD, at most {MAX_EXCEPTION_DAYS} days on; null or left out for one day.",
+            "2026-12-26",
+        ),
+    )
+    note = optional_text(200, "Why the days differ.", "Christmas")
+    intervals = _intervals("When the studio is open each of those days; [] when closed.")
 
 
 def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
@@ -378,3 +404,5 @@ def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
 
 
 StudioPatch = patch_schema(StudioIn)
+HoursPatch = patch_schema(HoursIn)
+HoursExceptionPatch = patch_schema(HoursExceptionIn)

@@ -3,7 +3,17 @@
 from marshmallow import Schema, fields, validate
 
 from models.studio import WEEKDAYS
-from schemas.common import INSTANT_RANGE, Instant, Out, UtcDateTime, WallTime, doc, item_envelope
+from schemas.common import (
+    INSTANT_RANGE,
+    Instant,
+    Out,
+    PageQuery,
+    UtcDateTime,
+    WallTime,
+    doc,
+    item_envelope,
+    list_envelope,
+)
 
 
 class Phone(Out):
@@ -68,10 +78,13 @@ class WeeklyDay(Out):
 
 
 class HoursExceptionOut(Out):
-    date = fields.Date(metadata=doc("The date, YYYY-MM-DD.", "2026-12-25"))
-    note = fields.String(allow_none=True, metadata=doc("Why the day differs.", "Christmas Day"))
-    closed = fields.Boolean(metadata=doc("True when the studio is closed that day.", True))
-    intervals = fields.List(fields.Nested(OpeningIntervalOut), metadata=doc("When it is open that day."))
+    """A dated change to the weekly hours, from its first day to its last (both included)."""
+
+    starts_on = fields.Date(metadata=doc("Its first day, YYYY-MM-DD; it names the exception.", "2026-12-24"))
+    ends_on = fields.Date(metadata=doc("Its last day, YYYY-MM-DD (the first, for one day).", "2026-12-26"))
+    note = fields.String(allow_none=True, metadata=doc("Why the days differ.", "Christmas"))
+    closed = fields.Boolean(metadata=doc("True when the studio is closed those days.", True))
+    intervals = fields.List(fields.Nested(OpeningIntervalOut), metadata=doc("When it is open each of those days."))
 
 
 class HoursOut(Out):
@@ -86,10 +99,22 @@ class HoursOut(Out):
     next_closing = UtcDateTime(allow_none=True, metadata=doc("The next closing (UTC); null when unknown."))
     weekly = fields.List(fields.Nested(WeeklyDay), metadata=doc("Seven days, Monday first."))
     exceptions = fields.List(
-        fields.Nested(HoursExceptionOut), metadata=doc("Dated changes from today on, in date order.")
+        fields.Nested(HoursExceptionOut),
+        metadata=doc("Dated changes lasting until today or later, in date order (all of them: /hours/exceptions)."),
     )
     display = fields.List(
-        fields.String(), metadata=doc("The hours as the studio itself words them.", ["Mon - Wed", "Fri - Sun"])
+        fields.String(),
+        metadata=doc(
+            "The hours in words: the studio's own, or derived from the schedule (display_derived).",
+            ["Mon - Wed", "Fri - Sun"],
+        ),
+    )
+    display_derived = fields.Boolean(
+        metadata=doc(
+            "True when display was made from the weekly schedule; false when an admin gave it (it is derived "
+            "again whenever the schedule changes without new words).",
+            False,
+        )
     )
 
 
@@ -104,6 +129,14 @@ class HoursQuery(Schema):
     )
 
 
+class HoursExceptionQuery(PageQuery):
+    """Query parameters of the list of dated exceptions."""
+
+    since = fields.Date(metadata=doc("Only exceptions lasting until this day or later (YYYY-MM-DD).", "2026-12-01"))
+    until = fields.Date(metadata=doc("Only exceptions starting on this day or earlier (YYYY-MM-DD).", "2026-12-31"))
+
+
 StudioEnvelope = item_envelope("StudioItem", StudioOut)
 HoursEnvelope = item_envelope("HoursItem", HoursOut)
 HoursExceptionEnvelope = item_envelope("HoursExceptionItem", HoursExceptionOut)
+HoursExceptionListEnvelope = list_envelope("HoursExceptionList", HoursExceptionOut)

@@ -52,7 +52,8 @@ def _seed_hours() -> int:
         for exception in hours["exceptions"]:
             db.session.add(
                 HoursException(
-                    date=exception["date"],
+                    starts_on=exception["starts_on"],
+                    ends_on=exception.get("ends_on") or exception["starts_on"],
                     note=exception.get("note"),
                     intervals=[
                         ExceptionInterval(opens=_time(i["opens"]), closes=_time(i["closes"]))
@@ -139,7 +140,7 @@ def seed_database() -> dict[str, int]:
     studio = db.session.scalar(select(Studio).limit(1))
     if added["studio"] and studio is not None:  # the studio's details and its weekly hours, likewise
         record_revision("studio", studio.studio_id, StudioOut().dump(studio), "seeded", None)
-        record_revision("hours", studio.studio_id, hours_snapshot(studio.hours_display), "seeded", None)
+        record_revision("hours", studio.studio_id, hours_snapshot(studio), "seeded", None)
     db.session.commit()
     return {**added, "series": len(series), "topics": len(topics), "articles": len(articles)}
 

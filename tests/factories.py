@@ -45,11 +45,12 @@ def set_weekly_hours(app, schedule: dict[int, list[tuple[str | None, str | None]
         db.session.commit()
 
 
-def add_hours_exception(app, day: date, intervals=(), note: str | None = None):
+def add_hours_exception(app, day: date, intervals=(), note: str | None = None, last_day: date | None = None):
     with app.app_context():
         db.session.add(
             HoursException(
-                date=day,
+                starts_on=day,
+                ends_on=last_day or day,
                 note=note,
                 intervals=[ExceptionInterval(opens=_time(o), closes=_time(c)) for o, c in intervals],
             )

@@ -20,7 +20,7 @@ def test_unknown_urls_are_404_problems_without_route_hints(client, url):
         ("DELETE", "/api/v1/topics", {"GET", "POST"}),
         ("POST", "/api/v1/articles/massage-for-quadratus-lumborum", {"GET", "PUT", "PATCH", "DELETE"}),
         ("DELETE", "/api/v1/studio", {"GET", "PUT", "PATCH"}),
-        ("POST", "/api/v1/studio/hours", {"GET", "PUT"}),
+        ("POST", "/api/v1/studio/hours", {"GET", "PUT", "PATCH"}),
         ("PATCH", "/api/v1/", {"GET"}),
         ("DELETE", "/api/v1/health", {"GET"}),
     ],

@@ -108,9 +108,16 @@ def test_a_dated_exception_replaces_its_weekday(seeded_app, client):
     hours = client.get_json(f"{HOURS}?at=2026-11-24T04:00:00Z").get_json()["data"]  # Monday 23:00
     assert hours["next_opening"] == "2026-11-25T14:00:00Z"  # Tuesday is skipped
     assert hours["exceptions"] == [
-        {"date": "2026-11-24", "note": "Closed for the day", "closed": True, "intervals": []},
         {
-            "date": "2026-11-28",
+            "starts_on": "2026-11-24",
+            "ends_on": "2026-11-24",
+            "note": "Closed for the day",
+            "closed": True,
+            "intervals": [],
+        },
+        {
+            "starts_on": "2026-11-28",
+            "ends_on": "2026-11-28",
             "note": "Saturday special",
             "closed": False,
             "intervals": [{"opens": "10:00", "closes": "12:00"}],

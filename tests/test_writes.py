@@ -146,13 +146,13 @@ def test_admin_replaces_the_weekly_hours(client, admin_key):
 
 
 def test_admin_adds_and_removes_a_dated_exception(client, admin_key):
-    exception = {"date": "2026-12-25", "note": "Christmas Day", "intervals": []}
+    exception = {"starts_on": "2026-12-25", "note": "Christmas Day", "intervals": []}
     created = client.write("POST", "/api/v1/studio/hours/exceptions", admin_key, 201, json=exception)
     assert created.headers["Location"].endswith("/api/v1/studio/hours/exceptions/2026-12-25")
-    assert created.get_json()["data"] == {**exception, "closed": True}
+    assert created.get_json()["data"] == {**exception, "ends_on": "2026-12-25", "closed": True}
     assert client.get_json("/api/v1/studio/hours/exceptions/2026-12-25").get_json()["data"]["note"] == "Christmas Day"
     hours = client.get_json("/api/v1/studio/hours?at=2026-12-20T12:00:00Z").get_json()["data"]
-    assert [e["date"] for e in hours["exceptions"]] == ["2026-12-25"]
+    assert [e["starts_on"] for e in hours["exceptions"]] == ["2026-12-25"]
     client.write("POST", "/api/v1/studio/hours/exceptions", admin_key, 409, json=exception)
     client.write("DELETE", "/api/v1/studio/hours/exceptions/2026-12-25", admin_key, 204)
     client.problem("/api/v1/studio/hours/exceptions/2026-12-25", 404)

@@ -11,28 +11,39 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.http import http_date
 
-from api.caching.content_version import current_content_version
+from api.caching.content_version import content_headers, current_content_version
 from api.caching.response_cache import cached_read, expire_cached_response_at
 from api.collection.operations import find_revision, revision_page
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_reference
-from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model
+from api.spec import REQUEST_EXAMPLE, body, documented_write, problems, query, refuses_valid_input, schema_model
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.web.requests import load_body, load_query
-from api.web.responses import ViewAnswer, check_if_match, item_response, not_found
+from api.web.responses import ViewAnswer, check_if_match, item_response, not_found, paginate
 from api.web.routing import url_of
 from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
-from models.hours import Interval, hours_status
+from models.hours import HORIZON_DAYS, Interval, derived_display, hours_status
 from models.revisions import record_revision
-from models.studio import WEEKDAYS, exceptions_from, hours_snapshot, weekly_intervals
+from models.studio import WEEKDAYS, exceptions_from, hours_snapshot, overlapping_exception, weekly_intervals
 from models.types import utcnow
 from schemas.common import NoQuery, PageQuery
 from schemas.content import RevisionListEnvelope
-from schemas.input import HoursExceptionIn, HoursIn, StudioIn, StudioPatch
+from schemas.input import (
+    MAX_EXCEPTION_DAYS,
+    HoursExceptionIn,
+    HoursExceptionPatch,
+    HoursIn,
+    HoursPatch,
+    StrictSchema,
+    StudioIn,
+    StudioPatch,
+)
 from schemas.studio import (
     HoursEnvelope,
     HoursExceptionEnvelope,
+    HoursExceptionListEnvelope,
     HoursExceptionOut,
+    HoursExceptionQuery,
     HoursOut,
     HoursQuery,
     StudioEnvelope,
@@ -76,7 +87,8 @@ def _intervals_out(intervals: Iterable[Interval | OpeningInterval | ExceptionInt
 
 def _exception_fields(exception: HoursException) -> dict[str, Any]:
     return {
-        "date": exception.date,
+        "starts_on": exception.starts_on,
+        "ends_on": exception.ends_on,
         "note": exception.note,
         "closed": not exception.intervals,
         "intervals": _intervals_out(exception.intervals),
@@ -92,19 +104,27 @@ def _wall_time(value: str | None) -> time | None:
     return None if value is None else time.fromisoformat(value)
 
 
-def _replace_hours(studio: Studio, data: dict[str, Any]) -> None:
-    """Make the weekly hours (and, when given, their wording) what validated input says."""
-    db.session.execute(delete(OpeningInterval))
+def _change_hours(studio: Studio, data: dict[str, Any]) -> None:
+    """Make the days validated input names (all seven for a PUT) have its intervals, and settle the
+    wording: words given are the studio's own; null, or a schedule changed without new words, derives
+    them from the schedule, so that they never describe hours the studio no longer keeps."""
+    days = data.get("weekly", {})
     for weekday, name in enumerate(WEEKDAYS):
-        for interval in data["weekly"][name]:
+        if name not in days:
+            continue
+        db.session.execute(delete(OpeningInterval).where(OpeningInterval.weekday == weekday))
+        for interval in days[name]:
             db.session.add(
                 OpeningInterval(
                     weekday=weekday, opens=_wall_time(interval["opens"]), closes=_wall_time(interval["closes"])
                 )
             )
-    if "display" in data:
-        studio.hours_display = data["display"]
-    studio.updated_at = utcnow()  # bumps the studio's version: two concurrent replacements cannot both win
+    db.session.flush()
+    if data.get("display") is not None:
+        studio.hours_display, studio.hours_display_derived = data["display"], False
+    elif "display" in data or days:
+        studio.hours_display, studio.hours_display_derived = derived_display(weekly_intervals()), True
+    studio.updated_at = utcnow()  # bumps the studio's version: two concurrent changes cannot both win
     db.session.flush()
 
 
@@ -168,13 +188,14 @@ def hours_document(at: datetime) -> tuple[dict[str, Any], datetime, datetime]:
     weekly = weekly_intervals()
     today = at.astimezone(zone).date()
     # From the day before, so that an exception's interval running past midnight counts.
-    exceptions = exceptions_from(today - timedelta(days=1))
-    status = hours_status(
-        weekly,
-        {exception.date: [Interval(i.opens, i.closes) for i in exception.intervals] for exception in exceptions},
-        zone,
-        at,
-    )
+    first, last = today - timedelta(days=1), today + timedelta(days=HORIZON_DAYS + 1)
+    exceptions = exceptions_from(first)
+    by_day = {
+        day: [Interval(i.opens, i.closes) for i in exception.intervals]
+        for exception in exceptions
+        for day in exception.days(first, last)
+    }
+    status = hours_status(weekly, by_day, zone, at)
     document = _HOURS_OUT.dump(
         {
             "time_zone": studio.time_zone,
@@ -185,8 +206,9 @@ def hours_document(at: datetime) -> tuple[dict[str, Any], datetime, datetime]:
                 {"day": name, "closed": not weekly[weekday], "intervals": _intervals_out(weekly[weekday])}
                 for weekday, name in enumerate(WEEKDAYS)
             ],
-            "exceptions": [_exception_fields(exception) for exception in exceptions if exception.date >= today],
+            "exceptions": [_exception_fields(exception) for exception in exceptions if exception.ends_on >= today],
             "display": studio.hours_display,
+            "display_derived": studio.hours_display_derived,
         }
     )
     assert status.last_change is not None and status.next_change is not None, "hours_status always sets both"
@@ -262,7 +284,7 @@ class OpeningHours(Resource):
     @documented_write(
         ns,
         HoursIn,
-        "Every day of the week, each with its intervals ([] when closed).",
+        "Every day of the week, each with its intervals ([] when closed), and optionally their wording.",
         "The new hours.",
         schema_model(HoursEnvelope),
         _CHANGE,
@@ -271,44 +293,127 @@ class OpeningHours(Resource):
     )
     def put(self) -> ViewAnswer:
         """Replace the weekly hours (admin): every day, each with its intervals ([] when closed)."""
+        return self._change(HoursIn())
+
+    @documented_write(
+        ns,
+        HoursPatch,
+        "Only the days to change (each with all its intervals), and or the wording.",
+        "The changed hours.",
+        schema_model(HoursEnvelope),
+        _CHANGE,
+        _INTERVAL_REFUSAL,
+        {"display": _SEEDED["hours"]["display"]},
+    )
+    def patch(self) -> ViewAnswer:
+        """Change some days of the weekly hours, or their wording (admin); the days not named stay."""
+        return self._change(HoursPatch(), partial=True)
+
+    @staticmethod
+    def _change(schema: StrictSchema, partial: bool = False) -> ViewAnswer:
         require_role("admin")
         studio = _the_studio()
         check_if_match(hours_document(utcnow())[0])
-        _replace_hours(studio, load_body(HoursIn()))
-        _commit(HOURS, hours_snapshot(studio.hours_display), studio.studio_id)
+        _change_hours(studio, load_body(schema, partial=partial))
+        _commit(HOURS, hours_snapshot(studio), studio.studio_id)
         return item_response(hours_document(utcnow())[0])
+
+
+_EXCEPTION_REFUSALS = {
+    **_INTERVAL_REFUSAL,
+    409: "The days overlap another exception's (change that one, or remove it first).",
+    422: f"ends_on is before starts_on, or more than {MAX_EXCEPTION_DAYS} days after it; or "
+    + _INTERVAL_REFUSAL[422][0].lower()
+    + _INTERVAL_REFUSAL[422][1:],
+}
+
+
+# The request example: Christmas, from the eve to Boxing Day, closed.
+_EXCEPTION_EXAMPLE = {"starts_on": "2026-12-24", "ends_on": "2026-12-26", "note": "Christmas", "intervals": []}
+
+
+def _apply_exception(exception: HoursException, data: dict[str, Any]) -> None:
+    """Copy validated input onto an exception: 422 for a range that runs backwards or too long, 409 for
+    one that overlaps another exception."""
+    if "starts_on" in data:
+        exception.starts_on = data["starts_on"]
+    if "ends_on" in data or exception.ends_on is None:
+        exception.ends_on = data.get("ends_on") or exception.starts_on
+    if exception.ends_on < exception.starts_on:
+        errors = {"ends_on": ["Must be starts_on or a later day."]}
+        raise ProblemError(422, "The exception ends before it starts.", errors=errors)
+    if (exception.ends_on - exception.starts_on).days >= MAX_EXCEPTION_DAYS:
+        errors = {"ends_on": [f"Must be at most {MAX_EXCEPTION_DAYS} days on from starts_on."]}
+        raise ProblemError(422, f"An exception lasts at most {MAX_EXCEPTION_DAYS} days.", errors=errors)
+    if "note" in data:
+        exception.note = data["note"]
+    if "intervals" in data:
+        exception.intervals = [
+            ExceptionInterval(opens=_wall_time(i["opens"]), closes=_wall_time(i["closes"])) for i in data["intervals"]
+        ]
+    with db.session.no_autoflush:
+        other = overlapping_exception(exception.starts_on, exception.ends_on, exception.exception_id)
+    if other is not None:
+        raise ProblemError(
+            409,
+            f"Those days overlap the exception from {other.starts_on.isoformat()} to {other.ends_on.isoformat()}: "
+            f"change it at {url_of(HoursExceptionItem, day=other.starts_on.isoformat())}, or remove it first.",
+        )
+
+
+def _save_exception(studio: Studio, exception: HoursException, action: str) -> ViewAnswer:
+    try:
+        db.session.flush()
+    except IntegrityError:  # another request took the first day meanwhile
+        db.session.rollback()
+        raise ProblemError(409, f"{exception.starts_on.isoformat()} already starts an exception.") from None
+    except StaleDataError:
+        db.session.rollback()
+        raise ProblemError(412, "The exception changed meanwhile; fetch it again and retry.") from None
+    body = _exception_out(exception)
+    _commit("hours exception", {**body, "action": action}, studio.studio_id)
+    return item_response(body)
 
 
 @ns.route("/hours/exceptions")
 class HoursExceptionList(Resource):
-    @ns.doc(**KEY)
-    @ns.expect(body(HoursExceptionIn, "The date, an optional note, and the intervals open that day ([] when closed)."))
-    @ns.response(201, "Added; Location names it.", schema_model(HoursExceptionEnvelope))
+    @query(ns, HoursExceptionQuery)
+    @ns.response(200, "Dated exceptions, past ones too, by first day.", schema_model(HoursExceptionListEnvelope))
+    @problems(ns, 400)
+    @cached_read
+    def get(self) -> ViewAnswer:
+        """List the dated exceptions to the weekly hours by first day, past ones too (since, until narrow it)."""
+        args = load_query(HoursExceptionQuery)
+        exceptions = select(HoursException).order_by(HoursException.starts_on)
+        if "since" in args:
+            exceptions = exceptions.where(HoursException.ends_on >= args["since"])
+        if "until" in args:
+            exceptions = exceptions.where(HoursException.starts_on <= args["until"])
+        page, meta, links, headers = paginate(exceptions, args["page"], args["per_page"])
+        body = {"data": [_exception_out(exception) for exception in page], "meta": meta, "links": links}
+        return body, 200, {**headers, **content_headers()}
+
+    @ns.doc(**KEY, **{REQUEST_EXAMPLE: _EXCEPTION_EXAMPLE})
+    @ns.expect(
+        body(
+            HoursExceptionIn,
+            "The first and last day (ends_on left out: one day), a note, and the intervals open each day "
+            "([] when closed).",
+        )
+    )
+    @ns.response(201, "Added; Location names it (by its first day).", schema_model(HoursExceptionEnvelope))
     @problems(ns, 400, 401, 403, 404, 409, 413, 415, 422)
-    @refuses_valid_input(ns, {**_INTERVAL_REFUSAL, 409: "That date already has an exception."})
-    def post(self):
-        """Add a dated exception to the weekly hours, such as a holiday (admin)."""
+    @refuses_valid_input(ns, _EXCEPTION_REFUSALS)
+    def post(self) -> ViewAnswer:
+        """Add a dated exception to the weekly hours, one day or a range (a holiday, a vacation week) (admin)."""
         require_role("admin")
         studio = _the_studio()
-        data = load_body(HoursExceptionIn())
-        exception = HoursException(
-            date=data["date"],
-            note=data.get("note"),
-            intervals=[
-                ExceptionInterval(opens=_wall_time(i["opens"]), closes=_wall_time(i["closes"]))
-                for i in data["intervals"]
-            ],
-        )
+        exception = HoursException()
+        _apply_exception(exception, load_body(HoursExceptionIn()))
         db.session.add(exception)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            raise ProblemError(409, f"{data['date'].isoformat()} already has an exception; delete it first.") from None
-        body = _exception_out(exception)
-        _commit("hours exception", {**body, "action": "added"}, studio.studio_id)
-        location = url_of(HoursExceptionItem, day=exception.date.isoformat())
-        return item_response(body, 201, {"Location": location})
+        answer, _status, headers = _save_exception(studio, exception, "added")
+        location = url_of(HoursExceptionItem, day=exception.starts_on.isoformat())
+        return answer, 201, {**headers, "Location": location}
 
 
 def _find_exception(day: str) -> HoursException:
@@ -316,21 +421,65 @@ def _find_exception(day: str) -> HoursException:
         wanted = date.fromisoformat(day)
     except ValueError:
         raise not_found(f"'{day}' is not a date YYYY-MM-DD.") from None
-    exception = db.session.scalar(select(HoursException).where(HoursException.date == wanted))
+    exception = db.session.scalar(select(HoursException).where(HoursException.starts_on == wanted))
     if exception is None:
-        raise not_found(f"There is no exception on {day}.")
+        covering = overlapping_exception(wanted, wanted, None)
+        if covering is not None:
+            first = covering.starts_on.isoformat()
+            raise not_found(f"No exception starts on {day}; the one covering it starts on {first}.")
+        raise not_found(f"No exception starts on {day}.")
     return exception
 
 
 @ns.route("/hours/exceptions/<string:day>")
-@ns.param("day", "The exception's date, YYYY-MM-DD", example="2026-12-25")
+@ns.param("day", "The exception's first day, YYYY-MM-DD", example="2026-12-25")
 class HoursExceptionItem(Resource):
     @ns.response(200, "The exception.", schema_model(HoursExceptionEnvelope))
     @problems(ns, 400, 404)
     def get(self, day: str) -> ViewAnswer:
-        """Show one dated exception to the weekly hours."""
+        """Show one dated exception to the weekly hours, by its first day."""
         load_query(NoQuery)
         return item_response(_exception_out(_find_exception(day)))
+
+    @documented_write(
+        ns,
+        HoursExceptionIn,
+        "The whole exception: its days, note and intervals (a note left out becomes null).",
+        "Replaced.",
+        schema_model(HoursExceptionEnvelope),
+        (*_CHANGE, 409),
+        _EXCEPTION_REFUSALS,
+        None,
+    )
+    def put(self, day: str) -> ViewAnswer:
+        """Replace a dated exception (admin); its first day may move, and Location then names it."""
+        return self._change(day, HoursExceptionIn())
+
+    @documented_write(
+        ns,
+        HoursExceptionPatch,
+        "Only what changes: its days, its note, its intervals.",
+        "Updated.",
+        schema_model(HoursExceptionEnvelope),
+        (*_CHANGE, 409),
+        _EXCEPTION_REFUSALS,
+        None,  # no exception is seeded: there is no item an example could be sent to as it is
+    )
+    def patch(self, day: str) -> ViewAnswer:
+        """Change some of a dated exception (admin): extend it, move it, change its note or its intervals."""
+        return self._change(day, HoursExceptionPatch(), partial=True)
+
+    @staticmethod
+    def _change(day: str, schema: StrictSchema, partial: bool = False) -> ViewAnswer:
+        require_role("admin")
+        studio = _the_studio()
+        exception = _find_exception(day)
+        check_if_match(_exception_out(exception))
+        _apply_exception(exception, load_body(schema, partial=partial))
+        answer, status, headers = _save_exception(studio, exception, "changed")
+        if exception.starts_on.isoformat() != day:
+            headers = {**headers, "Location": url_of(HoursExceptionItem, day=exception.starts_on.isoformat())}
+        return answer, status, headers
 
     @ns.doc(**KEY)
     @ns.response(204, "Removed.")
@@ -415,6 +564,6 @@ class HoursRevisionRestore(Resource):
         require_role("admin")
         studio = _the_studio()
         check_if_match(hours_document(utcnow())[0])
-        _replace_hours(studio, HoursIn().load(_revision_snapshot(HOURS, number)))
-        _commit(HOURS, hours_snapshot(studio.hours_display), studio.studio_id, f"restored revision {number}")
+        _change_hours(studio, HoursIn().load(_revision_snapshot(HOURS, number)))
+        _commit(HOURS, hours_snapshot(studio), studio.studio_id, f"restored revision {number}")
         return item_response(hours_document(utcnow())[0])

@@ -378,7 +378,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change some days of the weekly hours, or their wording (admin); the days not named stay */
+        patch: operations["patch_opening_hours"];
         trace?: never;
     };
     "/studio/hours/exceptions": {
@@ -388,9 +389,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List the dated exceptions to the weekly hours by first day, past ones too (since, until narrow it) */
+        get: operations["get_hours_exception_list"];
         put?: never;
-        /** Add a dated exception to the weekly hours, such as a holiday (admin) */
+        /** Add a dated exception to the weekly hours, one day or a range (a holiday, a vacation week) (admin) */
         post: operations["post_hours_exception_list"];
         delete?: never;
         options?: never;
@@ -405,15 +407,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one dated exception to the weekly hours */
+        /** Show one dated exception to the weekly hours, by its first day */
         get: operations["get_hours_exception_item"];
-        put?: never;
+        /** Replace a dated exception (admin); its first day may move, and Location then names it */
+        put: operations["put_hours_exception_item"];
         post?: never;
         /** Remove a dated exception (admin) */
         delete: operations["delete_hours_exception_item"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change some of a dated exception (admin): extend it, move it, change its note or its intervals */
+        patch: operations["patch_hours_exception_item"];
         trace?: never;
     };
     "/studio/hours/revisions": {
@@ -1757,21 +1761,27 @@ export interface components {
         HoursExceptionOut: {
             /**
              * Format: date
-             * @description The date, YYYY-MM-DD.
-             * @example 2026-12-25
+             * @description Its first day, YYYY-MM-DD; it names the exception.
+             * @example 2026-12-24
              */
-            date: string;
+            starts_on: string;
             /**
-             * @description Why the day differs.
-             * @example Christmas Day
+             * Format: date
+             * @description Its last day, YYYY-MM-DD (the first, for one day).
+             * @example 2026-12-26
+             */
+            ends_on: string;
+            /**
+             * @description Why the days differ.
+             * @example Christmas
              */
             note: string | null;
             /**
-             * @description True when the studio is closed that day.
+             * @description True when the studio is closed those days.
              * @example true
              */
             closed: boolean;
-            /** @description When it is open that day. */
+            /** @description When it is open each of those days. */
             intervals: components["schemas"]["OpeningIntervalOut"][];
         };
         HoursOut: {
@@ -1794,16 +1804,21 @@ export interface components {
             next_closing: string | null;
             /** @description Seven days, Monday first. */
             weekly: components["schemas"]["WeeklyDay"][];
-            /** @description Dated changes from today on, in date order. */
+            /** @description Dated changes lasting until today or later, in date order (all of them: /hours/exceptions). */
             exceptions: components["schemas"]["HoursExceptionOut"][];
             /**
-             * @description The hours as the studio itself words them.
+             * @description The hours in words: the studio's own, or derived from the schedule (display_derived).
              * @example [
              *       "Mon - Wed",
              *       "Fri - Sun"
              *     ]
              */
             display: string[];
+            /**
+             * @description True when display was made from the weekly schedule; false when an admin gave it (it is derived again whenever the schedule changes without new words).
+             * @example false
+             */
+            display_derived: boolean;
         };
         HoursItem: {
             /** @description The item. */
@@ -1841,12 +1856,50 @@ export interface components {
             /** @description Each day of the week, Monday to Sunday, with its intervals. */
             weekly: components["schemas"]["WeeklyIn"];
             /**
-             * @description The hours as the studio words them.
+             * @description The hours in the studio's own words, kept until the schedule next changes without new words. null (or left out of a PUT) derives them from the schedule, as display_derived then says.
+             * @default null
              * @example [
-             *       "Mon - Fri 9 - 5"
+             *       "Mon - Wed",
+             *       "Fri - Sun"
              *     ]
              */
-            display?: string[];
+            display: string[] | null;
+        };
+        WeeklyPatch: {
+            /** @description The intervals Monday is open; [] when closed. */
+            monday?: components["schemas"]["IntervalIn"][];
+            /** @description The intervals Tuesday is open; [] when closed. */
+            tuesday?: components["schemas"]["IntervalIn"][];
+            /** @description The intervals Wednesday is open; [] when closed. */
+            wednesday?: components["schemas"]["IntervalIn"][];
+            /** @description The intervals Thursday is open; [] when closed. */
+            thursday?: components["schemas"]["IntervalIn"][];
+            /** @description The intervals Friday is open; [] when closed. */
+            friday?: components["schemas"]["IntervalIn"][];
+            /** @description The intervals Saturday is open; [] when closed. */
+            saturday?: components["schemas"]["IntervalIn"][];
+            /** @description The intervals Sunday is open; [] when closed. */
+            sunday?: components["schemas"]["IntervalIn"][];
+        };
+        HoursPatch: {
+            /** @description Each day of the week, Monday to Sunday, with its intervals. */
+            weekly?: components["schemas"]["WeeklyPatch"];
+            /**
+             * @description The hours in the studio's own words, kept until the schedule next changes without new words. null (or left out of a PUT) derives them from the schedule, as display_derived then says.
+             * @example [
+             *       "Mon - Wed",
+             *       "Fri - Sun"
+             *     ]
+             */
+            display?: string[] | null;
+        };
+        HoursExceptionList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["HoursExceptionOut"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
         };
         HoursExceptionItem: {
             /** @description The item. */
@@ -1855,18 +1908,46 @@ export interface components {
         HoursExceptionIn: {
             /**
              * Format: date
-             * @description The date, YYYY-MM-DD.
-             * @example 2026-12-25
+             * @description Its first day, YYYY-MM-DD.
+             * @example 2026-12-24
              */
-            date: string;
+            starts_on: string;
             /**
-             * @description Why the day differs.
+             * Format: date
+             * @description Its last day, YYYY-MM-DD, at most 366 days on; null or left out for one day.
              * @default null
-             * @example Christmas Day
+             * @example 2026-12-26
+             */
+            ends_on: string | null;
+            /**
+             * @description Why the days differ.
+             * @default null
+             * @example Christmas
              */
             note: string | null;
-            /** @description When the studio is open that day; [] when closed. */
+            /** @description When the studio is open each of those days; [] when closed. */
             intervals: components["schemas"]["IntervalIn"][];
+        };
+        HoursExceptionPatch: {
+            /**
+             * Format: date
+             * @description Its first day, YYYY-MM-DD.
+             * @example 2026-12-24
+             */
+            starts_on?: string;
+            /**
+             * Format: date
+             * @description Its last day, YYYY-MM-DD, at most 366 days on; null or left out for one day.
+             * @example 2026-12-26
+             */
+            ends_on?: string | null;
+            /**
+             * @description Why the days differ.
+             * @example Christmas
+             */
+            note?: string | null;
+            /** @description When the studio is open each of those days; [] when closed. */
+            intervals?: components["schemas"]["IntervalIn"][];
         };
         TopicSummary: {
             /**
@@ -8831,7 +8912,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description Every day of the week, each with its intervals ([] when closed). */
+        /** @description Every day of the week, each with its intervals ([] when closed), and optionally their wording. */
         requestBody: {
             content: {
                 /**
@@ -9158,6 +9239,443 @@ export interface operations {
             };
         };
     };
+    patch_opening_hours: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Only the days to change (each with all its intervals), and or the wording. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "display": [
+                 *         "Mon - Wed",
+                 *         "Fri - Sun"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["HoursPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed hours. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursItem"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/studio/hours",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_hours_exception_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+                /** @description Only exceptions lasting until this day or later (YYYY-MM-DD). */
+                since?: string;
+                /** @description Only exceptions starting on this day or earlier (YYYY-MM-DD). */
+                until?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dated exceptions, past ones too, by first day. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursExceptionList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/studio/hours/exceptions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/studio/hours/exceptions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/studio/hours/exceptions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/studio/hours/exceptions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_hours_exception_list: {
         parameters: {
             query?: never;
@@ -9165,14 +9683,22 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The date, an optional note, and the intervals open that day ([] when closed). */
+        /** @description The first and last day (ends_on left out: one day), a note, and the intervals open each day ([] when closed). */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "starts_on": "2026-12-24",
+                 *       "ends_on": "2026-12-26",
+                 *       "note": "Christmas",
+                 *       "intervals": []
+                 *     }
+                 */
                 "application/json": components["schemas"]["HoursExceptionIn"];
             };
         };
         responses: {
-            /** @description Added; Location names it. */
+            /** @description Added; Location names it (by its first day). */
             201: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -9430,7 +9956,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The exception's date, YYYY-MM-DD
+                 * @description The exception's first day, YYYY-MM-DD
                  * @example 2026-12-25
                  */
                 day: string;
@@ -9574,6 +10100,322 @@ export interface operations {
             };
         };
     };
+    put_hours_exception_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The exception's first day, YYYY-MM-DD
+                 * @example 2026-12-25
+                 */
+                day: string;
+            };
+            cookie?: never;
+        };
+        /** @description The whole exception: its days, note and intervals (a note left out becomes null). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoursExceptionIn"];
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursExceptionItem"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     delete_hours_exception_item: {
         parameters: {
             query?: never;
@@ -9583,7 +10425,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The exception's date, YYYY-MM-DD
+                 * @description The exception's first day, YYYY-MM-DD
                  * @example 2026-12-25
                  */
                 day: string;
@@ -9701,6 +10543,322 @@ export interface operations {
                      *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
                      *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_hours_exception_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The exception's first day, YYYY-MM-DD
+                 * @example 2026-12-25
+                 */
+                day: string;
+            };
+            cookie?: never;
+        };
+        /** @description Only what changes: its days, its note, its intervals. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoursExceptionPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursExceptionItem"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/studio/hours/exceptions/2026-12-25",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
