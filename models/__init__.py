@@ -49,6 +49,7 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
 
 
 import models.search  # noqa: F401  (adds full-text search to the tables it creates)
+from models.audit import AuditEntry
 from models.auth import ApiKey
 from models.content import Article, Series, Topic, article_topics, related_topics
 from models.content_state import ContentState
@@ -59,6 +60,7 @@ from models.studio import ExceptionInterval, HoursException, OpeningInterval, St
 __all__ = [
     "ApiKey",
     "Article",
+    "AuditEntry",
     "ContentState",
     "ExceptionInterval",
     "HoursException",

@@ -22,6 +22,7 @@ from sqlalchemy import Index, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import Model, db
+from models.audit import record_audit
 from models.types import UTCDateTime, utcnow
 
 KEY_PREFIX = "cps_"
@@ -85,6 +86,10 @@ def has_valid_checksum(token: str) -> bool:
     return hmac.compare_digest(_checksum(body[:_RANDOM_LENGTH]), body[_RANDOM_LENGTH:])
 
 
+# How the audit log names a key's changes.
+KEY_ITEM_TYPE = "api key"
+
+
 def _new_token() -> str:
     random_part = "".join(secrets.choice(_BASE62) for _ in range(_RANDOM_LENGTH))
     return KEY_PREFIX + random_part + _checksum(random_part)
@@ -94,6 +99,8 @@ def create_key(name: str, role: str, expires_at: Optional[datetime] = None) -> s
     """Make and store a key; return the key itself, which is never stored."""
     token = _new_token()
     db.session.add(ApiKey(name=name, role=role, digest=_digest(token), expires_at=expires_at))
+    changed = ["name", "role"] + (["expires_at"] if expires_at else [])
+    record_audit(f"created ({role})", KEY_ITEM_TYPE, name, None, changed)
     db.session.commit()
     return token
 
@@ -107,6 +114,7 @@ def rotate_key(name: str, grace: timedelta) -> Optional[str]:
     token = _new_token()
     key.previous_digest, key.previous_valid_until = key.digest, utcnow() + grace
     key.digest = _digest(token)
+    record_audit("rotated", KEY_ITEM_TYPE, name, None, ["digest", "previous_valid_until"])
     db.session.commit()
     return token
 
@@ -145,5 +153,6 @@ def revoke_key(name: str) -> bool:
     if key is None:
         return False
     key.revoked_at = utcnow()
+    record_audit("revoked", KEY_ITEM_TYPE, name, None, ["revoked_at"])
     db.session.commit()
     return True

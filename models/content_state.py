@@ -2,8 +2,8 @@
 
 Every flush that adds, changes or deletes content bumps it, in the same
 transaction, so it can never miss a write. It drives Last-Modified (and can key
-caches that must stay correct across processes). API keys and revisions are
-bookkeeping, not content: writing them does not bump it.
+caches that must stay correct across processes). API keys, revisions and the
+audit log are bookkeeping, not content: writing them does not bump it.
 """
 
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import Model, db
+from models.audit import AuditEntry
 from models.auth import ApiKey
 from models.revisions import Revision
 from models.slugs import OldSlug
@@ -39,8 +40,8 @@ event.listen(
 
 
 def _is_content(obj: object) -> bool:
-    # API keys and revisions are bookkeeping; the version row is what changes.
-    return not isinstance(obj, (ApiKey, Revision, ContentState, OldSlug))
+    # API keys, revisions and the audit log are bookkeeping; the version row is what changes.
+    return not isinstance(obj, (ApiKey, Revision, AuditEntry, ContentState, OldSlug))
 
 
 @event.listens_for(Session, "before_flush")

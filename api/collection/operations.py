@@ -35,6 +35,7 @@ from api.web.responses import (
 )
 from api.web.routing import url_of
 from models import Revision, db
+from models.audit import record_audit
 from models.editable import EditableItem
 from models.revisions import latest_revision, purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
@@ -303,6 +304,7 @@ def purge_item(collection: Collection[Any], slug: str) -> NoContent:
         )
     purge_revisions(collection.item_type, _primary_key(item))
     forget_item(collection.item_type, _primary_key(item))
+    record_audit("purged", collection.item_type, item.slug, key_name())  # its revisions are gone
     db.session.delete(item)
     db.session.commit()
     return "", 204

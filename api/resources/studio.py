@@ -60,8 +60,9 @@ _WHOLE, _ONLY = "The whole item as JSON; fields left out take their defaults.", 
 # What a schema-valid body may still be refused for (see api.spec.refuses_valid_input).
 _INTERVAL_REFUSAL = {422: "An interval gives opens without closes or the other way round, or the two are equal."}
 _STUDIO_OUT, _HOURS_OUT, _EXCEPTION_OUT = StudioOut(), HoursOut(), HoursExceptionOut()
-# The revision trails of the studio's details and of its weekly hours (item types in models.revisions).
-STUDIO, HOURS = "studio", "hours"
+# The revision trails of the studio's details, of its weekly hours and of their dated exceptions (item
+# types in models.revisions and the audit log).
+STUDIO, HOURS, EXCEPTIONS = "studio", "hours", "hours exception"
 
 
 def _the_studio() -> Studio:
@@ -371,7 +372,7 @@ def _save_exception(studio: Studio, exception: HoursException, action: str) -> V
         db.session.rollback()
         raise ProblemError(412, "The exception changed meanwhile; fetch it again and retry.") from None
     body = _exception_out(exception)
-    _commit("hours exception", {**body, "action": action}, studio.studio_id)
+    _commit(EXCEPTIONS, body, studio.studio_id, action)
     return item_response(body)
 
 
@@ -492,7 +493,7 @@ class HoursExceptionItem(Resource):
         body = _exception_out(exception)
         check_if_match(body)
         db.session.delete(exception)
-        _commit("hours exception", {**body, "action": "removed"}, studio.studio_id)
+        _commit(EXCEPTIONS, body, studio.studio_id, "removed")
         return "", 204
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.web.errors import ProblemError, database_unavailable
 from models import db
+from models.audit import REQUEST_ID_INFO
 from models.auth import ApiKey, find_active_key
 from models.types import utcnow
 
@@ -75,6 +76,8 @@ def require_role(role: str) -> ApiKey:
         )
     if not key.allows(role):
         raise ProblemError(403, f"This needs the {role} role; the key '{key.name}' has the role {key.role}.")
+    # Every write passes here: the audit log's entries for what it changes name this request.
+    db.session.info[REQUEST_ID_INFO] = g.get("request_id")
     return key
 
 

@@ -147,6 +147,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List every change to content, the studio, its hours and the keys, newest first (admin) */
+        get: operations["get_audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/feeds/articles.atom": {
         parameters: {
             query?: never;
@@ -1228,6 +1245,66 @@ export interface components {
         RevisionList: {
             /** @description This page's items, in the list's order. */
             data: components["schemas"]["RevisionOut"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
+        };
+        AuditEntryOut: {
+            /**
+             * Format: date-time
+             * @description When (UTC).
+             * @example 2026-12-02T09:30:00Z
+             */
+            at: string;
+            /**
+             * @description The name of the API key that made it; null on the command line.
+             * @example alice
+             */
+            key_name: string | null;
+            /**
+             * @description api (a request, named by request_id) or command line (a key made or revoked, a seed).
+             * @example api
+             * @enum {string}
+             */
+            via: "api" | "command line";
+            /**
+             * @description The X-Request-ID of the request that made it, to find in the access log.
+             * @example 5f0c9b1e2d
+             */
+            request_id: string | null;
+            /**
+             * @description What was done: created, updated, deleted, restored, purged, ...
+             * @example updated
+             */
+            action: string;
+            /**
+             * @description The kind of item changed.
+             * @example hours
+             * @enum {string}
+             */
+            item_type: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key";
+            /**
+             * @description Which: a slug, an exception's first day, a key's name, or the item type itself.
+             * @example hours
+             */
+            item: string;
+            /**
+             * @description The fields the change changed.
+             * @example [
+             *       "weekly"
+             *     ]
+             */
+            changed_fields: string[];
+            /**
+             * @description The item's revision the change made (see its /revisions); null when it made none.
+             * @example 3
+             */
+            revision: number | null;
+        };
+        AuditList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["AuditEntryOut"][];
             /** @description Where this page sits in the whole list. */
             meta: components["schemas"]["PageMeta"];
             /** @description Links to this and the neighbouring pages (also in the Link header). */
@@ -5036,6 +5113,189 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is not reachable right now; retry shortly.",
                      *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/structured-data",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_audit_log: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+                /** @description Only changes to this kind of item. */
+                item_type?: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key";
+                /** @description Only changes to this item (a slug, a first day, a key's name). */
+                item?: string;
+                /** @description Only changes made with the key of this name. */
+                key?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/audit",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/audit",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/audit",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/audit",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/audit",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/audit",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
                      */
