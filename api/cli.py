@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi seed` and `flask --app wsgi export-openapi`."""
+"""Command-line tools: `flask --app wsgi` seed, export-openapi, export, import and api-keys."""
 
 import json
 from datetime import timedelta
@@ -11,6 +11,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from api.config import MIGRATIONS_DIRECTORY, REPOSITORY_ROOT
+from api.transfer import ImportRefused, export_document, import_document
 from api.web.routing import API_PREFIX
 from models import ApiKey, Studio, db
 from models.auth import ROLES, active_key_named, create_key, revoke_key, rotate_key
@@ -59,6 +60,42 @@ def register_commands(app: Flask) -> None:
         """Write the live spec to openapi.yaml."""
         Path(output).write_text(spec_as_yaml(live_spec(app)), encoding="utf-8")
         click.echo(f"Wrote {output}.")
+
+    @app.cli.command("export")
+    @click.option("--output", "-o", default="-", show_default=True, help="The file to write; - for standard output.")
+    @click.option("--with-revisions", is_flag=True, help="Also every item's revisions.")
+    def export_command(output: str, with_revisions: bool) -> None:
+        """Write all content (articles, topics, series, the studio, its hours) as one versioned JSON document."""
+        text = json.dumps(export_document(with_revisions), ensure_ascii=False, indent=1) + "\n"
+        if output == "-":
+            click.echo(text, nl=False)
+        else:
+            Path(output).write_text(text, encoding="utf-8")
+            click.echo(f"Wrote {output}.", err=True)
+
+    @app.cli.command("import")
+    @click.argument("source", type=click.File("r", encoding="utf-8"))
+    def import_command(source: Any) -> None:
+        """Load a document `export` wrote (SOURCE, or - for standard input): same slugs update, new ones are
+        created, nothing is duplicated; if anything in it is invalid, nothing is written."""
+        upgrade(directory=MIGRATIONS_DIRECTORY)
+        try:
+            document = json.load(source)
+        except json.JSONDecodeError as error:
+            raise click.ClickException(f"not JSON: {error}") from None
+        try:
+            counts = import_document(document)
+        except ImportRefused as refusal:
+            click.echo(f"Refused: {len(refusal.problems)} problem(s); nothing was written.", err=True)
+            for place, messages in refusal.problems.items():
+                for message in messages:
+                    click.echo(f"  {place}: {message}", err=True)
+            raise SystemExit(1) from None
+        by_type: dict[str, list[str]] = {}
+        for (item_type, outcome), count in sorted(counts.items()):
+            by_type.setdefault(item_type, []).append(f"{count} {outcome}")
+        summary = "; ".join(f"{item_type}: {', '.join(done)}" for item_type, done in by_type.items())
+        click.echo(f"Imported: {summary or 'nothing'}.")
 
     @app.cli.group("api-keys")
     def api_keys() -> None:

@@ -23,6 +23,9 @@ from models.types import UTCDateTime, utcnow
 
 # Where the web layer puts the request's id for the entries its writes make.
 REQUEST_ID_INFO = "request_id"
+# Set by a writer that logs its changes itself (an import copies revisions made long ago, which must not
+# be logged as if made now).
+LOGGED_ELSEWHERE_INFO = "revisions_logged_elsewhere"
 
 
 class AuditEntry(Model):
@@ -94,6 +97,8 @@ def _log(
 
 @event.listens_for(Session, "before_flush")
 def _log_revisions(session: Session, _context: object, _instances: object) -> None:
+    if session.info.get(LOGGED_ELSEWHERE_INFO):
+        return
     for revision in [obj for obj in session.new if isinstance(obj, Revision)]:
         _log(
             session,

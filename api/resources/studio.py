@@ -105,7 +105,7 @@ def _wall_time(value: str | None) -> time | None:
     return None if value is None else time.fromisoformat(value)
 
 
-def _change_hours(studio: Studio, data: dict[str, Any]) -> None:
+def change_hours(studio: Studio, data: dict[str, Any]) -> None:
     """Make the days validated input names (all seven for a PUT) have its intervals, and settle the
     wording: words given are the studio's own; null, or a schedule changed without new words, derives
     them from the schedule, so that they never describe hours the studio no longer keeps."""
@@ -315,7 +315,7 @@ class OpeningHours(Resource):
         require_role("admin")
         studio = _the_studio()
         check_if_match(hours_document(utcnow())[0])
-        _change_hours(studio, load_body(schema, partial=partial))
+        change_hours(studio, load_body(schema, partial=partial))
         _commit(HOURS, hours_snapshot(studio), studio.studio_id)
         return item_response(hours_document(utcnow())[0])
 
@@ -333,7 +333,7 @@ _EXCEPTION_REFUSALS = {
 _EXCEPTION_EXAMPLE = {"starts_on": "2026-12-24", "ends_on": "2026-12-26", "note": "Christmas", "intervals": []}
 
 
-def _apply_exception(exception: HoursException, data: dict[str, Any]) -> None:
+def apply_exception(exception: HoursException, data: dict[str, Any]) -> None:
     """Copy validated input onto an exception: 422 for a range that runs backwards or too long, 409 for
     one that overlaps another exception."""
     if "starts_on" in data:
@@ -410,7 +410,7 @@ class HoursExceptionList(Resource):
         require_role("admin")
         studio = _the_studio()
         exception = HoursException()
-        _apply_exception(exception, load_body(HoursExceptionIn()))
+        apply_exception(exception, load_body(HoursExceptionIn()))
         db.session.add(exception)
         answer, _status, headers = _save_exception(studio, exception, "added")
         location = url_of(HoursExceptionItem, day=exception.starts_on.isoformat())
@@ -476,7 +476,7 @@ class HoursExceptionItem(Resource):
         studio = _the_studio()
         exception = _find_exception(day)
         check_if_match(_exception_out(exception))
-        _apply_exception(exception, load_body(schema, partial=partial))
+        apply_exception(exception, load_body(schema, partial=partial))
         answer, status, headers = _save_exception(studio, exception, "changed")
         if exception.starts_on.isoformat() != day:
             headers = {**headers, "Location": url_of(HoursExceptionItem, day=exception.starts_on.isoformat())}
@@ -565,6 +565,6 @@ class HoursRevisionRestore(Resource):
         require_role("admin")
         studio = _the_studio()
         check_if_match(hours_document(utcnow())[0])
-        _change_hours(studio, HoursIn().load(_revision_snapshot(HOURS, number)))
+        change_hours(studio, HoursIn().load(_revision_snapshot(HOURS, number)))
         _commit(HOURS, hours_snapshot(studio), studio.studio_id, f"restored revision {number}")
         return item_response(hours_document(utcnow())[0])
