@@ -33,6 +33,10 @@ related_topics = Table(
 )
 
 
+def _by_name(topic: "Topic") -> tuple[str, int]:
+    return topic.name, topic.topic_id or 0
+
+
 class Series(PublishableItem, Model):
     """A run of articles on one theme ("In this series we will consider ..."), in the order they are read."""
 
@@ -99,13 +103,15 @@ class Topic(PublishableItem, Model):
         public_articles: list["Article"]
         public_article_count: int
 
+    # By name, as the relationship loads them: a write's answer (whose list is in the order it was given)
+    # and every later read list them alike, on every database.
     @property
     def visible_related(self) -> list["Topic"]:
-        return [topic for topic in self.related if topic.is_public]
+        return sorted((topic for topic in self.related if topic.is_public), key=_by_name)
 
     @property
     def live_related(self) -> list["Topic"]:
-        return [topic for topic in self.related if topic.is_live]
+        return sorted((topic for topic in self.related if topic.is_live), key=_by_name)
 
     def set_related(self, others: list["Topic"]) -> None:
         """Make `others` this topic's related topics, both ways."""
@@ -186,11 +192,11 @@ class Article(PublishableItem, Model):
 
     @property
     def visible_topics(self) -> list[Topic]:
-        return [topic for topic in self.topics if topic.is_public]
+        return sorted((topic for topic in self.topics if topic.is_public), key=_by_name)
 
     @property
     def live_topics(self) -> list[Topic]:
-        return [topic for topic in self.topics if topic.is_live]
+        return sorted((topic for topic in self.topics if topic.is_live), key=_by_name)
 
     @property
     def visible_series(self) -> Optional[Series]:

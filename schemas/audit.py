@@ -39,19 +39,18 @@ class AuditEntryOut(Out):
 
 
 class AuditQuery(PageQuery):
-    """Query parameters of the audit log."""
+    """Query parameters of the audit log. (No examples: Swagger UI would fill them in, and "Try it out"
+    would then show a filtered, often empty, log instead of the whole.)"""
 
     item_type = fields.String(
-        validate=validate.OneOf(AUDITED_TYPES), metadata=doc("Only changes to this kind of item.", "hours")
+        validate=validate.OneOf(AUDITED_TYPES), metadata=doc("Only changes to this kind of item, such as hours.")
     )
     item = fields.String(
         validate=validate.Length(min=1, max=120),
-        metadata=doc(
-            "Only changes to this item (a slug, a first day, a key's name).", "massage-for-quadratus-lumborum"
-        ),
+        metadata=doc("Only changes to this item: a slug, an exception's first day (2027-07-05), a key's name."),
     )
     key = fields.String(
-        validate=validate.Length(min=1, max=80), metadata=doc("Only changes made with the key of this name.", "alice")
+        validate=validate.Length(min=1, max=80), metadata=doc("Only changes made with the key of this name.")
     )
 
 

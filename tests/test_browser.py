@@ -193,6 +193,34 @@ def test_an_admin_authorizes_in_swagger_ui_and_creates_a_draft(page, live_server
         assert article is not None and article.status == "draft"
 
 
+def _try_it_out(page, operation_id: str, body: str | None = None) -> str:
+    """Open an operation in Swagger UI, try it out (with `body`, else the example it offers), execute it,
+    and return the status it answered with."""
+    operation = page.locator(f"#operations-{operation_id}")
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    if body is not None:
+        operation.locator("textarea.body-param__text").fill(body)
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    return status.inner_text().strip()
+
+
+def test_an_admin_closes_the_studio_for_days_and_reads_who_did_it_in_swagger_ui(page, live_server, admin_key):
+    page.goto(f"http://{live_server}/api/v1/docs")
+    page.wait_for_selector(".opblock")
+    page.click(".auth-wrapper .authorize")
+    page.fill(".modal-ux input", admin_key)
+    page.click(".modal-ux button.authorize")
+    page.click(".modal-ux button.btn-done")
+    # The example offered is Christmas, three days closed: sent as it is.
+    assert _try_it_out(page, "studio-post_hours_exception_list") == "201"
+    assert _try_it_out(page, "audit-get_audit_log") == "200"
+    answer = page.locator("#operations-audit-get_audit_log .live-responses-table .microlight").first.inner_text()
+    assert '"hours exception"' in answer and '"admin-one"' in answer and '"2026-12-24"' in answer
+
+
 def _readme_snippet(after: str) -> str:
     """The README's "For frontend developers" JavaScript, from the comment line `after` to the block's end."""
     readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")

@@ -5128,9 +5128,9 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, from 1 to 100. */
                 per_page?: number;
-                /** @description Only changes to this kind of item. */
+                /** @description Only changes to this kind of item, such as hours. */
                 item_type?: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key";
-                /** @description Only changes to this item (a slug, a first day, a key's name). */
+                /** @description Only changes to this item: a slug, an exception's first day (2027-07-05), a key's name. */
                 item?: string;
                 /** @description Only changes made with the key of this name. */
                 key?: string;
