@@ -46,8 +46,9 @@ def test_an_editor_creates_a_series_and_orders_two_articles_in_it(client, editor
     assert sorted((a["slug"], a["series_position"]) for a in listed) == [("hips-one", 1), ("hips-two", 2)]
     # Each move is in the article's own history, with the key that made it.
     revisions = client.as_key(editor_key, f"{ARTICLES}/hips-two/revisions").get_json()["data"]
-    assert [r["action"] for r in revisions[:2]] == ["moved in series 'hip-series'", "moved in series 'hip-series'"]
+    assert [r["action"] for r in revisions[:2]] == ["moved in series", "moved in series"]
     assert revisions[0]["key_name"] == "editor-one" and revisions[0]["snapshot"]["series_position"] == 2
+    assert revisions[0]["snapshot"]["series"]["slug"] == "hip-series"
 
     # An article that joins by its own field goes last; one left out of the list leaves the series.
     third = _article(client, editor_key, "Hips Three", series="hip-series")
@@ -125,3 +126,10 @@ def test_a_series_as_json_ld(client):
     document = response.get_json()
     assert document["@type"] == "CreativeWorkSeries"
     assert document["hasPart"][0]["headline"] == "Massage For Quadratus Lumborum"
+
+
+def test_a_series_with_the_longest_slug_moves_articles(client, editor_key):
+    slug = "s" * 120
+    client.write("POST", SERIES, editor_key, 201, json={"title": "Long", "slug": slug, "articles": [SEEDED_ARTICLE]})
+    revisions = client.as_key(editor_key, f"{ARTICLES}/{SEEDED_ARTICLE}/revisions").get_json()["data"]
+    assert revisions[0]["action"] == "moved in series" and revisions[0]["snapshot"]["series"]["slug"] == slug

@@ -4,7 +4,7 @@ delete, restore, purge, revisions.
 An article's place is kept on the article (its series and position), so an
 article's revisions say where it was. A series write that names its
 `articles` reorders them, and each article it moves records a revision of its
-own ("moved in series ..."); an article that joins a series by its own
+own ("moved in series", "left series"); an article that joins a series by its own
 `series` field goes last there.
 """
 
@@ -63,7 +63,8 @@ def record_moves(series: Series) -> None:
     moved = getattr(series, "moved_articles", [])
     db.session.flush()
     for article in moved:
-        action = f"moved in series '{series.slug}'" if article.series is series else f"left series '{series.slug}'"
+        # The action says what; the snapshot says which series and where (an action holds 32 characters).
+        action = "moved in series" if article.series is series else "left series"
         record_revision("article", article.article_id, ARTICLE_SNAPSHOT.dump(article), action, key_name())
     series.moved_articles = []
 
