@@ -95,3 +95,14 @@ def test_a_write_without_if_match_at_an_old_slug_is_a_428_not_a_redirect(client,
         ).get_json()
         assert problem["detail"].endswith("/api/v1/articles/ql-massage.")
     assert client.as_key(editor_key, "/api/v1/articles/ql-massage").get_json()["data"]["excerpt"] != "x"
+
+
+def test_a_bad_body_at_an_old_slug_is_refused_there_not_redirected(client, editor_key):
+    _rename(client, editor_key, ARTICLE, "the-ql")
+    headers = {"Authorization": f"Bearer {editor_key}", "If-Match": "*"}
+    for method, body in (("PUT", {"colour": None}), ("PATCH", {"title": ""}), ("PUT", {"title": "No body"})):
+        refused = client.raw.open(ARTICLE, method=method, json=body, headers=headers)
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json", method
+    client.problem(ARTICLE, 415, method="PATCH", data="x", headers={**headers, "Content-Type": "text/plain"})
+    valid = client.raw.put(ARTICLE, json={"title": "T", "body_markdown": "B"}, headers=headers)
+    assert valid.status_code == 308  # what its new URL would accept is sent there

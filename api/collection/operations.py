@@ -17,6 +17,7 @@ from marshmallow import Schema
 from sqlalchemy import ColumnElement, Select, func, inspect, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import RequestRedirect
 
 from api.caching.content_version import content_headers
 from api.caching.response_cache import remembered_total
@@ -238,9 +239,14 @@ def create_item(collection: Collection[Any]) -> ViewAnswer:
 
 def change_item(collection: Collection[Any], slug: str, partial: bool) -> ViewAnswer:
     require_role("editor")
-    item = collection.find_for_write(slug)
-    check_if_match(collection.representation(item))
     schema = collection.patch_schema() if partial else collection.input_schema()
+    try:
+        item = collection.find_for_write(slug)
+    except RequestRedirect:
+        # A renamed item's old slug: a body its new URL would refuse is refused here, rather than sent on.
+        load_body(schema, partial=partial)
+        raise
+    check_if_match(collection.representation(item))
     _apply(collection, item, load_body(schema, partial=partial))
     _save(collection, item, "updated", previous_slug=slug)
     return _changed(collection, item, slug)
