@@ -16,8 +16,9 @@ API keys are not exported: they are secrets of one installation, not content.
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -31,6 +32,7 @@ from api.resources.series import SERIES
 from api.resources.studio import EXCEPTIONS, HOURS, STUDIO, apply_exception, apply_studio_input, change_hours
 from api.resources.topics import TOPICS
 from api.web.errors import ProblemError
+from api.web.requests import flatten_errors
 from models import Article, HoursException, OldSlug, Revision, Studio, Topic, db
 from models.audit import LOGGED_ELSEWHERE_INFO, record_audit
 from models.revisions import record_revision
@@ -52,6 +54,15 @@ class ImportRefused(Exception):
     def __init__(self, problems: dict[str, list[str]]):
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One valid item of the file: where it is in the file, its API body and its times."""
+
+    place: str
+    data: dict[str, Any]
+    times: dict[str, Any]
 
 
 class _ItemTimes(Schema):
@@ -186,24 +197,10 @@ def _exception_body(exception: HoursException) -> dict[str, Any]:
 # Import ------------------------------------------------------------------------------------------------------
 
 
-def _messages(error: ValidationError, place: str) -> dict[str, list[str]]:
-    """A schema's errors keyed by their place in the document: "articles[2].title"."""
-    found: dict[str, list[str]] = {}
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if not str(key).isdigit() else f"{path}[{key}]")
-        elif isinstance(node, list) and all(isinstance(message, str) for message in node):
-            found.setdefault(path, []).extend(node)
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{path}[{index}]")
-        else:
-            found.setdefault(path, []).append(str(node))
-
-    walk(error.messages, place)
-    return found
+@cache
+def _with_updated_at(schema: type[Schema]) -> type[Schema]:
+    """An input schema that also takes the record's `updated_at` (the studio's, an exception's)."""
+    return type(f"{schema.__name__}Record", (schema,), {"updated_at": Instant(load_default=None)})
 
 
 class _Importer:
@@ -214,9 +211,24 @@ class _Importer:
         self.problems: dict[str, list[str]] = {}
         # (item type, "created" | "updated" | "unchanged") -> how many
         self.counts: Counter[tuple[str, str]] = Counter()
+        # The file's revisions by (item type, item slug; None for the studio's, the hours', the exceptions')
+        self.trails: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
 
     def problem(self, place: str, message: str) -> None:
         self.problems.setdefault(place, []).append(message)
+
+    def _load(self, schema: Schema, record: Any, place: str) -> dict[str, Any] | None:
+        """The record loaded by `schema`, or None with its problems noted under their places in the file."""
+        if not isinstance(record, dict):
+            self.problem(place, "Must be an object.")
+            return None
+        try:
+            data: dict[str, Any] = schema.load(record)
+        except ValidationError as error:
+            for where, messages in flatten_errors(error.messages, place).items():
+                self.problems.setdefault(where, []).extend(messages)
+            return None
+        return data
 
     # Validation: every record, before anything is written.
 
@@ -240,22 +252,18 @@ class _Importer:
         for collection in COLLECTIONS:
             loaded[collection.name] = self._load_items(collection, document.get(collection.name, []))
         if document.get("studio") is not None:
-            loaded["studio"] = self._load_one(StudioIn(), dict(document["studio"]), "studio", ("updated_at",))
+            loaded["studio"] = self._load(_with_updated_at(StudioIn)(), document["studio"], "studio")
         if document.get("hours") is not None:
-            loaded["hours"] = self._load_one(HoursIn(), document["hours"], "hours")
+            loaded["hours"] = self._load(HoursIn(), document["hours"], "hours")
+        exceptions = self._records(document.get("hours_exceptions", []), "hours_exceptions")
         loaded["hours_exceptions"] = [
-            self._load_one(HoursExceptionIn(), record, f"hours_exceptions[{index}]", ("updated_at",))
-            for index, record in enumerate(self._records(document.get("hours_exceptions", []), "hours_exceptions"))
+            self._load(_with_updated_at(HoursExceptionIn)(), record, f"hours_exceptions[{index}]")
+            for index, record in enumerate(exceptions)
         ]
         if document.get("media") not in (None, []):
             self.problem("media", "This server has no media library yet: media cannot be imported.")
-        revisions = []
-        for index, record in enumerate(self._records(document.get("revisions", []), "revisions")):
-            try:
-                revisions.append(_RevisionRecord().load(record))
-            except ValidationError as error:
-                for place, messages in _messages(error, f"revisions[{index}]").items():
-                    self.problems.setdefault(place, []).extend(messages)
+        records = enumerate(self._records(document.get("revisions", []), "revisions"))
+        revisions = [self._load(_RevisionRecord(), record, f"revisions[{index}]") for index, record in records]
         loaded["revisions"] = revisions
         self._check_references(loaded)
         if self.problems:
@@ -268,79 +276,54 @@ class _Importer:
             return []
         return section
 
-    def _load_one(self, schema: Schema, record: Any, place: str, extras: Iterable[str] = ()) -> dict[str, Any]:
-        if not isinstance(record, dict):
-            self.problem(place, "Must be an object.")
-            return {}
-        record = dict(record)
-        kept = {name: record.pop(name) for name in extras if name in record}
-        try:
-            data: dict[str, Any] = schema.load(record)
-        except ValidationError as error:
-            for where, messages in _messages(error, place).items():
-                self.problems.setdefault(where, []).extend(messages)
-            return {}
-        if "updated_at" in kept:
-            try:
-                data["updated_at"] = Instant().deserialize(kept["updated_at"])
-            except ValidationError as error:
-                self.problem(f"{place}.updated_at", str(error.messages[0] if error.messages else error))
-        return data
-
-    def _load_items(self, collection: Collection[Any], section: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    def _load_items(self, collection: Collection[Any], section: Any) -> list[_Record]:
         loaded = []
         seen: set[str] = set()
         times_fields = set(_ItemTimes().fields)
         for index, record in enumerate(self._records(section, collection.name)):
             place = f"{collection.name}[{index}]"
-            times_part = {name: record[name] for name in times_fields if name in record}
             body = {name: value for name, value in record.items() if name not in times_fields}
             if not isinstance(body.get("slug"), str):
                 self.problem(f"{place}.slug", "Every imported item names its slug.")
             elif body["slug"] in seen:
                 self.problem(f"{place}.slug", f"'{body['slug']}' is in the file twice.")
             seen.add(str(body.get("slug")))
-            try:
-                times = _ItemTimes().load(times_part)
-                data = collection.input_schema().load(body)
-            except ValidationError as error:
-                for where, messages in _messages(error, place).items():
-                    self.problems.setdefault(where, []).extend(messages)
-                continue
-            loaded.append((data, times))
+            times = self._load(_ItemTimes(), {name: record[name] for name in times_fields if name in record}, place)
+            data = self._load(collection.input_schema(), body, place)
+            if times is not None and data is not None:
+                loaded.append(_Record(place, data, times))
         return loaded
 
     def _check_references(self, loaded: dict[str, Any]) -> None:
         """Every slug an item names is in the file or in the database."""
 
         def known(collection: Collection[Any]) -> set[str]:
-            in_file = {data["slug"] for data, _times in loaded[collection.name]}
+            in_file = {record.data["slug"] for record in loaded[collection.name]}
             return in_file | set(db.session.scalars(select(collection.model.slug)))
 
         topics, series = known(TOPICS), known(SERIES)
-        for index, (data, _times) in enumerate(loaded["articles"]):
-            for slug in data.get("topics", []):
+        for article in loaded["articles"]:
+            for slug in article.data.get("topics", []):
                 if slug not in topics:
-                    self.problem(f"articles[{index}].topics", f"No topic has the slug '{slug}'.")
-            if data.get("series") and data["series"] not in series:
-                self.problem(f"articles[{index}].series", f"No series has the slug '{data['series']}'.")
-        for index, (data, _times) in enumerate(loaded["topics"]):
-            for slug in data.get("related", []):
+                    self.problem(f"{article.place}.topics", f"No topic has the slug '{slug}'.")
+            if article.data.get("series") and article.data["series"] not in series:
+                self.problem(f"{article.place}.series", f"No series has the slug '{article.data['series']}'.")
+        for topic in loaded["topics"]:
+            for slug in topic.data.get("related", []):
                 if slug not in topics:
-                    self.problem(f"topics[{index}].related", f"No topic has the slug '{slug}'.")
+                    self.problem(f"{topic.place}.related", f"No topic has the slug '{slug}'.")
 
     # Applying: one transaction, all or nothing.
 
     def apply(self, loaded: dict[str, Any]) -> None:
-        revisions_by_item: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         for revision in loaded["revisions"]:
-            revisions_by_item.setdefault((revision["item_type"], revision["item"]), []).append(revision)
+            self.trails.setdefault((revision["item_type"], revision["item"]), []).append(revision)
         # The import writes the revisions it copies itself, and logs one entry per item it changes instead.
         db.session.info[LOGGED_ELSEWHERE_INFO] = True
         try:
             for collection in COLLECTIONS:
-                self._apply_collection(collection, loaded[collection.name], revisions_by_item)
-            self._apply_studio(loaded, revisions_by_item)
+                self._apply_collection(collection, loaded[collection.name])
+            self._apply_studio(loaded)
             if self.problems:
                 raise ImportRefused(self.problems)
             db.session.commit()
@@ -356,35 +339,32 @@ class _Importer:
     def _apply_collection(
         self,
         collection: Collection[Any],
-        records: list[tuple[dict[str, Any], dict[str, Any]]],
-        revisions_by_item: dict[tuple[str, str | None], list[dict[str, Any]]],
+        records: list[_Record],
     ) -> None:
         model = collection.model
         existing = {item.slug: item for item in db.session.scalars(select(model).options(*collection.load_options))}
         before = {slug: collection.snapshot_schema.dump(item) for slug, item in existing.items()}
         applied = []
         # Links to items of the same kind (related topics) are set once every item of the kind exists.
-        later: list[tuple[Any, dict[str, Any]]] = []
-        for index, (data, times) in enumerate(records):
-            item = existing.get(data["slug"]) or model()
+        later: list[tuple[Any, dict[str, Any], str]] = []
+        for record in records:
+            item = existing.get(record.data["slug"]) or model()
             if item.slug is None:
                 db.session.add(item)
-            data = dict(data)
+            data = dict(record.data)
             if "related" in data:
-                later.append((item, {"related": data.pop("related")}))
-            self._apply_item(collection, item, data, f"{collection.name}[{index}]")
-            applied.append((item, times))
+                later.append((item, {"related": data.pop("related")}, record.place))
+            self._apply_item(collection, item, data, record.place)
+            applied.append((item, record.times))
         db.session.flush()
-        for item, data in later:
-            self._apply_item(collection, item, data, f"{collection.name}[{item.slug}].related")
+        for item, data, place in later:
+            self._apply_item(collection, item, data, place)
         db.session.flush()
         for item, times in applied:
             item.created_at, item.deleted_at = times["created_at"], times["deleted_at"]
             if isinstance(item, Article):
                 item.series_position = times["series_position"]
-            item.updated_at = times["updated_at"]
-            if db.session.is_modified(item):
-                flag_modified(item, "updated_at")  # the file's time, not the time of the import
+            _keep_time(item, times["updated_at"])
         db.session.flush()
         for item, times in applied:
             item_id = _id_of(item)
@@ -393,7 +373,7 @@ class _Importer:
                 if db.session.scalar(known) is None:
                     db.session.add(OldSlug(item_type=collection.item_type, slug=old_slug, item_id=item_id))
             after = collection.snapshot_schema.dump(item)
-            self._record(collection.item_type, item.slug, item_id, before.get(item.slug), after, revisions_by_item)
+            self._record(collection.item_type, item.slug, item_id, before.get(item.slug), after)
 
     def _apply_item(self, collection: Collection[Any], item: Any, data: dict[str, Any], place: str) -> None:
         try:
@@ -411,7 +391,6 @@ class _Importer:
         item_id: int,
         before: dict[str, Any] | None,
         after: dict[str, Any],
-        revisions_by_item: dict[tuple[str, str | None], list[dict[str, Any]]],
     ) -> None:
         """Count the item, give it its history (the file's, for an item new here; else an "imported"
         revision), and log what the import did to it."""
@@ -419,7 +398,7 @@ class _Importer:
             self.counts[(item_type, "unchanged")] += 1
             return
         trail_key = (item_type, label if item_type in {collection.item_type for collection in COLLECTIONS} else None)
-        copied = revisions_by_item.get(trail_key)
+        copied = self.trails.get(trail_key)
         if before is None and copied and not self._has_history(item_type, item_id):
             self._copy_trail(item_type, item_id, copied)
         else:
@@ -450,9 +429,7 @@ class _Importer:
                 )
             )
 
-    def _apply_studio(
-        self, loaded: dict[str, Any], revisions_by_item: dict[tuple[str, str | None], list[dict[str, Any]]]
-    ) -> None:
+    def _apply_studio(self, loaded: dict[str, Any]) -> None:
         """The studio's details, its weekly hours and their dated exceptions."""
         studio = db.session.scalar(select(Studio).limit(1))
         studio_is_new = studio is None
@@ -465,8 +442,8 @@ class _Importer:
                 db.session.add(studio)
             apply_studio_input(studio, data)
             db.session.flush()
-            self._keep_time(studio, updated_at)
-            self._record(STUDIO, STUDIO, studio.studio_id, before, StudioOut().dump(studio), revisions_by_item)
+            _keep_time(studio, updated_at)
+            self._record(STUDIO, STUDIO, studio.studio_id, before, StudioOut().dump(studio))
         if studio is None:
             if loaded.get("hours") or loaded["hours_exceptions"]:
                 self.problem("studio", "Hours need the studio's details: the file has none, nor has the database.")
@@ -477,9 +454,9 @@ class _Importer:
             before_hours = None if studio_is_new else hours_snapshot(studio)
             updated_at = studio.updated_at
             change_hours(studio, loaded["hours"])
-            self._keep_time(studio, updated_at)
-            self._record(HOURS, HOURS, studio.studio_id, before_hours, hours_snapshot(studio), revisions_by_item)
-        copied = revisions_by_item.get((EXCEPTIONS, None))
+            _keep_time(studio, updated_at)
+            self._record(HOURS, HOURS, studio.studio_id, before_hours, hours_snapshot(studio))
+        copied = self.trails.get((EXCEPTIONS, None))
         if copied and not self._has_history(EXCEPTIONS, studio.studio_id):
             self._copy_trail(EXCEPTIONS, studio.studio_id, copied)
         for index, data in enumerate(loaded["hours_exceptions"]):
@@ -503,21 +480,20 @@ class _Importer:
             return
         changed = is_new or db.session.is_modified(exception)
         db.session.flush()
-        self._keep_time(exception, updated_at)
+        _keep_time(exception, updated_at)
         if changed:
             action = "imported (created)" if is_new else "imported (updated)"
             record_audit(action, EXCEPTIONS, exception.starts_on.isoformat(), None)
         self.counts[(EXCEPTIONS, "created" if is_new else "updated" if changed else "unchanged")] += 1
 
-    @staticmethod
-    def _keep_time(item: Any, updated_at: datetime | None) -> None:
-        """Give a changed item the file's updated_at rather than the time of the import."""
-        if updated_at is None:
-            return
-        item.updated_at = updated_at
-        if db.session.is_modified(item):
-            flag_modified(item, "updated_at")
-        db.session.flush()
+
+def _keep_time(item: Any, updated_at: datetime | None) -> None:
+    """Give a changed item the file's updated_at rather than the time of the import."""
+    if updated_at is None:
+        return
+    item.updated_at = updated_at
+    if db.session.is_modified(item):
+        flag_modified(item, "updated_at")  # else the column's onupdate would set the time of the import
 
 
 def import_document(document: Any) -> Counter[tuple[str, str]]:

@@ -116,7 +116,20 @@ SERIES = Collection(
     structured_data=series_document,
     sorts={"title": Series.title, "published_at": Series.published_at, "updated_at": Series.updated_at},
     default_sort="title",
-    load_options=(selectinload(Series.articles),),
+    # A series shows its articles as references: their bodies are not read.
+    load_options=(
+        selectinload(Series.articles).load_only(
+            Article.slug,
+            Article.title,
+            Article.excerpt,
+            Article.published_at,
+            Article.status,
+            Article.deleted_at,
+            Article.series_id,
+            Article.series_position,
+            Article.version,
+        ),
+    ),
     in_use_by=_articles_in,
     docs=CollectionDocs(
         namespace="Series: articles on one theme, in reading order",
