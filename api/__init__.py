@@ -15,6 +15,7 @@ from api.caching.response_cache import init_response_cache
 from api.cli import register_commands
 from api.config import INSTANCE_PATH, check_production_environment, load_config
 from api.extensions import migrate
+from api.jobs import init_jobs
 from api.resources import blueprint
 from api.web import init_web
 from models import db
@@ -32,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     init_response_cache(app)
+    init_jobs(app)
     init_web(app, blueprint)
     app.register_blueprint(blueprint)
     register_commands(app)

@@ -1,6 +1,7 @@
-"""Command-line tools: `flask --app wsgi` seed, export-openapi, export, import and api-keys."""
+"""Command-line tools: `flask --app wsgi` seed, export-openapi, export, import, api-keys and worker."""
 
 import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,27 @@ def register_commands(app: Flask) -> None:
             by_type.setdefault(item_type, []).append(f"{count} {outcome}")
         summary = "; ".join(f"{item_type}: {', '.join(done)}" for item_type, done in by_type.items())
         click.echo(f"Imported: {summary or 'nothing'}.")
+
+    @app.cli.command("worker")
+    @click.option("--threads", type=click.IntRange(min=1, max=64), default=4, show_default=True,
+                  help="How many deliveries one worker sends at once.")  # fmt: skip
+    def worker_command(threads: int) -> None:
+        """Run a worker: webhook deliveries and their retries, and scheduled items' going-live events
+        (Huey's consumer on JOBS_URL). Run as many as you like, on any machine that shares the queue."""
+        jobs = app.extensions["jobs"]
+        jobs.worker = True
+        # Huey's own log (tasks run, retried, failed) goes where the app's goes: JSON lines on stderr.
+        huey_log = logging.getLogger("huey")
+        huey_log.handlers = list(logging.getLogger("api").handlers)
+        huey_log.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+        huey_log.propagate = False
+        sqlite_queue = not app.config["JOBS_URL"].startswith(("redis", "unix"))
+        # An idle worker polls an SQLite queue at least every half second (Redis wakes it at once).
+        consumer = jobs.huey.create_consumer(
+            workers=threads, worker_type="thread", max_delay=0.5 if sqlite_queue else 10.0, initial_delay=0.05
+        )
+        click.echo(f"Worker: {threads} threads on {app.config['JOBS_URL'].split('@')[-1]}.", err=True)
+        consumer.run()
 
     @app.cli.group("api-keys")
     def api_keys() -> None:

@@ -68,6 +68,17 @@ DEFAULTS: dict[str, Any] = {
     "SWAGGER_UI_DOC_EXPANSION": "list",
     # Public read answers kept per process, keyed by the content version (api/caching/response_cache.py).
     "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,
+    # The job queue the worker (`flask --app wsgi worker`) takes its work from: an SQLite file in the
+    # instance folder, or Redis (JOBS_URL; REDIS_URL when only that is given) for several machines.
+    "JOBS_URL": "sqlite:///jobs.sqlite3",
+    "JOBS_QUEUE_NAME": "content-api",
+    # The API's address as webhook receivers reach it: the URLs in their payloads start with it.
+    "PUBLIC_API_URL": "http://127.0.0.1:5000",
+    # Webhooks: each attempt's timeout, the delays between attempts (seconds; Standard Webhooks' schedule),
+    # and whether targets on loopback, private and link-local addresses are allowed (never in production).
+    "WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 18000, 36000, 36000],
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
 }
 
 # Settings the environment may give as they are, as integers, or as a switch.
@@ -79,6 +90,9 @@ _STRING_SETTINGS = (
     "RATE_LIMIT_KEY_READS",
     "RATELIMIT_KEY_PREFIX",
     "LOG_LEVEL",
+    "JOBS_URL",
+    "JOBS_QUEUE_NAME",
+    "PUBLIC_API_URL",
 )
 _INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "RESPONSE_CACHE_MAX_BYTES", "TRUSTED_PROXIES")
 _OFF = ("0", "false", "no", "off")
@@ -110,8 +124,15 @@ def config_from_environment(environment: Mapping[str, str] = os.environ) -> dict
     if environment.get("TRUSTED_HOSTS"):
         hosts = environment["TRUSTED_HOSTS"].split(",")
         config["TRUSTED_HOSTS"] = [host.strip() for host in hosts if host.strip()]
-    if environment.get("RATELIMIT_ENABLED"):
-        config["RATELIMIT_ENABLED"] = environment["RATELIMIT_ENABLED"].lower() not in _OFF
+    if environment.get("REDIS_URL") and not environment.get("JOBS_URL"):
+        config["JOBS_URL"] = environment["REDIS_URL"]
+    for switch in ("RATELIMIT_ENABLED", "WEBHOOK_ALLOW_PRIVATE_TARGETS"):
+        if environment.get(switch):
+            config[switch] = environment[switch].lower() not in _OFF
+    if environment.get("WEBHOOK_RETRY_DELAYS"):
+        config["WEBHOOK_RETRY_DELAYS"] = [float(delay) for delay in environment["WEBHOOK_RETRY_DELAYS"].split(",")]
+    if environment.get("WEBHOOK_TIMEOUT_SECONDS"):
+        config["WEBHOOK_TIMEOUT_SECONDS"] = float(environment["WEBHOOK_TIMEOUT_SECONDS"])
     for name in _INTEGER_SETTINGS:
         if environment.get(name):
             config[name] = int(environment[name])

@@ -53,15 +53,20 @@ from models.audit import AuditEntry
 from models.auth import ApiKey
 from models.content import Article, Series, Topic, article_topics, related_topics
 from models.content_state import ContentState
+from models.events import Event
 from models.revisions import Revision
 from models.slugs import OldSlug
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio
+from models.webhooks import Delivery, DeliveryAttempt, Webhook
 
 __all__ = [
     "ApiKey",
     "Article",
     "AuditEntry",
     "ContentState",
+    "Delivery",
+    "DeliveryAttempt",
+    "Event",
     "ExceptionInterval",
     "HoursException",
     "OldSlug",
@@ -70,6 +75,7 @@ __all__ = [
     "Series",
     "Studio",
     "Topic",
+    "Webhook",
     "article_topics",
     "db",
     "related_topics",

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models import Model, db
 from models.audit import AuditEntry
 from models.auth import ApiKey
+from models.events import Event
 from models.revisions import Revision
 from models.slugs import OldSlug
 from models.types import UTCDateTime, utcnow
+from models.webhooks import Delivery, DeliveryAttempt, Webhook
 
 
 class ContentState(Model):
@@ -40,8 +42,9 @@ event.listen(
 
 
 def _is_content(obj: object) -> bool:
-    # API keys, revisions and the audit log are bookkeeping; the version row is what changes.
-    return not isinstance(obj, (ApiKey, Revision, AuditEntry, ContentState, OldSlug))
+    # API keys, revisions, the audit log, events and webhooks are bookkeeping; the version row is what changes.
+    bookkeeping = (ApiKey, Revision, AuditEntry, ContentState, OldSlug, Event, Webhook, Delivery, DeliveryAttempt)
+    return not isinstance(obj, bookkeeping)
 
 
 @event.listens_for(Session, "before_flush")

@@ -6,7 +6,7 @@ fields changed, and the item as it then was, so any revision can be restored.
 """
 
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import JSON, Index, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +31,11 @@ class Revision(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_fields: Mapped[list[str]] = mapped_column(JSON)
     snapshot: Mapped[dict] = mapped_column(JSON)
+
+    if TYPE_CHECKING:
+        # Set on a revision just recorded (not a column): the item as its previous revision kept it, or
+        # None for a new item; events name the state before a change from it.
+        previous_snapshot: Optional[dict[str, Any]]
 
 
 def latest_revision(item_type: str, item_id: int) -> Optional[Revision]:
@@ -60,6 +65,7 @@ def record_revision(item_type: str, item_id: int, snapshot: dict, action: str, k
         changed_fields=changed,
         snapshot=snapshot,
     )
+    revision.previous_snapshot = previous.snapshot if previous else None
     db.session.add(revision)
     return revision
 

@@ -4,8 +4,8 @@ from marshmallow import fields, validate
 
 from schemas.common import Out, PageQuery, UtcDateTime, doc, list_envelope
 
-# The kinds of item the log names (revisions' item types, and the keys).
-AUDITED_TYPES = ("article", "topic", "series", "studio", "hours", "hours exception", "api key")
+# The kinds of item the log names (revisions' item types, the keys and the webhooks).
+AUDITED_TYPES = ("article", "topic", "series", "studio", "hours", "hours exception", "api key", "webhook")
 
 
 class AuditEntryOut(Out):

@@ -30,6 +30,17 @@ def database_url(request, tmp_path):
     return normalise_database_url(url)
 
 
+def test_jobs_config(tmp_path) -> dict:
+    """A job queue for one test, and webhooks that may go to the test's own loopback receivers, retried
+    after fractions of a second instead of minutes."""
+    return {
+        "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": True,
+        "WEBHOOK_RETRY_DELAYS": [0.5, 0.5, 0.5],
+        "WEBHOOK_TIMEOUT_SECONDS": 2.0,
+    }
+
+
 def empty_database(app) -> None:
     """Remove every table (the migrations' bookkeeping too), so the database is as new."""
     with app.app_context():
@@ -40,9 +51,10 @@ def empty_database(app) -> None:
 
 
 @pytest.fixture
-def bare_app(database_url):
-    """An app on an empty database: no tables at all."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
+def bare_app(database_url, tmp_path):
+    """An app on an empty database: no tables at all (and a job queue of its own)."""
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False, **test_jobs_config(tmp_path)}
+    app = create_app({"TESTING": True, **config})
     empty_database(app)
     yield app
     with app.app_context():

@@ -6,6 +6,7 @@ All bind to loopback only, on free ports, and are stopped when the test ends.
 
 import contextlib
 import glob
+import http.server
 import os
 import shutil
 import signal
@@ -251,3 +252,85 @@ def black_hole():
         for connection in accepted:
             connection.close()
         listener.close()
+
+
+class Receiver:
+    """A webhook receiver on a free loopback port: it records every request (headers and body) and answers
+    each with the next of `answers` ((status, body) pairs; the last one repeats)."""
+
+    def __init__(self, answers: list[tuple[int, bytes]] | None = None, delay: float = 0.0):
+        self.answers = list(answers or [(200, b"ok")])
+        self.delay = delay
+        self.received: list[dict] = []
+        self.arrived = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                with receiver.arrived:
+                    receiver.received.append(
+                        {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "at": time.time()}
+                    )
+                    status, answer = receiver.answers[min(len(receiver.received), len(receiver.answers)) - 1]
+                    receiver.arrived.notify_all()
+                time.sleep(receiver.delay)
+                self.send_response(status)
+                if status in (301, 302, 307, 308):
+                    self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/elsewhere")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(answer)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    def wait_for(self, count: int, seconds: float) -> list[dict]:
+        """The requests received, once there are `count` of them (or when `seconds` have passed)."""
+        deadline = time.monotonic() + seconds
+        with self.arrived:
+            while len(self.received) < count and time.monotonic() < deadline:
+                self.arrived.wait(timeout=deadline - time.monotonic())
+            return list(self.received)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Worker:
+    """`flask --app wsgi worker`, the real command, in its own process with the given environment."""
+
+    def __init__(self, environment: dict, threads: int = 2):
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the worker runs)
+        flask = str(Path(os.sys.executable).parent / "flask")
+        self.process = subprocess.Popen(
+            [flask, "--app", "wsgi", "worker", "--threads", str(threads)],
+            cwd=REPOSITORY,
+            env={**os.environ, **environment},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # Huey's graceful stop: finish what it is sending
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()

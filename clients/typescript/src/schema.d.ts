@@ -164,6 +164,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what changed after a cursor, oldest first: created, updated, unpublished, deleted (tombstones)
+         * @description Keep meta.next_cursor and ask with since= next time.
+         */
+        get: operations["get_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the events, newest first, with the body their deliveries send (admin) */
+        get: operations["get_event_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/feeds/articles.atom": {
         parameters: {
             query?: never;
@@ -642,6 +679,99 @@ export interface paths {
         get: operations["get_topic_structured_data"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhook endpoints, oldest first (admin) */
+        get: operations["get_webhook_list"];
+        put?: never;
+        /** Register an endpoint; events from now on are signed with the secret the answer shows once (admin) */
+        post: operations["post_webhook_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an endpoint (admin) */
+        get: operations["get_webhook_item"];
+        /** Replace an endpoint's URL, events, description and whether it is enabled (admin) */
+        put: operations["put_webhook_item"];
+        post?: never;
+        /** Delete an endpoint and its delivery log; nothing more is sent to it (admin). To pause, disable it */
+        delete: operations["delete_webhook_item"];
+        options?: never;
+        head?: never;
+        /** Change some of an endpoint's fields: disable it, enable it again, change its events (admin) */
+        patch: operations["patch_webhook_item"];
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first: each event, its state, attempts and last answer (admin) */
+        get: operations["get_delivery_list"];
+        put?: never;
+        /**
+         * Send a past event to the endpoint again, as a new delivery (admin). It keeps its webhook-id, so a
+         * @description receiver that already handled it can tell.
+         */
+        post: operations["post_delivery_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with every attempt: when, how long, the answer's status and its first bytes (admin) */
+        get: operations["get_delivery_item"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret: deliveries carry both signatures for the grace period (admin) */
+        post: operations["post_webhook_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1283,7 +1413,7 @@ export interface components {
              * @example hours
              * @enum {string}
              */
-            item_type: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key";
+            item_type: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key" | "webhook";
             /**
              * @description Which: a slug, an exception's first day, a key's name, or the item type itself.
              * @example hours
@@ -1305,6 +1435,103 @@ export interface components {
         AuditList: {
             /** @description This page's items, in the list's order. */
             data: components["schemas"]["AuditEntryOut"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
+        };
+        ChangeOut: {
+            /**
+             * @description Where this change sits in the feed.
+             * @example 42
+             */
+            cursor: string;
+            /**
+             * @description To the public: created (it appeared), updated, unpublished or deleted (it is gone: a tombstone). To a key holder: created, updated, deleted or restored.
+             * @example created
+             */
+            change: string;
+            /**
+             * @description What kind of item.
+             * @example article
+             * @enum {string}
+             */
+            item_type: "article" | "topic" | "series" | "studio" | "hours";
+            /**
+             * @description Which item (null for the studio and its hours).
+             * @example x
+             */
+            slug: string | null;
+            /** @description The slug it had before, when the change renamed it. */
+            previous_slug: string | null;
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             * @example 2026-12-02T09:30:00Z
+             */
+            changed_at: string;
+            /**
+             * @description The item in the API (a 404 once deleted).
+             * @example http://127.0.0.1:5000/x
+             */
+            api_url: string;
+            /**
+             * @description Where the website shows it.
+             * @example http://127.0.0.1:8080/article.html?slug=x
+             */
+            url: string;
+            /** @description The CDN keys (Surrogate-Key) this change made stale. */
+            purge_keys: string[];
+        };
+        ChangesMeta: {
+            /**
+             * @description Ask with since= this next time: it is past every change in this answer.
+             * @example 42
+             */
+            next_cursor: string;
+            /**
+             * @description Whether more changes follow already (ask again at once).
+             * @example false
+             */
+            has_more: boolean;
+        };
+        ChangesLinks: {
+            /** @description This feed from next_cursor on. */
+            next: string;
+        };
+        ChangesEnvelope: {
+            /** @description The changes, oldest first. */
+            data: components["schemas"]["ChangeOut"][];
+            /** @description Where to go on from. */
+            meta: components["schemas"]["ChangesMeta"];
+            /** @description The URL to ask next. */
+            links: components["schemas"]["ChangesLinks"];
+        };
+        EventOut: {
+            /**
+             * @description Its id: the webhook-id header of its deliveries.
+             * @example evt_1
+             */
+            id: string;
+            /**
+             * @description What happened.
+             * @example article.published
+             */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When.
+             * @example 2026-12-02T09:30:00Z
+             */
+            occurred_at: string;
+            /** @description The body its deliveries send: type, timestamp and data. */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        EventList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["EventOut"][];
             /** @description Where this page sits in the whole list. */
             meta: components["schemas"]["PageMeta"];
             /** @description Links to this and the neighbouring pages (also in the Link header). */
@@ -2350,6 +2577,363 @@ export interface components {
              *     ]
              */
             related?: string[];
+        };
+        WebhookOut: {
+            /**
+             * @description Its number, in its URL.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description Where events are sent.
+             * @example https://builds.example.com/hooks/content
+             */
+            url: string;
+            /**
+             * @description What it is for.
+             * @example Rebuild the website
+             */
+            description: string | null;
+            /**
+             * @description The events it wants.
+             * @example [
+             *       "article.published"
+             *     ]
+             */
+            events: string[];
+            /**
+             * @description Whether events are sent to it.
+             * @example true
+             */
+            enabled: boolean;
+            /** @description Why it was disabled (by an admin, a 410 Gone, or failing for a day); null when enabled. */
+            disabled_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null when enabled.
+             */
+            disabled_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret also signs (after a rotation); null if not.
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * @description The name of the key that made it.
+             * @example admin-one
+             */
+            created_by: string | null;
+            /**
+             * Format: date-time
+             * @description When it was made.
+             * @example 2026-12-02T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             * @example 2026-12-02T09:30:00Z
+             */
+            updated_at: string;
+        };
+        WebhookList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["WebhookOut"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
+        };
+        WebhookWithSecret: {
+            /**
+             * @description Its number, in its URL.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description Where events are sent.
+             * @example https://builds.example.com/hooks/content
+             */
+            url: string;
+            /**
+             * @description What it is for.
+             * @example Rebuild the website
+             */
+            description: string | null;
+            /**
+             * @description The events it wants.
+             * @example [
+             *       "article.published"
+             *     ]
+             */
+            events: string[];
+            /**
+             * @description Whether events are sent to it.
+             * @example true
+             */
+            enabled: boolean;
+            /** @description Why it was disabled (by an admin, a 410 Gone, or failing for a day); null when enabled. */
+            disabled_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null when enabled.
+             */
+            disabled_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret also signs (after a rotation); null if not.
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * @description The name of the key that made it.
+             * @example admin-one
+             */
+            created_by: string | null;
+            /**
+             * Format: date-time
+             * @description When it was made.
+             * @example 2026-12-02T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             * @example 2026-12-02T09:30:00Z
+             */
+            updated_at: string;
+            /**
+             * @description The signing secret (Standard Webhooks, whsec_...), shown only now: keep it with the receiver.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookSecretEnvelope: {
+            /** @description The item. */
+            data: components["schemas"]["WebhookWithSecret"];
+        };
+        WebhookIn: {
+            /**
+             * @description Where to POST each event (http or https). Loopback, private and link-local addresses are refused unless the server allows them (WEBHOOK_ALLOW_PRIVATE_TARGETS); redirects are not followed.
+             * @example https://builds.example.com/hooks/content
+             */
+            url: string;
+            /**
+             * @description The events it wants, one or more of the event types.
+             * @example [
+             *       "article.published"
+             *     ]
+             */
+            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "studio.updated" | "hours.updated")[];
+            /**
+             * @description What the endpoint is for.
+             * @default null
+             * @example Rebuild the website
+             */
+            description: string | null;
+            /**
+             * @description Whether events are sent to it; true again after it was disabled clears the reason.
+             * @default true
+             * @example true
+             */
+            enabled: boolean;
+        };
+        WebhookEnvelope: {
+            /** @description The item. */
+            data: components["schemas"]["WebhookOut"];
+        };
+        WebhookPatch: {
+            /**
+             * @description Where to POST each event (http or https). Loopback, private and link-local addresses are refused unless the server allows them (WEBHOOK_ALLOW_PRIVATE_TARGETS); redirects are not followed.
+             * @example https://builds.example.com/hooks/content
+             */
+            url?: string;
+            /**
+             * @description The events it wants, one or more of the event types.
+             * @example [
+             *       "article.published"
+             *     ]
+             */
+            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "studio.updated" | "hours.updated")[];
+            /**
+             * @description What the endpoint is for.
+             * @example Rebuild the website
+             */
+            description?: string | null;
+            /**
+             * @description Whether events are sent to it; true again after it was disabled clears the reason.
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        DeliveryOut: {
+            /**
+             * @description Its number.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description The event (its webhook-id header).
+             * @example evt_1
+             */
+            event_id: string;
+            /**
+             * @description The event's type.
+             * @example article.published
+             */
+            event_type: string;
+            /**
+             * @description pending (due at next_attempt_at), sending, succeeded or failed (given up).
+             * @example succeeded
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "succeeded" | "failed";
+            /**
+             * @description Attempts made so far.
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it is (or was) due next.
+             * @example 2026-12-02T09:30:00Z
+             */
+            next_attempt_at: string;
+            /**
+             * @description The last answer's HTTP status.
+             * @example 200
+             */
+            last_status_code: number | null;
+            /** @description Why the last attempt failed; null when it did not. */
+            last_error: string | null;
+            /**
+             * @description Whether an admin asked for it (a past event sent again).
+             * @example false
+             */
+            redelivery: boolean;
+            /**
+             * Format: date-time
+             * @description When it was made (with its event).
+             * @example 2026-12-02T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it succeeded or was given up; null until then.
+             */
+            finished_at: string | null;
+        };
+        DeliveryList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["DeliveryOut"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
+        };
+        AttemptOut: {
+            /**
+             * @description Which attempt, from 1.
+             * @example 1
+             */
+            number: number;
+            /**
+             * Format: date-time
+             * @description When it was sent.
+             * @example 2026-12-02T09:30:00Z
+             */
+            started_at: string;
+            /**
+             * @description How long until the answer (or the failure), in milliseconds.
+             * @example 42
+             */
+            duration_ms: number;
+            /**
+             * @description The receiver's HTTP status; null when there was no answer.
+             * @example 200
+             */
+            status_code: number | null;
+            /** @description Why there was no answer (timeout, refused, ...). */
+            error: string | null;
+            /**
+             * @description The first bytes (up to 1 KiB) of the receiver's answer.
+             * @example ok
+             */
+            response_excerpt: string | null;
+        };
+        DeliveryWithAttempts: {
+            /**
+             * @description Its number.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description The event (its webhook-id header).
+             * @example evt_1
+             */
+            event_id: string;
+            /**
+             * @description The event's type.
+             * @example article.published
+             */
+            event_type: string;
+            /**
+             * @description pending (due at next_attempt_at), sending, succeeded or failed (given up).
+             * @example succeeded
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "succeeded" | "failed";
+            /**
+             * @description Attempts made so far.
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it is (or was) due next.
+             * @example 2026-12-02T09:30:00Z
+             */
+            next_attempt_at: string;
+            /**
+             * @description The last answer's HTTP status.
+             * @example 200
+             */
+            last_status_code: number | null;
+            /** @description Why the last attempt failed; null when it did not. */
+            last_error: string | null;
+            /**
+             * @description Whether an admin asked for it (a past event sent again).
+             * @example false
+             */
+            redelivery: boolean;
+            /**
+             * Format: date-time
+             * @description When it was made (with its event).
+             * @example 2026-12-02T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it succeeded or was given up; null until then.
+             */
+            finished_at: string | null;
+            /** @description Every attempt, first to last: status, time taken, answer. */
+            attempts_made: components["schemas"]["AttemptOut"][];
+        };
+        DeliveryEnvelope: {
+            /** @description The item. */
+            data: components["schemas"]["DeliveryWithAttempts"];
+        };
+        RedeliveryIn: {
+            /** @description The past event to send again (its id, as in webhook-id and GET /events). */
+            event_id: string;
+        };
+        SecretRotationIn: {
+            /**
+             * @description How long the old secret still signs deliveries beside the new one (0: not at all).
+             * @default 24
+             * @example 24
+             */
+            grace_hours: number;
         };
         Budget: {
             /**
@@ -5129,7 +5713,7 @@ export interface operations {
                 /** @description Items per page, from 1 to 100. */
                 per_page?: number;
                 /** @description Only changes to this kind of item, such as hours. */
-                item_type?: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key";
+                item_type?: "article" | "topic" | "series" | "studio" | "hours" | "hours exception" | "api key" | "webhook";
                 /** @description Only changes to this item: a slug, an exception's first day (2027-07-05), a key's name. */
                 item?: string;
                 /** @description Only changes made with the key of this name. */
@@ -5296,6 +5880,341 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is not reachable right now; retry shortly.",
                      *       "instance": "/api/v1/audit",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_changes: {
+        parameters: {
+            query?: {
+                /** @description The cursor an earlier answer gave in meta.next_cursor: only what changed after it. Left out: everything from the beginning. */
+                since?: string;
+                /** @description Changes per answer, from 1 to 100. */
+                per_page?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes after the cursor, oldest first, and the cursor to ask with next. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesEnvelope"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/changes",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/changes",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/changes",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/changes",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/changes",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_event_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+                /** @description Only events of this type. */
+                type?: "article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "studio.updated" | "hours.updated";
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, newest first, each with its body. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/events",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/events",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/events",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/events",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/events",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/events",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
                      */
@@ -14747,6 +15666,2320 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is not reachable right now; retry shortly.",
                      *       "instance": "/api/v1/topics/quadratus-lumborum/structured-data",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_webhook_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Where to send, which events, and what it is for. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "http://127.0.0.1:9000/hooks",
+                 *       "events": [
+                 *         "article.published"
+                 *       ],
+                 *       "description": "Try it out"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Registered: its secret is in the answer, once. Location names it. */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretEnvelope"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook_item: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint (never its secret). */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEnvelope"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_webhook_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The whole endpoint. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "http://127.0.0.1:9000/hooks",
+                 *       "events": [
+                 *         "article.published"
+                 *       ],
+                 *       "description": "Try it out"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEnvelope"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its delivery log. */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_webhook_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The fields to change; enabled=false disables it, true enables it again. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEnvelope"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_delivery_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+                /** @description Only deliveries in this state. */
+                status?: "pending" | "sending" | "succeeded" | "failed";
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of its deliveries, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_delivery_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The past event to send again. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliveryIn"];
+            };
+        };
+        responses: {
+            /** @description Queued: Location names the new delivery. */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryEnvelope"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_delivery_item: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+                /**
+                 * @description The delivery's id.
+                 * @example 1
+                 */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery with every attempt. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryEnvelope"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1/deliveries/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1/deliveries/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_webhook_secret: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The endpoint's id.
+                 * @example 1
+                 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description How long the old secret keeps signing beside the new one. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_hours": 24
+                 *     }
+                 */
+                "application/json": components["schemas"]["SecretRotationIn"];
+            };
+        };
+        responses: {
+            /** @description The new secret, shown once; both sign until the grace ends. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretEnvelope"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/webhooks/1/secret",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
                      */
