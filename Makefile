@@ -10,10 +10,14 @@ WORKERS ?= 2
 
 .PHONY: run dev test lint format lock seed openapi clients demo bench bench-smoke clean
 
-## run: install, migrate and seed an empty embedded database, and serve with gunicorn on http://127.0.0.1:5000
+## run: install, migrate and seed an empty embedded database, then serve with gunicorn on http://127.0.0.1:5000
+## and run the worker beside it (webhooks, scheduled events), both from the Procfile. Webhooks may go to
+## this machine's own addresses here (a receiver you run locally); production refuses that.
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi seed --if-empty
-	GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_WORKERS=$(WORKERS) \
+		PUBLIC_API_URL=$${PUBLIC_API_URL:-http://$(HOST):$(PORT)} \
+		WEBHOOK_ALLOW_PRIVATE_TARGETS=$${WEBHOOK_ALLOW_PRIVATE_TARGETS:-true} $(BIN)/honcho start -f Procfile
 
 ## dev: the same with Flask's development server and its reloader (for working on the code, never for serving)
 dev: $(VENV)/.runtime

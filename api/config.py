@@ -188,6 +188,11 @@ def check_production_environment(environment: Mapping[str, str] = os.environ) ->
         raise RuntimeError(f"APP_ENV=production needs {', '.join(missing)} in the environment")
     if environment.get("FLASK_DEBUG", "0").lower() not in ("0", "false", ""):
         raise RuntimeError("APP_ENV=production must not run with FLASK_DEBUG on")
+    if environment.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", "false").lower() not in (*_OFF, ""):
+        raise RuntimeError(
+            "APP_ENV=production must not send webhooks to private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS): "
+            "anyone with an admin key could reach into the private network"
+        )
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:

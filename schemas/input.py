@@ -61,6 +61,15 @@ class Text(fields.String):
         return text
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON's true or false, and nothing else (marshmallow's Boolean also takes 1, "yes" and "off")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
 def text(
     max_length: int,
     description: str,

@@ -63,12 +63,12 @@ def bare_app(database_url, tmp_path):
 
 
 @pytest.fixture
-def make_app():
+def make_app(tmp_path):
     """Make extra apps inside a test (a second process, a different configuration); closed at the end."""
     made = []
 
     def make(config: dict):
-        new_app = create_app({"TESTING": True, **config})
+        new_app = create_app({"TESTING": True, **test_jobs_config(tmp_path), **config})
         made.append(new_app)
         return new_app
 

@@ -35,6 +35,10 @@ def test_debug_is_off_unless_asked_for(app):
         ({"APP_ENV": "production"}, "DATABASE_URL, REDIS_URL"),
         ({"APP_ENV": "production", "DATABASE_URL": "postgresql://db/content"}, "REDIS_URL"),
         ({"APP_ENV": "production", "DATABASE_URL": "x", "REDIS_URL": "y", "FLASK_DEBUG": "1"}, "FLASK_DEBUG"),
+        (
+            {"APP_ENV": "production", "DATABASE_URL": "x", "REDIS_URL": "y", "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"},
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(environment, problem):

@@ -244,7 +244,7 @@ def test_a_past_event_is_delivered_again_on_request(client, admin_key, receiver,
     event_id = first["headers"]["webhook-id"]
     events = client.as_key(admin_key, "/api/v1/events?type=article.updated").get_json()["data"]
     assert events[0]["id"] == event_id and events[0]["payload"]["type"] == "article.updated"
-    again = client.write("POST", f"/api/v1/webhooks/{registered['id']}/deliveries", admin_key, 202, json={"event_id": event_id})
+    again = client.write("POST", f"/api/v1/webhooks/{registered['id']}/deliveries", admin_key, 201, json={"event_id": event_id})
     assert again.get_json()["data"]["redelivery"] is True
     second = hook.wait_for(2, seconds=20)[1]
     assert second["headers"]["webhook-id"] == event_id and second["body"] == first["body"]

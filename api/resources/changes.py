@@ -20,6 +20,7 @@ from api.web.responses import ViewAnswer
 from api.web.routing import url_of
 from models import Event, db
 from models.events import announce_due_publications
+from schemas.common import MAX_PAGE
 from schemas.webhooks import ChangeOut, ChangesEnvelope, ChangesQuery
 
 ns = Namespace("changes", description="What changed since a cursor, for incremental builds")
@@ -52,7 +53,7 @@ class Changes(Resource):
         public = current_key() is None
         # A scheduled item whose time has come is a change, whether or not a worker announced it yet.
         announce_due_publications(db.session)
-        since = int(args.get("since", "0"))
+        since = min(int(args.get("since", "0")), MAX_PAGE)  # past any event there will be
         changes = select(Event).where(Event.in_feed.is_(True), Event.sequence > since)
         if public:
             changes = changes.where(Event.public_change.is_not(None))

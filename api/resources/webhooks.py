@@ -231,7 +231,7 @@ class DeliveryList(Resource):
 
     @ns.doc(**KEY)
     @ns.expect(body(RedeliveryIn, "The past event to send again."))
-    @ns.response(202, "Queued: Location names the new delivery.", schema_model(DeliveryEnvelope))
+    @ns.response(201, "Queued as a new delivery, which Location names.", schema_model(DeliveryEnvelope))
     @problems(ns, 400, 401, 403, 404, 413, 415, 422)
     @refuses_valid_input(ns, {404: "No event has that id."})
     def post(self, webhook_id: int) -> ViewAnswer:
@@ -249,7 +249,7 @@ class DeliveryList(Resource):
         db.session.commit()
         location = url_of(DeliveryItem, webhook_id=webhook_id, delivery_id=delivery.delivery_id)
         data = DeliveryWithAttempts().dump(delivery)
-        return {"data": data}, 202, {"Location": location, **PRIVATE}
+        return {"data": data}, 201, {"Location": location, **PRIVATE}
 
 
 @ns.route("/<int:webhook_id>/deliveries/<int:delivery_id>")
