@@ -54,6 +54,7 @@ from models.auth import ApiKey
 from models.content import Article, Series, Topic, article_topics, related_topics
 from models.content_state import ContentState
 from models.events import Event
+from models.previews import PreviewLink
 from models.revisions import Revision
 from models.slugs import OldSlug
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio
@@ -71,6 +72,7 @@ __all__ = [
     "HoursException",
     "OldSlug",
     "OpeningInterval",
+    "PreviewLink",
     "Revision",
     "Series",
     "Studio",

@@ -19,6 +19,7 @@ from models import Model, db
 from models.audit import AuditEntry
 from models.auth import ApiKey
 from models.events import Event
+from models.previews import PreviewLink
 from models.revisions import Revision
 from models.slugs import OldSlug
 from models.types import UTCDateTime, utcnow
@@ -43,7 +44,18 @@ event.listen(
 
 def _is_content(obj: object) -> bool:
     # API keys, revisions, the audit log, events and webhooks are bookkeeping; the version row is what changes.
-    bookkeeping = (ApiKey, Revision, AuditEntry, ContentState, OldSlug, Event, Webhook, Delivery, DeliveryAttempt)
+    bookkeeping = (
+        ApiKey,
+        Revision,
+        AuditEntry,
+        ContentState,
+        OldSlug,
+        Event,
+        Webhook,
+        Delivery,
+        DeliveryAttempt,
+        PreviewLink,
+    )
     return not isinstance(obj, bookkeeping)
 
 

@@ -98,9 +98,10 @@ def _state(snapshot: dict[str, Any] | None, revision: int | None) -> dict[str, A
     return state
 
 
-def _purge_keys(item_type: str, *snapshots: dict[str, Any] | None) -> list[str]:
-    """The CDN keys a change to the item makes stale: the item (under each slug it had), its lists, and the
-    items it appears in (an article's topics and series)."""
+def cache_keys(item_type: str, *snapshots: dict[str, Any] | None) -> list[str]:
+    """The CDN keys of an item, from its snapshots or representations: the item (under each slug it had), its
+    lists, and the items it appears in (an article's topics and series). A read of the item is tagged with
+    them, and a change to it names them to purge."""
     keys = {surrogate_key(item_type)}
     for snapshot in snapshots:
         if not snapshot:
@@ -153,10 +154,8 @@ def _public_change(before: str | None, after: str | None) -> str | None:
 
 def _item_event_types(name: str, action: str, before: str | None, after: str | None) -> list[str]:
     """The events one revision of a publishable item makes: what was done, then what it did to readers."""
-    if before is None:
-        lifecycle = "created"  # however it was made: a POST, the seed, an import
-    else:
-        lifecycle = action if action in ("deleted", "restored") else "updated"
+    # A new item is created however it was made (a POST, the seed, an import).
+    lifecycle = "created" if before is None else (action if action in ("deleted", "restored") else "updated")
     types = [f"{name}.{lifecycle}"]
     if after == "published" and before != "published":
         types.append(f"{name}.published")
@@ -169,7 +168,7 @@ def _item_event_types(name: str, action: str, before: str | None, after: str | N
 
 def _events_of(session: Session, revision: Revision, before: dict[str, Any] | None) -> list[Event]:
     after = revision.snapshot
-    purge = _purge_keys(revision.item_type, before, after)
+    purge = cache_keys(revision.item_type, before, after)
     data = {
         "before": _state(before, revision.number - 1 if before else None),
         "after": _state(after, revision.number),
@@ -179,8 +178,17 @@ def _events_of(session: Session, revision: Revision, before: dict[str, Any] | No
     common = {"item_type": revision.item_type, "item_id": revision.item_id, "key_name": revision.key_name}
     if revision.item_type in SITE_EVENT_NAMES:
         name = SITE_EVENT_NAMES[revision.item_type]
-        return [Event(type=f"{name}.updated", slug=None, change="updated", public_change="updated", in_feed=True,
-                      data=data, **common)]  # fmt: skip
+        return [
+            Event(
+                type=f"{name}.updated",
+                slug=None,
+                change="updated",
+                public_change="updated",
+                in_feed=True,
+                data=data,
+                **common,
+            )
+        ]
     name = ITEM_EVENT_NAMES[revision.item_type]
     before_status = _announced_before(session, revision.item_type, revision.item_id, before) if before else None
     after_status = after.get("status")
@@ -191,8 +199,15 @@ def _events_of(session: Session, revision: Revision, before: dict[str, Any] | No
     events = []
     for number, event_type in enumerate(_item_event_types(name, revision.action, before_status, after_status)):
         events.append(
-            Event(type=event_type, slug=after.get("slug"), change=change, public_change=public_change,
-                  in_feed=number == 0, data=data, **common)  # fmt: skip
+            Event(
+                type=event_type,
+                slug=after.get("slug"),
+                change=change,
+                public_change=public_change,
+                in_feed=number == 0,
+                data=data,
+                **common,
+            )
         )
     if after_status == "published" and before_status == "scheduled" and before and before.get("published_at"):
         # Its going-live is announced by this change: the worker must not announce it again.
@@ -272,7 +287,7 @@ def announce_due_publications(session: Session) -> int:
                 "before": _state(snapshot, latest.number if latest else None),
                 "after": _state(after, latest.number if latest else None),
                 "changed_fields": ["status"],
-                "purge_keys": _purge_keys(item_type, snapshot),
+                "purge_keys": cache_keys(item_type, snapshot),
             },
         )
         add_events(session, [live])

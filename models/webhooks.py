@@ -14,16 +14,13 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import Model
 from models.types import UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from models.events import Event
 
 # Standard Webhooks' schedule (seconds after the previous attempt): 8 attempts over about 27 hours.
 DEFAULT_RETRY_DELAYS = (5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -104,7 +101,8 @@ class Delivery(Model):
     redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
 
     webhook: Mapped[Webhook] = relationship(lazy="joined", innerjoin=True)
-    event: Mapped["Event"] = relationship(lazy="joined", innerjoin=True)
+    # models.events (which imports this module) defines Event: named here by string, typed loosely.
+    event: Mapped[Any] = relationship("Event", lazy="joined", innerjoin=True)
     attempt_log: Mapped[list["DeliveryAttempt"]] = relationship(
         order_by="DeliveryAttempt.number", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -125,7 +123,7 @@ class DeliveryAttempt(Model):
     response_excerpt: Mapped[Optional[str]] = mapped_column(String(RESPONSE_EXCERPT_BYTES * 4))
 
 
-def fan_out(session: Session, events: list["Event"]) -> list[Delivery]:
+def fan_out(session: Session, events: list[Any]) -> list[Delivery]:
     """Add a delivery of each event to every enabled endpoint that wants it, in the events' transaction."""
     with session.no_autoflush:
         webhooks = list(session.scalars(select(Webhook).where(Webhook.enabled.is_(True))))
@@ -137,7 +135,7 @@ def fan_out(session: Session, events: list["Event"]) -> list[Delivery]:
     return deliveries
 
 
-def redeliver(session: Session, webhook: Webhook, event: "Event") -> Delivery:
+def redeliver(session: Session, webhook: Webhook, event: Any) -> Delivery:
     """A new delivery of a past event to the endpoint (the receiver sees the same webhook-id again)."""
     delivery = Delivery(webhook=webhook, event=event, redelivery=True)
     session.add(delivery)
@@ -246,4 +244,3 @@ def overdue_deliveries(session: Session, older_than: timedelta) -> list[int]:
         and_(Delivery.status == "sending", Delivery.claimed_until < now),
     )
     return list(session.scalars(select(Delivery.delivery_id).where(stale).limit(1000)))
-

@@ -126,7 +126,7 @@ class DeliveryWithAttempts(DeliveryOut):
     attempts_made = fields.List(
         fields.Nested(AttemptOut),
         attribute="attempt_log",
-        metadata=doc("Every attempt, first to last: status, time taken, answer.")
+        metadata=doc("Every attempt, first to last: status, time taken, answer."),
     )
 
 

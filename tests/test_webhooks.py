@@ -3,6 +3,7 @@ changes, and the real worker (`flask --app wsgi worker`, its own process) delive
 the `standardwebhooks` package verifies; retries, 410, redirects, timeouts, huge answers, rotation,
 redelivery and private targets, as a receiver and an admin see them."""
 
+import itertools
 import json
 import time
 from datetime import timedelta
@@ -129,7 +130,7 @@ def test_a_receiver_failing_twice_gets_the_same_event_a_third_time(client, admin
     assert len({request["body"] for request in received}) == 1
     for request in received:
         verified(registered["secret"], request)
-    gaps = [later["at"] - earlier["at"] for earlier, later in zip(received, received[1:])]
+    gaps = [later["at"] - earlier["at"] for earlier, later in itertools.pairwise(received)]
     assert all(gap >= 0.35 for gap in gaps), gaps  # backoff: 0.5 s ± 20 % in the test's schedule
     log = client.as_key(admin_key, f"/api/v1/webhooks/{registered['id']}/deliveries").get_json()["data"]
     assert [(entry["status"], entry["attempts"], entry["last_status_code"]) for entry in log] == [("succeeded", 3, 200)]
@@ -150,11 +151,15 @@ def test_giving_up_and_410_disable_the_endpoint_and_say_why(client, admin_key, r
     second = register(client, admin_key, gone.url, ["article.updated"])["data"]
     process = worker()
     publish_now(client, admin_key, ARTICLE, title="Massage for the QL")
-    assert len(failing.wait_for(4, seconds=30)) == 4, process.output()  # the first attempt and the schedule's three retries
+    assert len(failing.wait_for(4, seconds=30)) == 4, (
+        process.output()
+    )  # the first attempt and the schedule's three retries
     assert len(gone.wait_for(1, seconds=20)) == 1
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        states = [client.as_key(admin_key, f"/api/v1/webhooks/{hook['id']}").get_json()["data"] for hook in (first, second)]
+        states = [
+            client.as_key(admin_key, f"/api/v1/webhooks/{hook['id']}").get_json()["data"] for hook in (first, second)
+        ]
         if not any(state["enabled"] for state in states):
             break
         time.sleep(0.2)
@@ -195,7 +200,13 @@ def test_a_slow_receiver_times_out_as_one_failed_attempt(seeded_app, receiver):
 
 def test_private_targets_are_refused_unless_allowed(make_app, database_url, tmp_path, receiver):
     hook = receiver()
-    strict = make_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False, "JOBS_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}"})
+    strict = make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": False,
+            "JOBS_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}",
+        }
+    )
     from models.auth import create_key
     from seed_data import seed_database
 
@@ -244,11 +255,15 @@ def test_a_past_event_is_delivered_again_on_request(client, admin_key, receiver,
     event_id = first["headers"]["webhook-id"]
     events = client.as_key(admin_key, "/api/v1/events?type=article.updated").get_json()["data"]
     assert events[0]["id"] == event_id and events[0]["payload"]["type"] == "article.updated"
-    again = client.write("POST", f"/api/v1/webhooks/{registered['id']}/deliveries", admin_key, 201, json={"event_id": event_id})
+    again = client.write(
+        "POST", f"/api/v1/webhooks/{registered['id']}/deliveries", admin_key, 201, json={"event_id": event_id}
+    )
     assert again.get_json()["data"]["redelivery"] is True
     second = hook.wait_for(2, seconds=20)[1]
     assert second["headers"]["webhook-id"] == event_id and second["body"] == first["body"]
-    unknown = client.write("POST", f"/api/v1/webhooks/{registered['id']}/deliveries", admin_key, 404, json={"event_id": "evt_nope"})
+    unknown = client.write(
+        "POST", f"/api/v1/webhooks/{registered['id']}/deliveries", admin_key, 404, json={"event_id": "evt_nope"}
+    )
     assert unknown.get_json()["errors"] == {"event_id": ["Unknown event."]}
 
 
@@ -291,9 +306,20 @@ def test_webhook_writes_need_an_admin_if_match_and_valid_input(client, admin_key
         assert any(name.split(".")[0] == field for name in problem["errors"]), bad
     assert client.as_key(admin_key, "/api/v1/webhooks").get_json()["meta"]["total"] == 0
     made = register(client, admin_key, "https://example.com/x", ["article.updated"])["data"]
-    client.write("PATCH", f"/api/v1/webhooks/{made['id']}", admin_key, 428, json={"enabled": False}, headers={"If-Match": None})
-    client.write("PATCH", f"/api/v1/webhooks/{made['id']}", admin_key, 412, json={"enabled": False}, headers={"If-Match": '"stale"'})
-    disabled = client.write("PATCH", f"/api/v1/webhooks/{made['id']}", admin_key, 200, json={"enabled": False}).get_json()
+    client.write(
+        "PATCH", f"/api/v1/webhooks/{made['id']}", admin_key, 428, json={"enabled": False}, headers={"If-Match": None}
+    )
+    client.write(
+        "PATCH",
+        f"/api/v1/webhooks/{made['id']}",
+        admin_key,
+        412,
+        json={"enabled": False},
+        headers={"If-Match": '"stale"'},
+    )
+    disabled = client.write(
+        "PATCH", f"/api/v1/webhooks/{made['id']}", admin_key, 200, json={"enabled": False}
+    ).get_json()
     assert disabled["data"]["disabled_reason"] == "Disabled by admin-one."
     client.write("DELETE", f"/api/v1/webhooks/{made['id']}", admin_key, 204)
     client.as_key(admin_key, f"/api/v1/webhooks/{made['id']}", 404)
@@ -308,7 +334,13 @@ def test_events_name_what_a_change_did(client, admin_key):
     client.write("DELETE", f"/api/v1/articles/{slug}", admin_key, 204)
     events = client.as_key(admin_key, "/api/v1/events?per_page=10").get_json()["data"]
     types = [event["type"] for event in reversed(events) if event["payload"]["data"]["slug"] == slug]
-    assert types == ["article.created", "article.published", "article.updated", "article.unpublished", "article.deleted"]
+    assert types == [
+        "article.created",
+        "article.published",
+        "article.updated",
+        "article.unpublished",
+        "article.deleted",
+    ]
     deleted = events[0]["payload"]
     assert deleted["data"]["before"]["status"] == "draft" and deleted["data"]["after"]["status"] == "deleted"
     assert json.dumps(deleted)  # the body is plain JSON

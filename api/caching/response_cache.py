@@ -31,7 +31,7 @@ from flask import Flask, Response, current_app, g, request
 from api.caching.content_version import current_content_version
 
 # What an answer carries that belongs to its content; the rest (request id, CORS, limits) is per request.
-KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link")
+KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Surrogate-Key", "Cache-Tag")
 MAX_TOTALS = 4096
 # What changes a list's page but not its total.
 _NOT_FILTERS = ("page", "per_page", "sort", "fields", "include")

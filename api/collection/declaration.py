@@ -198,11 +198,13 @@ class Collection(Generic[Item]):
             raise ProblemError(404, f"The {self.item_type} '{slug}' is deleted; an admin can restore it.")
         return item
 
-    def representation(self, item: Item) -> dict[str, Any]:
-        """What the caller's own GET of the item returns (key holders see more)."""
+    def representation(self, item: Item, public: bool | None = None) -> dict[str, Any]:
+        """What the caller's own GET of the item returns (key holders see more); with `public`, what the
+        public's GET returns (or will, once the item is published: a preview)."""
         self.complete([item])
-        schema = self._admin_out if current_key() is not None else self._public_out
-        representation: dict[str, Any] = schema.dump(item)
+        if public is None:
+            public = current_key() is None
+        representation: dict[str, Any] = (self._public_out if public else self._admin_out).dump(item)
         return representation
 
     def item_url(self, slug: str) -> str:

@@ -32,12 +32,14 @@ from api.web.responses import (
     item_response,
     page_links,
     paginate,
+    tag_response,
     written_response,
 )
 from api.web.routing import url_of
 from models import Revision, db
 from models.audit import record_audit
 from models.editable import EditableItem
+from models.events import cache_keys, surrogate_key
 from models.revisions import latest_revision, purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
 from models.search import MARK_END, MARK_START, matching, search_snippets, words
@@ -70,7 +72,9 @@ def read_item(collection: Collection[Any], slug: str) -> ViewAnswer:
         )
     load_query(NoQuery)
     item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
-    return item_response(collection.representation(item))
+    representation = collection.representation(item)
+    tag_response(cache_keys(collection.item_type, representation))
+    return item_response(representation)
 
 
 def _list_schema(collection: Collection[Any], admin: bool, include: tuple[str, ...]) -> type[Schema]:
@@ -174,6 +178,7 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
     order = _list_order(collection, sort, primary_key)
     total, rows = _read_page(collection, keys, order, args["page"], args["per_page"], ranked=search is not None)
     items = [row[0] for row in rows]
+    tag_response([surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, i.slug) for i in items)])
     meta, links, headers = page_links(args["page"], args["per_page"], total)
     if search is not None:
         snippets = search_snippets(model, search, [_primary_key(item) for item in items])
@@ -357,5 +362,5 @@ def structured_data(collection: Collection[Any], slug: str) -> dict[str, Any]:
     """The item's JSON-LD document (key holders may ask for drafts and scheduled items too)."""
     assert collection.structured_data is not None, "only a collection with structured data routes here"
     item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
-    collection.complete([item])
+    tag_response(cache_keys(collection.item_type, collection.representation(item)))
     return collection.structured_data(item)

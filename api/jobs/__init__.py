@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -94,7 +94,7 @@ class Jobs:
         delays = tuple(float(delay) for delay in config["WEBHOOK_RETRY_DELAYS"])
 
         def deliver(delivery_id: int) -> None:
-            delivery = claim_delivery(db.session, delivery_id)
+            delivery = claim_delivery(db.session(), delivery_id)
             if delivery is None:
                 not_yet = db.session.get(Delivery, delivery_id)
                 if not_yet is not None and not_yet.status == "pending" and not_yet.next_attempt_at > utcnow():
@@ -103,14 +103,14 @@ class Jobs:
                 return  # done, or another worker has it
             webhook, now = delivery.webhook, utcnow()
             if not webhook.enabled:
-                abandon(db.session, delivery, f"Not sent: the endpoint is disabled ({webhook.disabled_reason}).")
+                abandon(db.session(), delivery, f"Not sent: the endpoint is disabled ({webhook.disabled_reason}).")
                 return
             body = payload_body(delivery.event)
             headers = signed_headers(webhook.signing_secrets(now), delivery.event.event_id, body, now)
             outcome = post(
                 webhook.url, body, headers, config["WEBHOOK_TIMEOUT_SECONDS"], config["WEBHOOK_ALLOW_PRIVATE_TARGETS"]
             )
-            retry_at = record_attempt(db.session, delivery, outcome, delays)
+            retry_at = record_attempt(db.session(), delivery, outcome, delays)
             log.info(
                 f"delivery {delivery_id} attempt {delivery.attempts}: {outcome.describe()}",
                 extra={"fields": {"event": "webhook_attempt", "delivery": delivery_id, "webhook": webhook.webhook_id,
@@ -121,11 +121,11 @@ class Jobs:
                 self.deliver_task.schedule((delivery_id,), eta=_naive_utc(retry_at))
 
         def announce() -> None:
-            announce_due_publications(db.session)
+            announce_due_publications(db.session())
 
         def sweep() -> None:
-            announce_due_publications(db.session)
-            for delivery_id in overdue_deliveries(db.session, OVERDUE_AFTER):
+            announce_due_publications(db.session())
+            for delivery_id in overdue_deliveries(db.session(), OVERDUE_AFTER):
                 self.deliver_task(delivery_id)
 
         self.deliver_task = huey.task(name="deliver")(self._in_app(deliver))
@@ -165,7 +165,7 @@ def _queue_jobs(session: Session) -> None:
         return
     try:
         current_app.extensions["jobs"].queue(delivery_ids, announce_at)
-    except Exception:  # noqa: BLE001 (the queue is down: the write stands, and the sweep queues these later)
+    except Exception:
         log.warning(
             json.dumps(
                 {"event": "jobs_not_queued", "deliveries": delivery_ids, "detail": "the worker's sweep sends them"}

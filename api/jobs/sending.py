@@ -151,7 +151,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_p
         # The start of the answer is all the log keeps: never read more of it than that.
         excerpt = _excerpt(response.read(RESPONSE_EXCERPT_BYTES, decode_content=False))
         return Outcome(started_at, elapsed_ms(), status_code=response.status, excerpt=excerpt)
-    except Exception as failure:  # noqa: BLE001 (a receiver can fail in any way; each is one failed attempt)
+    except Exception as failure:
         refused = _refusal(failure)
         if refused is not None:
             return Outcome(started_at, elapsed_ms(), error=f"Refused: {refused}")

@@ -52,7 +52,7 @@ class Changes(Resource):
         args = load_query(ChangesQuery)
         public = current_key() is None
         # A scheduled item whose time has come is a change, whether or not a worker announced it yet.
-        announce_due_publications(db.session)
+        announce_due_publications(db.session())
         since = min(int(args.get("since", "0")), MAX_PAGE)  # past any event there will be
         changes = select(Event).where(Event.in_feed.is_(True), Event.sequence > since)
         if public:

@@ -20,8 +20,10 @@ from api.caching.response_cache import cached_read
 from api.collection.declaration import collection_of, public_page, site_home
 from api.spec import problems
 from api.web.errors import PROBLEM_MEDIA_TYPE
+from api.web.responses import tag_response
 from api.web.routing import url_of
 from models import Article, Studio, Topic, db
+from models.events import surrogate_key
 
 ns = Namespace("feeds", description="An Atom feed of articles and a sitemap, for readers and search engines", path="/")
 FEED_LENGTH = 50
@@ -45,6 +47,7 @@ class ArticleFeed(Resource):
     @cached_read
     def get(self) -> Response:
         """Show an Atom feed of the newest published articles."""
+        tag_response([surrogate_key("article"), surrogate_key("studio")])
         studio = db.session.scalar(select(Studio).limit(1))
         articles = db.session.scalars(
             select(Article)
@@ -84,6 +87,7 @@ class Sitemap(Resource):
     @cached_read
     def get(self) -> Response:
         """Show a sitemap of the website's article and topic pages."""
+        tag_response([surrogate_key("article"), surrogate_key("topic")])
         ElementTree.register_namespace("", SITEMAP_NAMESPACE)
         urlset = ElementTree.Element(f"{{{SITEMAP_NAMESPACE}}}urlset")
 

@@ -19,9 +19,10 @@ from api.spec import REQUEST_EXAMPLE, body, documented_write, problems, query, r
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
 from api.web.requests import load_body, load_query
-from api.web.responses import ViewAnswer, check_if_match, item_response, not_found, paginate
+from api.web.responses import ViewAnswer, check_if_match, item_response, not_found, paginate, tag_response
 from api.web.routing import url_of
 from models import ExceptionInterval, HoursException, OpeningInterval, Studio, db
+from models.events import surrogate_key
 from models.hours import HORIZON_DAYS, Interval, derived_display, hours_status
 from models.revisions import record_revision
 from models.studio import WEEKDAYS, exceptions_from, hours_snapshot, overlapping_exception, weekly_intervals
@@ -224,6 +225,7 @@ class StudioItem(Resource):
     def get(self):
         """Show the studio's contact details, location, about text and front-page slides."""
         load_query(NoQuery)
+        tag_response([surrogate_key(STUDIO)])
         return item_response(_STUDIO_OUT.dump(_the_studio()))
 
     @documented_write(ns, StudioIn, _WHOLE, "Replaced.", schema_model(StudioEnvelope), _CHANGE, None, _SEEDED["studio"])
@@ -265,6 +267,7 @@ class StudioStructuredData(Resource):
     @cached_read
     def get(self):
         """Show the studio as schema.org JSON-LD (a LocalBusiness), to paste into a page's head."""
+        tag_response([surrogate_key(STUDIO), surrogate_key(HOURS)])
         return json_ld_response(studio_document(_the_studio(), weekly_intervals()))
 
 
@@ -277,6 +280,7 @@ class OpeningHours(Resource):
     def get(self):
         """Show the opening hours and whether the studio is open now, in its own time zone."""
         args = load_query(HoursQuery)
+        tag_response([surrogate_key(HOURS)])
         document, last_modified, next_change = hours_document(args.get("at") or utcnow())
         # Served for "now", the answer holds until the next opening, closing or midnight.
         expire_cached_response_at(None if "at" in args else next_change)
@@ -385,6 +389,7 @@ class HoursExceptionList(Resource):
     def get(self) -> ViewAnswer:
         """List the dated exceptions to the weekly hours by first day, past ones too (since, until narrow it)."""
         args = load_query(HoursExceptionQuery)
+        tag_response([surrogate_key(HOURS)])
         exceptions = select(HoursException).order_by(HoursException.starts_on)
         if "since" in args:
             exceptions = exceptions.where(HoursException.ends_on >= args["since"])

@@ -117,7 +117,9 @@ class WebhookList(Resource):
         """List the webhook endpoints, oldest first (admin)."""
         require_role("admin")
         args = load_query(PageQuery)
-        page, meta, links, headers = paginate(select(Webhook).order_by(Webhook.webhook_id), args["page"], args["per_page"])
+        page, meta, links, headers = paginate(
+            select(Webhook).order_by(Webhook.webhook_id), args["page"], args["per_page"]
+        )
         return {"data": WebhookOut(many=True).dump(page), "meta": meta, "links": links}, 200, {**headers, **PRIVATE}
 
     @ns.doc(**KEY, **{REQUEST_EXAMPLE: _EXAMPLE})
@@ -243,7 +245,7 @@ class DeliveryList(Resource):
         event = db.session.scalar(select(Event).where(Event.event_id == event_id))
         if event is None:
             raise ProblemError(404, f"No event has the id '{event_id}'.", errors={"event_id": ["Unknown event."]})
-        delivery = redeliver(db.session, webhook, event)
+        delivery = redeliver(db.session(), webhook, event)
         db.session.flush()
         record_audit(f"redelivered {event.type}", "webhook", str(webhook_id), key_name())
         db.session.commit()
@@ -263,4 +265,3 @@ class DeliveryItem(Resource):
         """One delivery with every attempt: when, how long, the answer's status and its first bytes (admin)."""
         require_role("admin")
         return {"data": DeliveryWithAttempts().dump(_delivery(webhook_id, delivery_id))}, 200, PRIVATE
-

@@ -5,6 +5,7 @@ every answer carries (request id, security, caching), set by `finish_response`.
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, g, request, url_for
@@ -69,6 +70,12 @@ def written_response(
     took out of what was sent (the ETag is the item's, as its GET gives it)."""
     answer, status, all_headers = item_response(body, status, headers)
     return {**answer, "meta": {"warnings": warnings}}, status, all_headers
+
+
+def tag_response(keys: Iterable[str]) -> None:
+    """Name the CDN keys of what this read shows (the item, its list, the items it shows from others): sent
+    as Surrogate-Key (Fastly, Varnish) and Cache-Tag (Cloudflare); a webhook names the keys a change made stale."""
+    g.cache_keys = sorted(set(keys))
 
 
 def not_found(detail: str) -> ProblemError:
@@ -143,6 +150,9 @@ def finish_response(response: Response) -> Response:
         response.vary.add("Authorization")
         if "ETag" not in response.headers:
             response.add_etag()
+        if g.get("cache_keys"):
+            response.headers["Surrogate-Key"] = " ".join(g.cache_keys)
+            response.headers["Cache-Tag"] = ",".join(g.cache_keys)
         keep_response(response)  # the plain body, before a 304 empties it or compression changes it
         response.make_conditional(request)
     logged: Response = log_request(response)

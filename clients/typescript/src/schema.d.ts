@@ -62,6 +62,41 @@ export interface paths {
         patch: operations["patch_article_item"];
         trace?: never;
     };
+    "/articles/{slug}/preview-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an article's preview links that still work (editor) */
+        get: operations["get_preview_links"];
+        put?: never;
+        /** Make a preview link for a draft or scheduled article: whoever holds it may read it (editor) */
+        post: operations["post_preview_links"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/articles/{slug}/preview-links/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a preview link at once (editor) */
+        delete: operations["delete_preview_link_item"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/articles/{slug}/purge": {
         parameters: {
             query?: never;
@@ -247,6 +282,26 @@ export interface paths {
          * @description Without the database nothing can be served: 503. Without Redis the API serves on (each process counts rate limits in its own memory until Redis answers again): 200, status degraded.
          */
         get: operations["get_readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/previews/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the one article a preview link shows, draft or scheduled, as the public will see it (no key:
+         * @description the token is the permission).
+         */
+        get: operations["get_preview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1337,6 +1392,93 @@ export interface components {
              * @example learn-about-massage-for-back-pain
              */
             series?: string | null;
+        };
+        PreviewLinkOut: {
+            /**
+             * @description Its number, to revoke it by.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description The name of the key that made it.
+             * @example editor-one
+             */
+            created_by: string | null;
+            /**
+             * Format: date-time
+             * @description When it was made.
+             * @example 2026-12-02T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             * @example 2026-12-03T09:30:00Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; null if it was not.
+             */
+            revoked_at: string | null;
+        };
+        PreviewLinkList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["PreviewLinkOut"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
+        };
+        PreviewLinkMade: {
+            /**
+             * @description Its number, to revoke it by.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description The name of the key that made it.
+             * @example editor-one
+             */
+            created_by: string | null;
+            /**
+             * Format: date-time
+             * @description When it was made.
+             * @example 2026-12-02T09:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             * @example 2026-12-03T09:30:00Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; null if it was not.
+             */
+            revoked_at: string | null;
+            /**
+             * @description The token, shown only now (only its digest is kept).
+             * @example prv_...
+             */
+            token: string;
+            /** @description Reads the item with the token, as the public read will show it once published. */
+            api_url: string;
+            /** @description The website's page for the item with the token (PUBLIC_ARTICLE_URL), to open and share. */
+            url: string;
+        };
+        PreviewLinkEnvelope: {
+            /** @description The item. */
+            data: components["schemas"]["PreviewLinkMade"];
+        };
+        PreviewLinkIn: {
+            /**
+             * @description How long the link works, in hours (1 to 168).
+             * @default 24
+             * @example 24
+             */
+            expires_in_hours: number;
         };
         RevisionOut: {
             /**
@@ -4621,6 +4763,612 @@ export interface operations {
             };
         };
     };
+    get_preview_links: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The article's slug.
+                 * @example massage-for-quadratus-lumborum
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its links that still work, newest first (never their tokens). */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewLinkList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_preview_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The article's slug.
+                 * @example massage-for-quadratus-lumborum
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /** @description How long the link works. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_in_hours": 24
+                 *     }
+                 */
+                "application/json": components["schemas"]["PreviewLinkIn"];
+            };
+        };
+        responses: {
+            /** @description Made: the token, its API URL and the website's URL, shown only now. */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewLinkEnvelope"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_preview_link_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The article's slug.
+                 * @example massage-for-quadratus-lumborum
+                 */
+                slug: string;
+                /**
+                 * @description The link's id.
+                 * @example 1
+                 */
+                link_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: the token reads nothing any more. */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/articles/massage-for-quadratus-lumborum/preview-links/1",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_article_purge: {
         parameters: {
             query?: never;
@@ -6499,6 +7247,161 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is not reachable right now; retry shortly.",
                      *       "instance": "/api/v1/health/ready",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_preview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The token of a preview link (prv_...).
+                 * @example prv_unknown
+                 */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article as the public will see it once published; never cached nor indexed. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleItem"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/previews/prv_unknown",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/previews/prv_unknown",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/previews/prv_unknown",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/previews/prv_unknown",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/previews/prv_unknown",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
                      */
@@ -17286,10 +18189,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Queued: Location names the new delivery. */
-            202: {
+            /** @description Queued as a new delivery, which Location names. */
+            201: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
