@@ -101,8 +101,8 @@ class Gunicorn:
     def __init__(self, environment: dict):
         self.port = free_port()
         env = {**os.environ, **environment, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2"}
-        self.jobs = tempfile.TemporaryDirectory()  # its own job queue, not the instance folder's
-        env.setdefault("JOBS_URL", f"sqlite:///{self.jobs.name}/jobs.sqlite3")
+        # Its own job queue, not the instance folder's (removed with the system's temporary files).
+        env.setdefault("JOBS_URL", f"sqlite:///{tempfile.mkdtemp(prefix='jobs-')}/jobs.sqlite3")
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the server runs)
         gunicorn = str(Path(os.sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(

@@ -123,13 +123,18 @@ async function renderArticleList() {
 
 async function renderArticle() {
   const main = document.querySelector("main");
-  const slug = new URLSearchParams(location.search).get("slug");
+  const params = new URLSearchParams(location.search);
+  const slug = params.get("slug");
+  // A preview link (?preview=<token>) reads a draft with its token, as the public will see it once published.
+  const preview = params.get("preview");
   try {
-    const { data: article } = await getJSON(`/articles/${encodeURIComponent(slug)}`);
+    const { data: article } = await getJSON(
+      preview ? `/previews/${encodeURIComponent(preview)}` : `/articles/${encodeURIComponent(slug)}`);
     document.title = article.seo.title;
     const body = el("div", { class: "body" });
     body.innerHTML = article.body_html; // sanitized by the API (nh3 allowlist)
     main.replaceChildren(el("article", {},
+      preview ? el("p", { class: "preview", role: "status" }, "Preview: this article is not published yet.") : null,
       el("h1", {}, article.title),
       el("p", { class: "meta" }, `${formatDate(article.published_at)} · ${article.reading_time_minutes} min read`),
       el("ul", { class: "topics" }, article.topics.map((t) =>
