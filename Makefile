@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run dev test lint format lock seed openapi clients demo bench bench-smoke clean
+.PHONY: run dev test lint format lock seed openapi clients demo bench bench-webhooks bench-smoke clean
 
 ## run: install, migrate and seed an empty embedded database, then serve with gunicorn on http://127.0.0.1:5000
 ## and run the worker beside it (webhooks, scheduled events), both from the Procfile. Webhooks may go to
@@ -58,6 +58,10 @@ demo:
 ## bench: the read benchmark on 1,000 and 100,000 articles (about 15 minutes, 2.2 GB in bench/.data); writes BENCHMARKS.md
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench
+
+## bench-webhooks: write latency with and without a webhook, and the delay to its delivery (a minute); writes BENCHMARKS-webhooks.md
+bench-webhooks: $(VENV)/.dev
+	$(BIN)/python -m bench.webhooks
 
 ## bench-smoke: the benchmark on 1,000 articles with one-second runs: checks that it works, not how fast
 bench-smoke: $(VENV)/.runtime

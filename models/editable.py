@@ -15,10 +15,17 @@ share: a draft, published at a time (a future one is scheduled), or deleted.
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
-from sqlalchemy import Column, ColumnElement, String, and_, true
+from sqlalchemy import Column, ColumnElement, String, and_, inspect, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from models.types import UTCDateTime, utcnow
+
+
+def primary_key(item: Any) -> int:
+    """The id of a stored item (read from its identity, so a deleted or expired item needs no query)."""
+    identity = inspect(item).identity
+    assert identity is not None, "only a stored item has an id"
+    return int(identity[0])
 
 
 class EditableItem:

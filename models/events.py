@@ -23,12 +23,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, Index, String, event, inspect, select, text
+from sqlalchemy import JSON, Boolean, Index, String, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import Model
 from models.audit import LOGGED_ELSEWHERE_INFO
+from models.editable import primary_key
 from models.revisions import Revision
 from models.types import UTCDateTime, utcnow
 from models.webhooks import fan_out
@@ -123,12 +124,6 @@ def _live_key(item_type: str, item_id: int, published_at: datetime | str) -> str
     if isinstance(published_at, str):
         published_at = datetime.fromisoformat(published_at.replace("Z", "+00:00"))
     return f"{item_type}:{item_id}:live:{published_at.astimezone(UTC).isoformat(timespec='seconds')}"
-
-
-def _item_id(item: Any) -> int:
-    identity = inspect(item).identity
-    assert identity is not None, "only a stored item has an id"
-    return int(identity[0])
 
 
 def _announced_before(session: Session, item_type: str, item_id: int, before: dict[str, Any]) -> str:
@@ -265,7 +260,7 @@ def announce_due_publications(session: Session) -> int:
     announced = 0
     _keep_commit_order(session)
     for item_type, item in due:
-        item_id = _item_id(item)
+        item_id = primary_key(item)
         key = _live_key(item_type, item_id, item.published_at)
         if session.scalar(select(Event.sequence).where(Event.dedupe_key == key)) is not None:
             continue

@@ -327,6 +327,14 @@ class Worker:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
+    def wait_until_consuming(self, seconds: float = 30) -> None:
+        """Return once Huey's consumer has started (the app is imported and the queue opened)."""
+        deadline = time.monotonic() + seconds
+        while "consumer started" not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start: {self.output()}")
+            time.sleep(0.05)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # Huey's graceful stop: finish what it is sending

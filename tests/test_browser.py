@@ -256,3 +256,34 @@ def test_the_readme_json_ld_snippet_runs_no_script_an_editor_typed(page, live_se
             "JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').text).headline"
         )
         assert headline == attack
+
+
+def test_an_editors_preview_link_renders_a_draft_in_the_demo_until_revoked(
+    page, frontend_origin, live_server, seeded_app, editor_key
+):
+    client = seeded_app.test_client()
+    auth = {"Authorization": f"Bearer {editor_key}"}
+    draft = {"title": "Stretching The Piriformis", "body_markdown": "## Why\n\nIt sits deep.", "status": "draft"}
+    assert client.post("/api/v1/articles", json=draft, headers=auth).status_code == 201
+    # The site's article page, with the demo told where the API is: the link's `url` opens it with the token.
+    seeded_app.config["PUBLIC_ARTICLE_URL"] = (
+        f"{frontend_origin}/article.html?slug={{slug}}&api=http://{live_server}/api/v1"
+    )
+    link = client.post("/api/v1/articles/stretching-the-piriformis/preview-links", json={}, headers=auth).get_json()
+    link = link["data"]
+    assert link["url"].startswith(f"{frontend_origin}/article.html?") and f"preview={link['token']}" in link["url"]
+    page.goto(link["url"])  # the browser holds no key: only the token in the URL
+    page.wait_for_selector(".body h2")
+    assert page.locator("h1").inner_text() == "Stretching The Piriformis"
+    assert page.locator(".preview").inner_text() == "Preview: this article is not published yet."
+    assert page.locator(".body h2").inner_text() == "Why"
+    assert page.locator(".meta").first.inner_text() == "1 min read"  # no publication date yet
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "preview-of-a-draft.png"), full_page=True)
+    # Revoked, the same link shows nothing of the draft.
+    revoked = client.delete(f"/api/v1/articles/stretching-the-piriformis/preview-links/{link['id']}", headers=auth)
+    assert revoked.status_code == 204
+    page.reload()
+    page.wait_for_selector(".error")
+    assert "Stretching The Piriformis" not in page.inner_text("main")
+    assert "Could not load this" in page.locator(".error").inner_text()

@@ -5,16 +5,22 @@ redelivery and private targets, as a receiver and an admin see them."""
 
 import itertools
 import json
+import os
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from api.config import database_url as normalise_database_url
 from api.jobs.sending import post, signed_headers
 from models import Delivery, db
+from models.auth import create_key
 from models.types import utcnow
+from seed_data import seed_database
+from tests.conftest import ApiClient, empty_database
 from tests.servers import Receiver, Worker
 
 ARTICLE = "massage-for-quadratus-lumborum"
@@ -205,11 +211,9 @@ def test_private_targets_are_refused_unless_allowed(make_app, database_url, tmp_
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": False,
             "JOBS_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}",
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
         }
     )
-    from models.auth import create_key
-    from seed_data import seed_database
-
     with strict.app_context():
         db.create_all()
         seed_database()
@@ -272,9 +276,6 @@ def test_a_queue_that_is_down_costs_the_write_nothing(make_app, database_url, tm
 
     dead = make_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
                      "JOBS_URL": f"redis://127.0.0.1:{free_port()}/0", "WEBHOOK_ALLOW_PRIVATE_TARGETS": True})  # fmt: skip
-    from models.auth import create_key
-    from seed_data import seed_database
-
     with dead.app_context():
         db.create_all()
         seed_database()
@@ -344,3 +345,49 @@ def test_events_name_what_a_change_did(client, admin_key):
     deleted = events[0]["payload"]
     assert deleted["data"]["before"]["status"] == "draft" and deleted["data"]["after"]["status"] == "deleted"
     assert json.dumps(deleted)  # the body is plain JSON
+
+
+SHARED_POSTGRES, SHARED_REDIS = os.environ.get("TEST_DATABASE_URL"), os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(
+    not (SHARED_POSTGRES and SHARED_REDIS),
+    reason="Several-workers run skipped: set TEST_DATABASE_URL and TEST_REDIS_URL",
+)
+def test_several_workers_on_postgresql_and_redis_deliver_each_event_once(make_app, receiver):
+    url = normalise_database_url(SHARED_POSTGRES)
+    queue = f"test-{uuid.uuid4().hex}"  # a queue of this test's own on the shared Redis
+    app = make_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                    "JOBS_URL": SHARED_REDIS, "JOBS_QUEUE_NAME": queue})  # fmt: skip
+    empty_database(app)
+    with app.app_context():
+        db.create_all()
+        seed_database()
+        key = create_key("several-workers", "admin")
+    client = ApiClient(app.test_client())
+    hook = receiver()
+    secret = register(client, key, hook.url, ["article.updated"])["data"]["secret"]
+    environment = {"DATABASE_URL": url, "JOBS_URL": SHARED_REDIS, "JOBS_QUEUE_NAME": queue,
+                   "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "PUBLIC_API_URL": "http://127.0.0.1:5000"}  # fmt: skip
+    workers = [Worker(environment, threads=4) for _ in range(3)]
+    try:
+        for number in range(12):
+            publish_now(client, key, ARTICLE, title=f"Massage for the QL, take {number}")
+        with app.app_context():
+            delivery_ids = list(db.session.scalars(db.select(Delivery.delivery_id)))
+            # Every job three more times, as a restarted web process or the sweep could queue it: still once each.
+            app.extensions["jobs"].queue(delivery_ids * 3, [])
+        received = hook.wait_for(12, seconds=30)
+        time.sleep(2)  # time for any duplicate to arrive
+        received = list(hook.received)
+        ids = [request["headers"]["webhook-id"] for request in received]
+        assert len(ids) == 12 and len(set(ids)) == 12, [worker.output()[-2000:] for worker in workers]
+        revisions = sorted(verified(secret, request)["data"]["after"]["revision"] for request in received)
+        assert revisions == list(range(2, 14))  # the seed's revision 1, then one event per edit
+        with app.app_context():
+            attempts = db.session.execute(db.select(Delivery.status, Delivery.attempts)).all()
+            assert sorted(attempts) == [("succeeded", 1)] * 12
+    finally:
+        for worker in workers:
+            worker.stop()
+        empty_database(app)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import request
 from marshmallow import Schema
-from sqlalchemy import ColumnElement, Select, func, inspect, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import RequestRedirect
@@ -38,7 +38,7 @@ from api.web.responses import (
 from api.web.routing import url_of
 from models import Revision, db
 from models.audit import record_audit
-from models.editable import EditableItem
+from models.editable import EditableItem, primary_key
 from models.events import cache_keys, surrogate_key
 from models.revisions import latest_revision, purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
@@ -49,12 +49,6 @@ from schemas.common import MAX_PAGE, NoQuery, PageQuery
 from schemas.content import RevisionOut
 
 NoContent = tuple[str, int] | tuple[str, int, dict[str, str]]
-
-
-def _primary_key(item: EditableItem) -> int:
-    identity = inspect(item).identity
-    assert identity is not None, "only a stored item has a primary key"
-    return int(identity[0])
 
 
 def read_item(collection: Collection[Any], slug: str) -> ViewAnswer:
@@ -99,16 +93,16 @@ def _marked(snippet: str | None) -> str | None:
 Order = Callable[[Any], tuple[ColumnElement[Any], ...]]
 
 
-def _list_order(collection: Collection[Any], sort: str, primary_key: Any) -> Order:
+def _list_order(collection: Collection[Any], sort: str, id_column: Any) -> Order:
     """order(rank) gives a list's ORDER BY: by rank for a search, else the sort asked for; the id breaks ties."""
 
     def order(rank_column: Any) -> tuple[ColumnElement[Any], ...]:
         if sort == "relevance":
-            return rank_column.desc(), primary_key.desc()
+            return rank_column.desc(), id_column.desc()
         column = collection.sorts[sort.lstrip("-")]
         if sort.startswith("-"):
-            return column.desc().nulls_last(), primary_key.desc()
-        return column.asc().nulls_last(), primary_key.asc()
+            return column.desc().nulls_last(), id_column.desc()
+        return column.asc().nulls_last(), id_column.asc()
 
     return order
 
@@ -118,12 +112,12 @@ def _read_page(
 ) -> tuple[int, list[Any]]:
     """A list's total (remembered per content version), then one page of its keys, read from the
     index, then only those rows: (total, rows of (item,) or (item, rank))."""
-    primary_key = collection.model.id_column()
+    id_column = collection.model.id_column()
     total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
     page_keys = keys.order_by(*order(literal_column("rank"))).limit(per_page).offset((page - 1) * per_page).subquery()
     rows = (
         select(collection.model)
-        .join(page_keys, page_keys.c.id == primary_key)
+        .join(page_keys, page_keys.c.id == id_column)
         .options(*collection.load_options, *collection.list_options)
     )
     if ranked:
@@ -154,10 +148,10 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
             )
 
     model = collection.model
-    primary_key = model.id_column()
+    id_column = model.id_column()
     # The page is found from keys alone (the list order and the public rule are in an index), then
     # only its rows are read: a deep page or a search matching thousands costs what page 1 does.
-    keys = select(primary_key.label("id")).where(model.in_state(state))
+    keys = select(id_column.label("id")).where(model.in_state(state))
     if "slug" in args:
         keys = keys.where(model.slug.in_(args["slug"]))
     if collection.filters:
@@ -175,15 +169,15 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
         keys = keys.where(search_condition).add_columns(rank.label("rank"))
     elif sort == "relevance":
         raise ProblemError(400, "sort=relevance needs a search (q).", errors={"sort": ["relevance needs q."]})
-    order = _list_order(collection, sort, primary_key)
+    order = _list_order(collection, sort, id_column)
     total, rows = _read_page(collection, keys, order, args["page"], args["per_page"], ranked=search is not None)
     items = [row[0] for row in rows]
     tag_response([surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, i.slug) for i in items)])
     meta, links, headers = page_links(args["page"], args["per_page"], total)
     if search is not None:
-        snippets = search_snippets(model, search, [_primary_key(item) for item in items])
+        snippets = search_snippets(model, search, [primary_key(item) for item in items])
         for item, item_rank in rows:
-            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippets.get(_primary_key(item)))}
+            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippets.get(primary_key(item)))}
     for name in args.get("include", ()):
         collection.includes[name].load(items)
     schema = schema_class(many=True, only=only) if only else schema_class(many=True)
@@ -217,13 +211,13 @@ def _save(collection: Collection[Any], item: EditableItem, action: str, previous
         db.session.rollback()
         raise ProblemError(412, lost_race) from None
     snapshot = collection.snapshot_schema.dump(item)
-    record_revision(collection.item_type, _primary_key(item), snapshot, action, key_name())
+    record_revision(collection.item_type, primary_key(item), snapshot, action, key_name())
     if collection.after_save is not None:
         collection.after_save(item)
     if previous_slug is None:
         forget_slug(collection.item_type, item.slug)  # a new item takes a slug nobody may be redirected from
     elif previous_slug != item.slug:
-        record_rename(collection.item_type, _primary_key(item), previous_slug, item.slug)
+        record_rename(collection.item_type, primary_key(item), previous_slug, item.slug)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -286,7 +280,7 @@ def _deleted_item(collection: Collection[Any], slug: str, not_deleted: str, own_
     if item.deleted_at is None:
         raise ProblemError(409, not_deleted)
     if not key.allows("admin"):
-        deletion = latest_revision(collection.item_type, _primary_key(item))
+        deletion = latest_revision(collection.item_type, primary_key(item))
         if deletion is None or deletion.action != "deleted" or deletion.key_name != key.name:
             raise ProblemError(
                 403, f"An editor restores only what its own key deleted; the {collection.item_type} needs an admin."
@@ -313,8 +307,8 @@ def purge_item(collection: Collection[Any], slug: str) -> NoContent:
             "their drafts and deleted items) first, so that no content loses it silently.",
             errors={"slug": [f"Used by {len(users)} item(s)."]},
         )
-    purge_revisions(collection.item_type, _primary_key(item))
-    forget_item(collection.item_type, _primary_key(item))
+    purge_revisions(collection.item_type, primary_key(item))
+    forget_item(collection.item_type, primary_key(item))
     record_audit("purged", collection.item_type, item.slug, key_name())  # its revisions are gone
     db.session.delete(item)
     db.session.commit()
@@ -342,7 +336,7 @@ def find_revision(item_type: str, item_id: int, number: int, missing: str) -> Re
 def list_revisions(collection: Collection[Any], slug: str) -> ViewAnswer:
     require_role("editor")  # an editor sees the history of what it can edit
     item = collection.find(slug, include_hidden=True)
-    return revision_page(collection.item_type, _primary_key(item))
+    return revision_page(collection.item_type, primary_key(item))
 
 
 def restore_revision(collection: Collection[Any], slug: str, number: int) -> ViewAnswer:
@@ -351,7 +345,7 @@ def restore_revision(collection: Collection[Any], slug: str, number: int) -> Vie
     item = collection.find_for_write(slug)
     check_if_match(collection.representation(item))
     missing = f"The {collection.item_type} '{slug}' has no revision {number}."
-    revision = find_revision(collection.item_type, _primary_key(item), number, missing)
+    revision = find_revision(collection.item_type, primary_key(item), number, missing)
     previous_slug = item.slug
     _apply(collection, item, collection.input_schema().load(collection.revision_as_input(revision.snapshot)))
     _save(collection, item, f"restored revision {number}", previous_slug=previous_slug)

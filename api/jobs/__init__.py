@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
 from sqlalchemy import event
@@ -66,7 +67,8 @@ class Jobs:
         if url.startswith(("redis://", "rediss://", "unix://")):
             # A web process waits for Redis no longer than REDIS_TIMEOUT; a worker blocks on it for a second.
             timeout = 5.0 if self.worker else float(config["REDIS_TIMEOUT"])
-            huey = RedisHuey(name, url=url, socket_timeout=timeout, socket_connect_timeout=timeout)
+            pool = redis.ConnectionPool.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+            huey = RedisHuey(name, connection_pool=pool)
         else:
             path = Path(url.removeprefix("sqlite:///"))
             if not path.is_absolute():
@@ -165,12 +167,13 @@ def _queue_jobs(session: Session) -> None:
         return
     try:
         current_app.extensions["jobs"].queue(delivery_ids, announce_at)
-    except Exception:
+    except Exception as error:
         log.warning(
             json.dumps(
-                {"event": "jobs_not_queued", "deliveries": delivery_ids, "detail": "the worker's sweep sends them"}
+                {"event": "jobs_not_queued", "deliveries": delivery_ids, "error": f"{type(error).__name__}: {error}",
+                 "detail": "the worker's sweep sends them"}
             )
-        )
+        )  # fmt: skip
 
 
 @event.listens_for(Session, "after_rollback")

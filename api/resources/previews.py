@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask_restx import Namespace, Resource
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from api.collection.declaration import Collection, declared_collections
 from api.spec import REQUEST_EXAMPLE, body, problems, schema_model
@@ -20,6 +20,7 @@ from api.web.responses import PRIVATE_CACHE_CONTROL, ViewAnswer, etag_of, pagina
 from api.web.routing import url_of
 from models import PreviewLink, db
 from models.audit import record_audit
+from models.editable import primary_key
 from models.previews import active_link, create_preview_link
 from models.types import utcnow
 from schemas.common import NoQuery, PageQuery
@@ -42,12 +43,8 @@ def _articles() -> Collection[Any]:
     return next(collection for collection in declared_collections() if collection.item_type == "article")
 
 
-def _item_id(item: Any) -> int:
-    return int(inspect(item).identity[0])
-
-
 def _links_of(item: Any) -> Any:
-    return select(PreviewLink).where(PreviewLink.item_type == "article", PreviewLink.item_id == _item_id(item))
+    return select(PreviewLink).where(PreviewLink.item_type == "article", PreviewLink.item_id == primary_key(item))
 
 
 def _with_preview(url: str, token: str) -> str:
@@ -67,7 +64,7 @@ class PreviewLinks(Resource):
         articles = _articles()
         article = articles.find(slug, include_hidden=True, include_deleted=False)
         lifetime = timedelta(hours=load_body(PreviewLinkIn())["expires_in_hours"])
-        link, token = create_preview_link("article", _item_id(article), lifetime, key_name())
+        link, token = create_preview_link("article", primary_key(article), lifetime, key_name())
         db.session.flush()
         record_audit("made a preview link", "article", article.slug, key_name())
         db.session.commit()

@@ -136,7 +136,9 @@ async function renderArticle() {
     main.replaceChildren(el("article", {},
       preview ? el("p", { class: "preview", role: "status" }, "Preview: this article is not published yet.") : null,
       el("h1", {}, article.title),
-      el("p", { class: "meta" }, `${formatDate(article.published_at)} · ${article.reading_time_minutes} min read`),
+      // A draft has no publication date yet: just its reading time.
+      el("p", { class: "meta" }, [formatDate(article.published_at), `${article.reading_time_minutes} min read`]
+        .filter(Boolean).join(" · ")),
       el("ul", { class: "topics" }, article.topics.map((t) =>
         el("li", {}, el("a", { href: pageLink("topic.html", { slug: t.slug }) }, t.name)))),
       el("nav", { class: "toc" }, el("ol", {}, article.toc.map((h) => el("li", {}, el("a", { href: `#${h.id}` }, h.text))))),
