@@ -6,6 +6,8 @@ redelivery and private targets, as a receiver and an admin see them."""
 import itertools
 import json
 import os
+import socket
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -202,6 +204,32 @@ def test_a_slow_receiver_times_out_as_one_failed_attempt(seeded_app, receiver):
     outcome = post(slow.url, b"{}", {}, timeout=0.5, allow_private=True)
     assert outcome.status_code is None and "timed out" in outcome.error.lower()
     assert 400 <= outcome.duration_ms < 2500
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_attempts_timeout():
+    """Each header line arrives well within the read timeout, but the answer would take 6 s in all."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            for number in range(30):
+                time.sleep(0.2)
+                try:
+                    connection.sendall(f"X-Drip-{number}: x\r\n".encode())
+                except OSError:
+                    return  # the sender hung up: what the test wants
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        outcome = post(f"http://127.0.0.1:{port}/hooks", b"{}", {}, timeout=1.0, allow_private=True)
+    finally:
+        listener.close()
+    assert outcome.status_code is None and outcome.error == "Timed out: no whole answer within 1 s."
+    assert 900 <= outcome.duration_ms < 2000
 
 
 def test_private_targets_are_refused_unless_allowed(make_app, database_url, tmp_path, receiver):

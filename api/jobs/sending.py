@@ -7,18 +7,21 @@ standard library; the tests verify it with the `standardwebhooks` package, an
 implementation that is not ours.
 
 The POST (urllib3) follows no redirect, retries nothing itself (the delivery
-schedule does), has a timeout per attempt, reads at most a few KiB of the
-answer, and refuses any target whose address is loopback, private, link-local
+schedule does), has a timeout per attempt (for the whole attempt, not only for
+each read: a receiver dripping its answer a byte at a time is cut off at it),
+reads at most a few KiB of the answer, and refuses any target whose address is loopback, private, link-local
 or otherwise not public, checked on the connected socket itself, so that no
 DNS answer (rebinding included) can lead it into the private network, unless
 WEBHOOK_ALLOW_PRIVATE_TARGETS allows it.
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import ipaddress
 import socket
+import threading
 import time
 from datetime import datetime
 from functools import cache
@@ -79,6 +82,10 @@ def refused_target(url: str) -> str | None:
     return None if public else f"{host} is not a public address."
 
 
+# The sockets the current thread's attempt opened, for its deadline to cut (urllib3's read timeout is per read).
+_attempt = threading.local()
+
+
 class _GuardedConnection(HTTPConnection):
     allow_private = False
 
@@ -90,7 +97,16 @@ class _GuardedConnection(HTTPConnection):
             raise TargetRefused(
                 f"{self.host} is at {address}, which is not a public address (WEBHOOK_ALLOW_PRIVATE_TARGETS)."
             )
+        getattr(_attempt, "sockets", []).append(sock)
         return sock
+
+
+def _cut_off(sockets: list[socket.socket], expired: threading.Event) -> None:
+    """The attempt's deadline: end its connection, so that a read blocked on it returns at once."""
+    expired.set()
+    for sock in sockets:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
@@ -137,6 +153,12 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_p
         return round((time.monotonic() - clock) * 1000)
 
     response: Any = None
+    sockets: list[socket.socket] = []
+    _attempt.sockets = sockets
+    expired = threading.Event()
+    deadline = threading.Timer(timeout, _cut_off, (sockets, expired))
+    deadline.daemon = True
+    deadline.start()
     try:
         response = _pool_manager(allow_private).request(
             "POST",
@@ -150,13 +172,19 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allow_p
         )
         # The start of the answer is all the log keeps: never read more of it than that.
         excerpt = _excerpt(response.read(RESPONSE_EXCERPT_BYTES, decode_content=False))
+        if expired.is_set():
+            raise TimeoutError  # the answer was cut short by the deadline: it is not an answer
         return Outcome(started_at, elapsed_ms(), status_code=response.status, excerpt=excerpt)
     except Exception as failure:
         refused = _refusal(failure)
         if refused is not None:
             return Outcome(started_at, elapsed_ms(), error=f"Refused: {refused}")
+        if expired.is_set():
+            return Outcome(started_at, elapsed_ms(), error=f"Timed out: no whole answer within {timeout:g} s.")
         reason = getattr(failure, "reason", None) or failure
         return Outcome(started_at, elapsed_ms(), error=f"{type(failure).__name__}: {reason}"[:300])
     finally:
+        deadline.cancel()
+        _attempt.sockets = []
         if response is not None:
             response.close()  # what is left of the answer is never read: the connection goes with it
