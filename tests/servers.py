@@ -308,14 +308,26 @@ class Receiver:
         self.server.server_close()
 
 
+def _measuring_coverage() -> bool:
+    """Whether this test run measures coverage (`make test`: pytest --cov)."""
+    try:
+        import coverage
+    except ImportError:
+        return False
+    return coverage.Coverage.current() is not None
+
+
 class Worker:
     """`flask --app wsgi worker`, the real command, in its own process with the given environment."""
 
     def __init__(self, environment: dict, threads: int = 2):
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the worker runs)
-        flask = str(Path(os.sys.executable).parent / "flask")
+        command = [str(Path(os.sys.executable).parent / "flask"), "--app", "wsgi", "worker", "--threads", str(threads)]
+        if _measuring_coverage():
+            # The worker's code counts towards coverage: run it under coverage too (its data joins the suite's).
+            command = [os.sys.executable, "-m", "coverage", "run", "--parallel-mode", *command]
         self.process = subprocess.Popen(
-            [flask, "--app", "wsgi", "worker", "--threads", str(threads)],
+            command,
             cwd=REPOSITORY,
             env={**os.environ, **environment},
             stdout=self.log,
