@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run dev test lint format lock seed openapi clients demo bench bench-webhooks bench-smoke clean
+.PHONY: run dev test test-services lint format lock seed openapi clients demo bench bench-webhooks bench-smoke clean
 
 ## run: install, migrate and seed an empty embedded database, then serve with gunicorn on http://127.0.0.1:5000
 ## and run the worker beside it (webhooks, scheduled events), both from the Procfile. Webhooks may go to
@@ -27,6 +27,12 @@ dev: $(VENV)/.runtime
 ## test: install what the tests need and run them, with coverage (the floor is in pyproject.toml)
 test: $(VENV)/.dev
 	$(BIN)/pytest --cov --cov-report=term
+
+## test-services: after `make test`, only what PostgreSQL and Redis add (each test's PostgreSQL half, the
+## Redis and several-instance runs); needs TEST_DATABASE_URL and TEST_REDIS_URL
+test-services: $(VENV)/.dev
+	@test -n "$$TEST_DATABASE_URL" -a -n "$$TEST_REDIS_URL" || { echo "set TEST_DATABASE_URL and TEST_REDIS_URL"; exit 2; }
+	$(BIN)/pytest --services-only
 
 ## lint: formatting, lint, types and the import layers, all with zero findings
 lint: $(VENV)/.dev

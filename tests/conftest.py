@@ -195,3 +195,28 @@ def pytest_terminal_summary(terminalreporter):
         reasons[reason] = reasons.get(reason, 0) + 1
     for reason, count in sorted(reasons.items()):
         terminalreporter.write_line(f"SKIPPED {count} tests: {reason}")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--services-only",
+        action="store_true",
+        help="run only the tests that PostgreSQL and Redis make run (the PostgreSQL half of every test, and those "
+        "marked `services`): CI's second pass, after the whole suite has run on SQLite",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "services: runs only where TEST_DATABASE_URL or TEST_REDIS_URL name a server")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --services-only, leave out what the SQLite run has already run the same way."""
+    if not config.getoption("--services-only"):
+        return
+    wanted, left_out = [], []
+    for item in items:
+        on_postgresql = getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "postgresql"
+        (wanted if on_postgresql or item.get_closest_marker("services") else left_out).append(item)
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = wanted

@@ -216,6 +216,7 @@ def test_limits_can_be_turned_off(app, make_app):
 
 
 @needs_redis
+@pytest.mark.services
 def test_limits_in_redis_hold_across_processes(app, make_app):
     prefix = uuid.uuid4().hex
     first, second = (
@@ -290,6 +291,7 @@ def _http(method: str, url: str, body: dict | None = None, key: str | None = Non
 
 
 @needs_redis
+@pytest.mark.services
 @pytest.mark.skipif(not POSTGRES_URL, reason="Several-instances run skipped: set TEST_DATABASE_URL and TEST_REDIS_URL")
 def test_two_gunicorn_instances_share_postgresql_and_redis(make_app):
     url = database_url(POSTGRES_URL)

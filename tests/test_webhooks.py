@@ -383,6 +383,7 @@ SHARED_POSTGRES, SHARED_REDIS = os.environ.get("TEST_DATABASE_URL"), os.environ.
     not (SHARED_POSTGRES and SHARED_REDIS),
     reason="Several-workers run skipped: set TEST_DATABASE_URL and TEST_REDIS_URL",
 )
+@pytest.mark.services
 def test_several_workers_on_postgresql_and_redis_deliver_each_event_once(make_app, receiver):
     url = normalise_database_url(SHARED_POSTGRES)
     queue = f"test-{uuid.uuid4().hex}"  # a queue of this test's own on the shared Redis
