@@ -16,6 +16,7 @@ from api.cli import register_commands
 from api.config import INSTANCE_PATH, check_production_environment, load_config
 from api.extensions import migrate
 from api.jobs import init_jobs
+from api.media import init_media
 from api.resources import blueprint
 from api.web import init_web
 from models import db
@@ -34,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db)
     init_response_cache(app)
     init_jobs(app)
+    init_media(app)
     init_web(app, blueprint)
     app.register_blueprint(blueprint)
     register_commands(app)

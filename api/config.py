@@ -79,6 +79,13 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT_SECONDS": 10.0,
     "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 18000, 36000, 36000],
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
+    # The media library: where files are kept (folder: MEDIA_FOLDER in the instance folder; database: the
+    # database itself, which every instance shares; empty: the database on PostgreSQL, else the folder),
+    # an upload's own body limit, and the most pixels an image may have (larger ones are refused unread).
+    "MEDIA_STORAGE": "",
+    "MEDIA_FOLDER": "media",
+    "MEDIA_MAX_BYTES": 15 * 1024 * 1024,
+    "MEDIA_MAX_PIXELS": 50_000_000,
 }
 
 # Settings the environment may give as they are, as integers, or as a switch.
@@ -93,8 +100,16 @@ _STRING_SETTINGS = (
     "JOBS_URL",
     "JOBS_QUEUE_NAME",
     "PUBLIC_API_URL",
+    "MEDIA_STORAGE",
+    "MEDIA_FOLDER",
 )
-_INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "RESPONSE_CACHE_MAX_BYTES", "TRUSTED_PROXIES")
+_INTEGER_SETTINGS = (
+    "MAX_CONTENT_LENGTH",
+    "RESPONSE_CACHE_MAX_BYTES",
+    "TRUSTED_PROXIES",
+    "MEDIA_MAX_BYTES",
+    "MEDIA_MAX_PIXELS",
+)
 _OFF = ("0", "false", "no", "off")
 _PUBLIC_ITEM_URL = re.compile(r"PUBLIC_[A-Z]+_URL")
 

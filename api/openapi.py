@@ -22,10 +22,18 @@ from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask_restx import Api, Resource
 
 from api.collection.declaration import declared_collections
-from api.spec import PROBLEM_DESCRIPTIONS, QUERY_SCHEMA, REQUEST_EXAMPLE, VALID_INPUT_REFUSALS, schema_class
+from api.spec import (
+    PROBLEM_DESCRIPTIONS,
+    QUERY_SCHEMA,
+    REQUEST_EXAMPLE,
+    UPLOAD_BODY,
+    VALID_INPUT_REFUSALS,
+    schema_class,
+)
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from api.web.routing import API_PREFIX
 from schemas.common import INSTANT_RANGE, SOMETIMES, Instant, Out, Problem
+from schemas.media import ACCEPTED_MEDIA_TYPES, ImageFile
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
@@ -92,8 +100,10 @@ _BODY_OF: dict[str, dict[str, Any]] = {
     "application/atom+xml": {"type": "string", "description": "An Atom 1.0 feed."},
     "application/xml": {"type": "string", "description": "A sitemaps.org sitemap."},
     JSON: {"type": "object"},
+    **{image: {"type": "string", "contentMediaType": image} for image in ACCEPTED_MEDIA_TYPES},
 }
 _STALE_IF_MATCH = "If-Match names a representation the item no longer has (or never had)."
+_MULTIPART = "multipart/form-data"
 _UNSTORABLE_TEXT = (
     "A text holds a control character (tab and line breaks are allowed only in multi-line texts such as a body, "
     "an excerpt or a summary), an unpaired surrogate, or is only white space (NBSP and U+3000 included): no "
@@ -237,8 +247,20 @@ class _Converter(OpenAPIConverter):
         return jsonschema
 
 
+def _file_part(_converter: Any, field: Any, **_kwargs: Any) -> dict[str, Any]:
+    """An uploaded file is binary: OpenAPI 3.1 says so with contentMediaType (Swagger UI shows a file picker)."""
+    if isinstance(field, ImageFile):
+        return {"type": "string", "contentMediaType": "application/octet-stream"}
+    return {}
+
+
 class _Plugin(MarshmallowPlugin):
     Converter = _Converter
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        assert self.converter is not None
+        self.converter.add_attribute_function(_file_part)
 
 
 class _Document:
@@ -325,6 +347,17 @@ class _Document:
             if REQUEST_EXAMPLE in doc:
                 media["example"] = doc[REQUEST_EXAMPLE]
             operation_doc["requestBody"] = {"description": description, "required": True, "content": {JSON: media}}
+        if UPLOAD_BODY in doc:
+            name, description = doc[UPLOAD_BODY]
+            upload = {
+                "schema": self.schema_ref(name),
+                "encoding": {"file": {"contentType": ", ".join(ACCEPTED_MEDIA_TYPES)}},
+            }
+            operation_doc["requestBody"] = {
+                "description": description,
+                "required": True,
+                "content": {_MULTIPART: upload},
+            }
         # Reads are public; a key makes them show drafts too. Writes need a key.
         operation_doc["security"] = [{"bearer": []}] if doc.get("security") else [{}, {"bearer": []}]
         for name, value in doc.get("vendor", {}).items():

@@ -19,6 +19,7 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 # The keys under which an operation's documentation records its query schema and its body's example.
 QUERY_SCHEMA = "query_schema"
 REQUEST_EXAMPLE = "request_example"
+UPLOAD_BODY = "upload_body"
 _SCHEMAS: dict[str, type[Schema]] = {}
 
 
@@ -59,6 +60,13 @@ VALID_INPUT_REFUSALS = "x-valid-input-refusals"
 def body(schema: type[Schema], description: str) -> tuple[SchemaModel, str]:
     """A request body for `@ns.expect`: the model generated from that input schema, described."""
     return schema_model(schema), description
+
+
+def upload_body(ns: Namespace, schema: type[Schema], description: str) -> Callable[[Function], Function]:
+    """Document a multipart/form-data request body: one part per field of `schema` (a file among them)."""
+    schema_model(schema)
+    decorated: Callable[[Function], Function] = ns.doc(**{UPLOAD_BODY: (schema.__name__, description)})
+    return decorated
 
 
 def problems(ns: Namespace, *statuses: int) -> Callable[[Function], Function]:

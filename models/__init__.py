@@ -51,9 +51,11 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
 import models.search  # noqa: F401  (adds full-text search to the tables it creates)
 from models.audit import AuditEntry
 from models.auth import ApiKey
+from models.blobs import Blob
 from models.content import Article, Series, Topic, article_topics, related_topics
 from models.content_state import ContentState
 from models.events import Event
+from models.media import Media, MediaFile
 from models.previews import PreviewLink
 from models.revisions import Revision
 from models.slugs import OldSlug
@@ -64,12 +66,15 @@ __all__ = [
     "ApiKey",
     "Article",
     "AuditEntry",
+    "Blob",
     "ContentState",
     "Delivery",
     "DeliveryAttempt",
     "Event",
     "ExceptionInterval",
     "HoursException",
+    "Media",
+    "MediaFile",
     "OldSlug",
     "OpeningInterval",
     "PreviewLink",

@@ -85,7 +85,7 @@ def surrogate_key(item_type: str, slug: str | None = None) -> str:
     """The CDN key of one item (`article:massage-for-low-back-pain`), or of a kind's lists (`articles`)."""
     name = SITE_EVENT_NAMES.get(item_type) or ITEM_EVENT_NAMES.get(item_type) or item_type
     if slug is None:
-        return name if name in ("studio", "hours", "series") else f"{name}s"
+        return name if name in ("studio", "hours", "series", "media") else f"{name}s"
     return f"{name}:{slug}"
 
 

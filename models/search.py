@@ -1,4 +1,4 @@
-"""Full-text search over articles and topics with the database's own engine.
+"""Full-text search over articles, topics and the media library with the database's own engine.
 
 SQLite: FTS5 tables with the articles and topics as external content, kept in
 step with every write by triggers. PostgreSQL: a generated, weighted tsvector
@@ -23,6 +23,7 @@ from sqlalchemy.sql.selectable import Join
 from models import db
 from models.content import Article, Topic
 from models.editable import EditableItem
+from models.media import Media
 from models.plans import InOrderJoin
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -30,6 +31,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 _SEARCHED_COLUMNS = {
     "articles": ("title", "excerpt", "body_text"),
     "topics": ("name", "aliases", "summary", "attachments", "actions", "stressors", "signs", "assessment", "care"),
+    "media": ("alt", "caption", "credit"),
 }
 
 
@@ -65,7 +67,7 @@ def _sqlite_ddl(table: str) -> list[str]:
 
 
 def _postgresql_ddl(table: str) -> list[str]:
-    weights = "ABC" if table == "articles" else "ABBCCCCCC"
+    weights = "ABBCCCCCC" if table == "topics" else "ABC"
     parts = " || ".join(
         f"setweight(to_tsvector('english', coalesce({column}::text, '')), '{weight}')"
         for column, weight in zip(_SEARCHED_COLUMNS[table], weights, strict=True)
@@ -96,7 +98,7 @@ def drop_search_ddl(dialect: str, table: str) -> list[str]:
     return []
 
 
-for _model in (Article, Topic):
+for _model in (Article, Topic, Media):
     _table = _model.__tablename__
     for _dialect in ("sqlite", "postgresql"):
         for _statement in search_ddl(_dialect, _table):

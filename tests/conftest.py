@@ -11,7 +11,7 @@ from api.config import database_url as normalise_database_url
 from models import db
 from models.auth import create_key
 from seed_data import seed_database
-from tests.servers import serving_in_thread
+from tests.servers import Worker, serving_in_thread
 
 POSTGRESQL_SKIP_REASON = (
     "PostgreSQL run skipped: set TEST_DATABASE_URL (for example "
@@ -35,6 +35,7 @@ def test_jobs_config(tmp_path) -> dict:
     after fractions of a second instead of minutes."""
     return {
         "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "MEDIA_FOLDER": str(tmp_path / "media"),
         "WEBHOOK_ALLOW_PRIVATE_TARGETS": True,
         "WEBHOOK_RETRY_DELAYS": [0.5, 0.5, 0.5],
         "WEBHOOK_TIMEOUT_SECONDS": 2.0,
@@ -177,6 +178,33 @@ def editor_key(seeded_app):
 @pytest.fixture
 def admin_key(seeded_app):
     return _make_key(seeded_app, "admin-one", "admin")
+
+
+@pytest.fixture
+def worker(seeded_app):
+    """Start the real worker on the test's database and queue (stopped at the end)."""
+    started = []
+    config = seeded_app.config
+
+    def start(threads: int = 2, **extra: str) -> Worker:
+        environment = {
+            "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+            "JOBS_URL": config["JOBS_URL"],
+            "JOBS_QUEUE_NAME": config["JOBS_QUEUE_NAME"],
+            "MEDIA_FOLDER": config["MEDIA_FOLDER"],
+            "MEDIA_STORAGE": config["MEDIA_STORAGE"],
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+            "WEBHOOK_RETRY_DELAYS": ",".join(str(delay) for delay in config["WEBHOOK_RETRY_DELAYS"]),
+            "WEBHOOK_TIMEOUT_SECONDS": str(config["WEBHOOK_TIMEOUT_SECONDS"]),
+            "PUBLIC_API_URL": "http://127.0.0.1:5000",
+            **extra,
+        }
+        started.append(Worker(environment, threads))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture

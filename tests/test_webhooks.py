@@ -41,31 +41,6 @@ def receiver():
         server.close()
 
 
-@pytest.fixture
-def worker(seeded_app):
-    """Start the real worker on the test's database and queue (stopped at the end)."""
-    started = []
-    config = seeded_app.config
-
-    def start(threads: int = 2, **extra: str) -> Worker:
-        environment = {
-            "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-            "JOBS_URL": config["JOBS_URL"],
-            "JOBS_QUEUE_NAME": config["JOBS_QUEUE_NAME"],
-            "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
-            "WEBHOOK_RETRY_DELAYS": ",".join(str(delay) for delay in config["WEBHOOK_RETRY_DELAYS"]),
-            "WEBHOOK_TIMEOUT_SECONDS": str(config["WEBHOOK_TIMEOUT_SECONDS"]),
-            "PUBLIC_API_URL": "http://127.0.0.1:5000",
-            **extra,
-        }
-        started.append(Worker(environment, threads))
-        return started[-1]
-
-    yield start
-    for process in started:
-        process.stop()
-
-
 def register(client, admin_key, url, events, status=201, **fields):
     response = client.write(
         "POST", "/api/v1/webhooks", admin_key, status, json={"url": url, "events": events, **fields}

@@ -113,6 +113,11 @@ class Collection(Generic[Item]):
     # after_save(item) runs once a write's own revision is recorded, before the commit: for what the write
     # changed in other items (a series' reordered articles record revisions of their own).
     after_save: Callable[[Item], None] | None = None
+    # read_new() reads a create request that is not a JSON body (the media library's uploads): the new,
+    # unsaved item and the validated input to apply to it. None: the JSON body, by `input_schema`.
+    read_new: Callable[[], tuple[Item, dict[str, Any]]] | None = None
+    # With `read_new`: the multipart/form-data body the create operation documents instead of JSON.
+    upload_schema: type[Schema] | None = None
     schema_cache: dict[Any, type[Schema]] = field(default_factory=dict, compare=False)
     # The Resource classes made from this declaration, by role ("list", "item", ...), once routed.
     resources: dict[str, type] = field(default_factory=dict, compare=False)

@@ -129,11 +129,12 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
     """A page of items: filtered, searched, sorted, with only the fields and embedded relations asked for."""
     args = load_query(collection.list_query)
     key = current_key()
-    state = args.get("status", "published")
-    if state != "published" and key is None:
+    public_state = collection.model.STATES[0]  # published, or for images available
+    state = args.get("status", public_state)
+    if state != public_state and key is None:
         raise ProblemError(
             401,
-            f"Only published items are public; status={state} needs an API key.",
+            f"Only {public_state} items are public; status={state} needs an API key.",
             headers={"WWW-Authenticate": 'Bearer realm="content-api"'},
         )
     schema_class = _list_schema(collection, key is not None, tuple(args.get("include", ())))
@@ -227,8 +228,10 @@ def _save(collection: Collection[Any], item: EditableItem, action: str, previous
 
 def create_item(collection: Collection[Any]) -> ViewAnswer:
     require_role("editor")
-    data = load_body(collection.input_schema())
-    item = collection.model()
+    if collection.read_new is not None:
+        item, data = collection.read_new()
+    else:
+        item, data = collection.model(), load_body(collection.input_schema())
     _apply(collection, item, data)
     db.session.add(item)
     _save(collection, item, "created")

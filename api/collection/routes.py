@@ -26,7 +26,7 @@ from api.caching.response_cache import cached_read
 from api.collection import operations
 from api.collection.declaration import Collection
 from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response
-from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model
+from api.spec import body, documented_write, problems, query, refuses_valid_input, schema_model, upload_body
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from models.richtext import MAX_HEADINGS, MAX_HTML_DEPTH, MAX_HTML_LENGTH
 from schemas.common import PageQuery
@@ -81,7 +81,7 @@ def _route(
 
 
 def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
-    docs, label = collection.docs, collection.label
+    docs, label, noun = collection.docs, collection.label, collection.item_type
 
     @query(ns, collection.list_query)
     @ns.response(200, docs.list_response, schema_model(collection.list_envelope))
@@ -93,8 +93,15 @@ def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
     def get(self: Resource) -> Any:
         return operations.list_items(collection)
 
+    if collection.upload_schema is not None:
+        new_body = upload_body(ns, collection.upload_schema, f"The new {noun} as multipart/form-data parts.")
+    else:
+        new_body = ns.expect(
+            body(collection.input_schema, "The new item as JSON. Unknown and server-owned fields are refused.")
+        )
+
     @ns.doc(**KEY)
-    @ns.expect(body(collection.input_schema, "The new item as JSON. Unknown and server-owned fields are refused."))
+    @new_body
     @ns.response(
         201,
         "Created; Location names it. meta.warnings says what was taken out of the body (removed markup).",

@@ -7,7 +7,9 @@ several machines share the work. Its tasks:
 - `deliver`: send one webhook delivery, then schedule its retry, if any, with Huey's own scheduler;
 - `announce`: record the `published` events of scheduled items whose time has come (scheduled by the
   write that scheduled them, for that very time);
-- `sweep`, every minute: the same, plus any due delivery whose job was lost (a queue outage, a restart).
+- `process_media`: make an uploaded image's variants (`api.media.make_variants`), off the upload's request;
+- `sweep`, every minute: the same, plus any due delivery whose job was lost (a queue outage, a restart),
+  and any image still waiting for its variants.
 
 Web processes only put jobs on the queue, after their transaction commits (a
 job for a change that rolled back would find nothing); a queue that is down
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from api.jobs.payloads import payload_body
 from api.jobs.sending import post, signed_headers
+from api.media import NEW_MEDIA_INFO, make_variants, unprocessed_media
 from models import db
 from models.events import NEW_EVENTS_INFO, announce_due_publications
 from models.types import utcnow
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 # Session.info: ids of deliveries to queue, and publication times to announce at, once the transaction commits.
 _TO_DELIVER = "jobs_to_deliver"
 _TO_ANNOUNCE = "jobs_to_announce"
+_TO_PROCESS = "jobs_to_process"
 # A delivery due this long ago that no worker took had its job lost: the sweep queues it again.
 OVERDUE_AFTER = timedelta(seconds=60)
 
@@ -125,20 +129,29 @@ class Jobs:
         def announce() -> None:
             announce_due_publications(db.session())
 
+        def process_media(media_id: int) -> None:
+            outcome = make_variants(media_id)
+            log.info(f"media {media_id}: {outcome}", extra={"fields": {"event": "media_processed", "media": media_id}})
+
         def sweep() -> None:
             announce_due_publications(db.session())
             for delivery_id in overdue_deliveries(db.session(), OVERDUE_AFTER):
                 self.deliver_task(delivery_id)
+            for media_id in unprocessed_media(OVERDUE_AFTER):
+                self.media_task(media_id)
 
         self.deliver_task = huey.task(name="deliver")(self._in_app(deliver))
         self.announce_task = huey.task(name="announce")(self._in_app(announce))
+        self.media_task = huey.task(name="process_media")(self._in_app(process_media))
         self.sweep_task = huey.periodic_task(crontab(minute="*"), name="sweep")(self._in_app(sweep))
 
-    def queue(self, delivery_ids: list[int], announce_at: list[datetime]) -> None:
-        """Queue deliveries now, and announcements at their times."""
+    def queue(self, delivery_ids: list[int], announce_at: list[datetime], media_ids: list[int]) -> None:
+        """Queue deliveries and images' variants now, and announcements at their times."""
         assert self.huey is not None  # made on first use, with the tasks registered on it
         for delivery_id in delivery_ids:
             self.deliver_task(delivery_id)
+        for media_id in media_ids:
+            self.media_task(media_id)
         for moment in announce_at:
             # A moment after the time, so that the item is public when the task looks.
             self.announce_task.schedule(eta=_naive_utc(moment + timedelta(milliseconds=500)))
@@ -153,6 +166,8 @@ def _note_jobs(session: Session, _context: object) -> None:
     # Ids exist once flushed; after the commit the objects are expired, and reading them would query again.
     for delivery in session.info.pop(NEW_DELIVERIES_INFO, []):
         session.info.setdefault(_TO_DELIVER, []).append(delivery.delivery_id)
+    for media in session.info.pop(NEW_MEDIA_INFO, []):
+        session.info.setdefault(_TO_PROCESS, []).append(media.media_id)
     for new_event in session.info.pop(NEW_EVENTS_INFO, []):
         after = new_event.data.get("after") or {}
         if after.get("status") == "scheduled" and after.get("published_at"):
@@ -163,14 +178,15 @@ def _note_jobs(session: Session, _context: object) -> None:
 @event.listens_for(Session, "after_commit")
 def _queue_jobs(session: Session) -> None:
     delivery_ids, announce_at = session.info.pop(_TO_DELIVER, []), session.info.pop(_TO_ANNOUNCE, [])
-    if not (delivery_ids or announce_at) or not has_app_context() or "jobs" not in current_app.extensions:
+    media_ids = session.info.pop(_TO_PROCESS, [])
+    if not (delivery_ids or announce_at or media_ids) or not has_app_context() or "jobs" not in current_app.extensions:
         return
     try:
-        current_app.extensions["jobs"].queue(delivery_ids, announce_at)
+        current_app.extensions["jobs"].queue(delivery_ids, announce_at, media_ids)
     except Exception as error:
         log.warning(
             json.dumps(
-                {"event": "jobs_not_queued", "deliveries": delivery_ids, "error": f"{type(error).__name__}: {error}",
+                {"event": "jobs_not_queued", "deliveries": delivery_ids, "media": media_ids, "error": f"{type(error).__name__}: {error}",
                  "detail": "the worker's sweep sends them"}
             )
         )  # fmt: skip
@@ -178,5 +194,5 @@ def _queue_jobs(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_jobs(session: Session) -> None:
-    for name in (_TO_DELIVER, _TO_ANNOUNCE, NEW_DELIVERIES_INFO, NEW_EVENTS_INFO):
+    for name in (_TO_DELIVER, _TO_ANNOUNCE, _TO_PROCESS, NEW_DELIVERIES_INFO, NEW_EVENTS_INFO, NEW_MEDIA_INFO):
         session.info.pop(name, None)

@@ -253,6 +253,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch one file of an image (no key needed): its bytes, cacheable for good */
+        get: operations["get_media_file_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -284,6 +301,115 @@ export interface paths {
         get: operations["get_readiness"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the library's images, newest first (with a key, deleted ones too) */
+        get: operations["get_media_list"];
+        put?: never;
+        /** Create a media (editor) */
+        post: operations["post_media_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show one image by its slug: its alt text, size, files, srcset and placeholder
+         * @description Always whole, so that typed clients can rely on every field: for some fields of one media, ask the list with `slug=` and `fields=`.
+         */
+        get: operations["get_media_item"];
+        /** Replace a media (editor); fields left out take their defaults */
+        put: operations["put_media_item"];
+        post?: never;
+        /** Delete a media (editor); an admin can restore it or purge it */
+        delete: operations["delete_media_item"];
+        options?: never;
+        head?: never;
+        /** Change some of a media's fields (editor) */
+        patch: operations["patch_media_item"];
+        trace?: never;
+    };
+    "/media/{slug}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Purge a deleted media for good, with its revisions (admin) */
+        post: operations["post_media_purge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{slug}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a deleted media (admin, or the editor whose key deleted it) */
+        post: operations["post_media_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{slug}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a media's revisions, newest first (editor) */
+        get: operations["get_media_revisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{slug}/revisions/{number}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a media to one of its revisions, as a new change (admin) */
+        post: operations["post_media_revision_restore"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1701,6 +1827,368 @@ export interface components {
         HealthItem: {
             /** @description The item. */
             data: components["schemas"]["Health"];
+        };
+        MediaSummary: {
+            /**
+             * @description The image's slug; Markdown places it with `![alt](media:slug)`.
+             * @example massage-for-low-back-pain
+             */
+            slug?: string;
+            /**
+             * @description The alt text; empty for a decorative image.
+             * @example A therapist working on a client's lower back.
+             */
+            readonly alt?: unknown;
+            /**
+             * @description True for an image that adds nothing a reader must be told.
+             * @example false
+             */
+            decorative?: boolean;
+            /**
+             * @description The caption, if any.
+             * @example Massage For Low Back Pain
+             */
+            caption?: string | null;
+            /** @description Who made it, if it says. */
+            credit?: string | null;
+            /**
+             * @description Its width in pixels, upright (set it on the `<img>`: pages do not jump).
+             * @example 2400
+             */
+            width?: number;
+            /**
+             * @description Its height in pixels, upright.
+             * @example 1600
+             */
+            height?: number;
+            /**
+             * @description The `<img src>`: the widest variant in the original's format.
+             * @example http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+             */
+            readonly src?: unknown;
+            /**
+             * @description A `srcset` per format (avif, webp and the original's), ready to paste into `<source>` or `<img>`.
+             * @example {
+             *       "webp": "http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp 640w"
+             *     }
+             */
+            readonly srcset?: unknown;
+            /** @description What to show while it loads. */
+            readonly placeholder?: unknown;
+            /**
+             * @description processing until its variants are made (the original stands in meanwhile), then ready.
+             * @example ready
+             * @enum {string}
+             */
+            processing?: "processing" | "ready" | "failed";
+        };
+        MediaList: {
+            /** @description This page's items, in the list's order. */
+            data: components["schemas"]["MediaSummary"][];
+            /** @description Where this page sits in the whole list. */
+            meta: components["schemas"]["PageMeta"];
+            /** @description Links to this and the neighbouring pages (also in the Link header). */
+            links: components["schemas"]["PageLinks"];
+        };
+        MediaFileOut: {
+            /**
+             * @description The file; its URL never changes (cache it for good).
+             * @example http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+             */
+            readonly url: unknown;
+            /**
+             * @description Its format.
+             * @example webp
+             * @enum {string}
+             */
+            format: "jpeg" | "png" | "webp" | "avif";
+            /**
+             * @description Its Content-Type.
+             * @example image/webp
+             */
+            media_type: string;
+            /**
+             * @description Its width in pixels.
+             * @example 640
+             */
+            width: number;
+            /**
+             * @description Its height in pixels.
+             * @example 427
+             */
+            height: number;
+            /**
+             * @description Its size in bytes.
+             * @example 48211
+             */
+            bytes: number;
+        };
+        MediaAdmin: {
+            /**
+             * @description The image's slug; Markdown places it with `![alt](media:slug)`.
+             * @example massage-for-low-back-pain
+             */
+            slug: string;
+            /**
+             * @description The alt text; empty for a decorative image.
+             * @example A therapist working on a client's lower back.
+             */
+            readonly alt: unknown;
+            /**
+             * @description True for an image that adds nothing a reader must be told.
+             * @example false
+             */
+            decorative: boolean;
+            /**
+             * @description The caption, if any.
+             * @example Massage For Low Back Pain
+             */
+            caption: string | null;
+            /** @description Who made it, if it says. */
+            credit: string | null;
+            /**
+             * @description Its width in pixels, upright (set it on the `<img>`: pages do not jump).
+             * @example 2400
+             */
+            width: number;
+            /**
+             * @description Its height in pixels, upright.
+             * @example 1600
+             */
+            height: number;
+            /**
+             * @description The `<img src>`: the widest variant in the original's format.
+             * @example http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+             */
+            readonly src: unknown;
+            /**
+             * @description A `srcset` per format (avif, webp and the original's), ready to paste into `<source>` or `<img>`.
+             * @example {
+             *       "webp": "http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp 640w"
+             *     }
+             */
+            readonly srcset: unknown;
+            /** @description What to show while it loads. */
+            readonly placeholder: unknown;
+            /**
+             * @description processing until its variants are made (the original stands in meanwhile), then ready.
+             * @example ready
+             * @enum {string}
+             */
+            processing: "processing" | "ready" | "failed";
+            /**
+             * @description The name it was uploaded under, made safe.
+             * @example low-back.jpg
+             */
+            filename: string;
+            /**
+             * @description The original's format, read from its bytes.
+             * @example jpeg
+             */
+            format: string;
+            /** @description The original, upright and without its metadata (EXIF, GPS). */
+            original: components["schemas"]["MediaFileOut"];
+            /** @description Every variant: each width in AVIF, WebP and the original's format, narrowest first. */
+            variants: components["schemas"]["MediaFileOut"][];
+            /**
+             * Format: date-time
+             * @description When it was uploaded (UTC).
+             * @example 2026-11-23T18:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its text last changed (UTC).
+             * @example 2026-11-23T18:00:00Z
+             */
+            updated_at: string;
+            /**
+             * @description available, or deleted (its files are no longer served).
+             * @example available
+             */
+            readonly status: unknown;
+            /**
+             * Format: date-time
+             * @description When it was deleted (UTC), or null.
+             */
+            deleted_at: string | null;
+        };
+        MediaWritten: {
+            /** @description The item as it now is. */
+            data: components["schemas"]["MediaAdmin"];
+            /** @description What the write did to what was sent. */
+            meta: components["schemas"]["WriteMeta"];
+        };
+        MediaUpload: {
+            /**
+             * @description URL name; made from the alt text (or the file's name) when absent.
+             * @example massage-for-low-back-pain
+             */
+            slug?: string;
+            /**
+             * @description What the image shows, for readers who cannot see it. Required unless `decorative` is true.
+             * @default null
+             * @example A therapist working on a client's lower back.
+             */
+            alt: string | null;
+            /**
+             * @description true for an image that adds nothing a reader must be told: its alt is then empty.
+             * @default false
+             * @example false
+             * @enum {string}
+             */
+            decorative: "true" | "false";
+            /**
+             * @description A caption to show with it.
+             * @default null
+             * @example Massage For Low Back Pain
+             */
+            caption: string | null;
+            /**
+             * @description Who made it.
+             * @default null
+             */
+            credit: string | null;
+            /** @description The image: image/jpeg, image/png, image/webp, image/avif. Its format is read from its bytes. */
+            file: string;
+        };
+        MediaDetail: {
+            /**
+             * @description The image's slug; Markdown places it with `![alt](media:slug)`.
+             * @example massage-for-low-back-pain
+             */
+            slug: string;
+            /**
+             * @description The alt text; empty for a decorative image.
+             * @example A therapist working on a client's lower back.
+             */
+            readonly alt: unknown;
+            /**
+             * @description True for an image that adds nothing a reader must be told.
+             * @example false
+             */
+            decorative: boolean;
+            /**
+             * @description The caption, if any.
+             * @example Massage For Low Back Pain
+             */
+            caption: string | null;
+            /** @description Who made it, if it says. */
+            credit: string | null;
+            /**
+             * @description Its width in pixels, upright (set it on the `<img>`: pages do not jump).
+             * @example 2400
+             */
+            width: number;
+            /**
+             * @description Its height in pixels, upright.
+             * @example 1600
+             */
+            height: number;
+            /**
+             * @description The `<img src>`: the widest variant in the original's format.
+             * @example http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+             */
+            readonly src: unknown;
+            /**
+             * @description A `srcset` per format (avif, webp and the original's), ready to paste into `<source>` or `<img>`.
+             * @example {
+             *       "webp": "http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp 640w"
+             *     }
+             */
+            readonly srcset: unknown;
+            /** @description What to show while it loads. */
+            readonly placeholder: unknown;
+            /**
+             * @description processing until its variants are made (the original stands in meanwhile), then ready.
+             * @example ready
+             * @enum {string}
+             */
+            processing: "processing" | "ready" | "failed";
+            /**
+             * @description The name it was uploaded under, made safe.
+             * @example low-back.jpg
+             */
+            filename: string;
+            /**
+             * @description The original's format, read from its bytes.
+             * @example jpeg
+             */
+            format: string;
+            /** @description The original, upright and without its metadata (EXIF, GPS). */
+            original: components["schemas"]["MediaFileOut"];
+            /** @description Every variant: each width in AVIF, WebP and the original's format, narrowest first. */
+            variants: components["schemas"]["MediaFileOut"][];
+            /**
+             * Format: date-time
+             * @description When it was uploaded (UTC).
+             * @example 2026-11-23T18:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its text last changed (UTC).
+             * @example 2026-11-23T18:00:00Z
+             */
+            updated_at: string;
+        };
+        MediaItem: {
+            /** @description The item. */
+            data: components["schemas"]["MediaDetail"];
+        };
+        MediaIn: {
+            /**
+             * @description URL name; made from the alt text (or the file's name) when absent.
+             * @example massage-for-low-back-pain
+             */
+            slug?: string;
+            /**
+             * @description What the image shows, for readers who cannot see it. Required unless `decorative` is true.
+             * @default null
+             * @example A therapist working on a client's lower back.
+             */
+            alt: string | null;
+            /**
+             * @description True for an image that adds nothing a reader must be told: its alt is then empty.
+             * @default false
+             * @example false
+             */
+            decorative: boolean;
+            /**
+             * @description A caption to show with it.
+             * @default null
+             * @example Massage For Low Back Pain
+             */
+            caption: string | null;
+            /**
+             * @description Who made it.
+             * @default null
+             */
+            credit: string | null;
+        };
+        MediaPatch: {
+            /**
+             * @description URL name; made from the alt text (or the file's name) when absent.
+             * @example massage-for-low-back-pain
+             */
+            slug?: string;
+            /**
+             * @description What the image shows, for readers who cannot see it. Required unless `decorative` is true.
+             * @example A therapist working on a client's lower back.
+             */
+            alt?: string | null;
+            /**
+             * @description True for an image that adds nothing a reader must be told: its alt is then empty.
+             * @example false
+             */
+            decorative?: boolean;
+            /**
+             * @description A caption to show with it.
+             * @example Massage For Low Back Pain
+             */
+            caption?: string | null;
+            /** @description Who made it. */
+            credit?: string | null;
         };
         SeriesSummary: {
             /**
@@ -7095,6 +7583,159 @@ export interface operations {
             };
         };
     };
+    get_media_file_content: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The file's name: the SHA-256 of its bytes and its extension, as an image's URLs give it.
+                 * @example 3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes (a Range request gets 206 with the part asked for). */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "image/avif": string;
+                };
+            };
+            /** @description The part of the file a Range header asked for. */
+            206: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "image/avif": string;
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_liveness: {
         parameters: {
             query?: never;
@@ -7247,6 +7888,2418 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is not reachable right now; retry shortly.",
                      *       "instance": "/api/v1/health/ready",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_media_list: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+                /** @description Only the items with these slugs (comma-separated, at most 20): several items in one request, or some fields of one item with `fields=`. */
+                slug?: string;
+                /** @description Key holders only: which images to list (available, deleted, all). */
+                status?: "available" | "deleted" | "all";
+                /** @description Images whose alt text, caption or credit hold every word. */
+                q?: string;
+                /** @description Order: one of -created_at, created_at, slug, -slug, -updated_at, updated_at, relevance (a leading - is descending). Default: -created_at (newest first), or relevance with q. */
+                sort?: "-created_at" | "created_at" | "slug" | "-slug" | "-updated_at" | "updated_at" | "relevance";
+                /** @description Only these fields of each image, comma-separated, e.g. slug,src. Unknown ones are a 400. */
+                fields?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of images, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaList"];
+                };
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_media_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The new media as multipart/form-data parts. */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["MediaUpload"];
+            };
+        };
+        responses: {
+            /** @description Created; Location names it. meta.warnings says what was taken out of the body (removed markup). */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaWritten"];
+                };
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_media_item: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The media's slug, for example massage-for-low-back-pain
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image, with every file made of it. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaItem"];
+                };
+            };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_media_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The media's slug, for example massage-for-low-back-pain
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /** @description The whole item as JSON; fields left out take their defaults. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaIn"];
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaWritten"];
+                };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_media_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The media's slug, for example massage-for-low-back-pain
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (softly: an admin can restore it). */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_media_item: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The media's slug, for example massage-for-low-back-pain
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /** @description Only the fields to change, as JSON. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "caption": "Massage For Low Back Pain"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MediaPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaWritten"];
+                };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The body is not well-formed JSON (UTF-8).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the configured limit.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type: application/json). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as JSON, with Content-Type: application/json.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_media_purge: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The media's slug
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Gone for good, with its revisions. */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/purge",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_media_restore: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The media's slug
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaWritten"];
+                };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_media_revisions: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. A page past the end is empty, with the true total. */
+                page?: number;
+                /** @description Items per page, from 1 to 100. */
+                per_page?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description An HTTP date: 304 Not Modified when nothing changed since (If-None-Match wins when both are sent). */
+                "If-Modified-Since"?: components["parameters"]["IfModifiedSince"];
+            };
+            path: {
+                /**
+                 * @description The media's slug
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The media's revisions, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Vary: components["headers"]["Vary"];
+                    Link: components["headers"]["Link"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionList"];
+                };
+            };
+            /** @description Renamed: the item answers at its new slug, which Location names (old links keep working). */
+            301: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: If-None-Match (or If-Modified-Since) still matches; no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: malformed JSON, or a query parameter that is unknown, repeated or out of range. */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The query string is not valid.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "per_page": [
+                     *           "Must be greater than or equal to 1 and less than or equal to 100."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_media_revision_restore: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read the item with (required): 412 if someone changed it since, so no edit is lost; `*` overwrites whatever is there. */
+                "If-Match": components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The media's slug
+                 * @example massage-for-low-back-pain
+                 */
+                slug: string;
+                /**
+                 * @description The revision's number
+                 * @example 1
+                 */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The media is as it was in that revision again. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["Last-Modified"];
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaWritten"];
+                };
+            };
+            /** @description Renamed: send the same request to Location, the item's new URL (308 keeps the method and body). */
+            308: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (send `Authorization: Bearer <key>`); also `status` other than published without one. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    /** @description Bearer realm="content-api" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "This needs an API key: send Authorization: Bearer <key>.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not do this. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This needs the admin role; the key 'editor-one' has the role editor.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such item, or one the caller may not see. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No item has that slug (or it is not published).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the slug is taken, or the item is not in the state this needs. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The slug 'massage-for-quadratus-lumborum' is already taken (deleted items keep theirs).",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale: the item changed since it was read. The current ETag is in the ETag header. */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The item changed since you read it (If-Match is stale). Fetch it again, then retry.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI too long: the request line is longer than the server reads (8190 bytes); shorten the query string. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Request-URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "The request line is longer than the server reads (8190 bytes): shorten the query string.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The JSON is well formed but invalid; errors names each bad field. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "The body is not valid; `errors` names each bad field.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "title": [
+                     *           "Missing data for required field."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing: a write to an existing item must say which version it read (its ETag). */
+            428: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "This write needs If-Match: the ETag you read the item with (GET it first), so that it cannot overwrite a change made since. `If-Match: *` overwrites whatever is there.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b",
+                     *       "errors": {
+                     *         "If-Match": [
+                     *           "Send the item's ETag."
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait Retry-After seconds (the X-RateLimit-* headers say the budget). */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded: 300 per 1 minute.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
+                     *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The database is not reachable right now; retry shortly.",
+                     *       "instance": "/api/v1/media/massage-for-low-back-pain/revisions/1/restore",
                      *       "request_id": "5f0c6a1e9b0d4c53a1e9b0d4c53a1e9b"
                      *     }
                      */
