@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run dev test test-services lint format lock seed openapi clients demo bench bench-webhooks bench-smoke clean
+.PHONY: run dev test test-services lint format lock seed openapi clients demo bench bench-webhooks bench-media bench-smoke clean
 
 ## run: install, migrate and seed an empty embedded database, then serve with gunicorn on http://127.0.0.1:5000
 ## and run the worker beside it (webhooks, scheduled events), both from the Procfile. Webhooks may go to
@@ -68,6 +68,10 @@ bench: $(VENV)/.runtime
 ## bench-webhooks: write latency with and without a webhook, and the delay to its delivery (a minute); writes BENCHMARKS-webhooks.md
 bench-webhooks: $(VENV)/.dev
 	$(BIN)/python -m bench.webhooks
+
+## bench-media: how long an upload and its variants take, and the bytes each format serves; writes BENCHMARKS-media.md
+bench-media: $(VENV)/.dev
+	$(BIN)/python -m bench.media
 
 ## bench-smoke: the benchmark on 1,000 articles with one-second runs: checks that it works, not how fast
 bench-smoke: $(VENV)/.runtime

@@ -169,7 +169,7 @@ def export_document(with_revisions: bool = False) -> dict[str, Any]:
         }
         for exception in exceptions
     ]
-    # Media live in the media library once there is one (issue 15); until then there are none to name.
+    # The media library is not carried yet: `flask export` refuses a site that has images (api.cli).
     document["media"] = []
     if with_revisions:
         revisions = db.session.scalars(select(Revision).order_by(Revision.item_type, Revision.item_id, Revision.number))

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models import Model
+from models import Model, db
 from models.editable import PublishableItem
+from models.media import Media, Placement, find_media, placed
 from models.richtext import derive_excerpt, render_markdown
 
 article_topics = Table(
@@ -23,6 +24,23 @@ article_topics = Table(
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+# The library images an article's body places (`![alt](media:slug)`): what a purge of one must not break.
+article_media = Table(
+    "article_media",
+    Model.metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("media_id", ForeignKey("media.id"), primary_key=True, index=True),
+)
+
+
+class UnknownImages(ValueError):
+    """A body places images the library does not have (or no longer has)."""
+
+    def __init__(self, slugs: list[str]):
+        super().__init__(", ".join(slugs))
+        self.slugs = slugs
+
 
 # Stored once per pair, in both directions, so "related to" reads as one join.
 related_topics = Table(
@@ -89,7 +107,11 @@ class Topic(PublishableItem, Model):
     signs: Mapped[list[str]] = mapped_column(JSON, default=list)
     assessment: Mapped[list[str]] = mapped_column(JSON, default=list)
     care: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Its picture: a library image, and the alt text it has here (null: the image's own).
+    image_id: Mapped[Optional[int]] = mapped_column(ForeignKey("media.id"), index=True)
+    image_alt: Mapped[Optional[str]] = mapped_column(Text)
 
+    image: Mapped[Optional[Media]] = relationship()
     related: Mapped[list["Topic"]] = relationship(
         secondary=related_topics,
         primaryjoin=lambda: Topic.topic_id == related_topics.c.topic_id,
@@ -112,6 +134,14 @@ class Topic(PublishableItem, Model):
     @property
     def live_related(self) -> list["Topic"]:
         return sorted((topic for topic in self.related if topic.is_live), key=_by_name)
+
+    @property
+    def visible_image(self) -> Optional[Placement]:
+        return placed(self.image, self.image_alt, public=True)
+
+    @property
+    def live_image(self) -> Optional[Placement]:
+        return placed(self.image, self.image_alt, public=False)
 
     def set_related(self, others: list["Topic"]) -> None:
         """Make `others` this topic's related topics, both ways."""
@@ -161,7 +191,14 @@ class Article(PublishableItem, Model):
     series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("series.id"))
     # Its place in its series, from 1 (see api.resources.series for how it is kept).
     series_position: Mapped[Optional[int]]
+    # Its feature image: a library image, and the alt text it has here (null: the image's own).
+    feature_image_id: Mapped[Optional[int]] = mapped_column(ForeignKey("media.id"), index=True)
+    feature_image_alt: Mapped[Optional[str]] = mapped_column(Text)
+    # The library images the body places, one per marker in body_html, in order: {"media_id", "alt"}.
+    body_images: Mapped[list[dict]] = mapped_column(JSON, default=list)
 
+    feature_image: Mapped[Optional[Media]] = relationship()
+    body_media: Mapped[list[Media]] = relationship(secondary=article_media)
     series: Mapped[Optional[Series]] = relationship(back_populates="articles")
     topics: Mapped[list[Topic]] = relationship(
         secondary=article_topics, back_populates="articles", order_by=lambda: Topic.name
@@ -179,7 +216,30 @@ class Article(PublishableItem, Model):
         self.toc = rendered.toc
         self.reading_time_minutes = rendered.reading_time_minutes
         self.write_warnings = rendered.removed
+        self._place_images(rendered.images)
         return source
+
+    def _place_images(self, images: list[dict]) -> None:
+        """Name the library images the body places, by id (slugs may change); UnknownImages for any the
+        library does not have."""
+        if not images and not self.body_images:
+            self.body_images = []
+            return
+        with db.session.no_autoflush:
+            found = find_media([image["slug"] for image in images]) if images else {}
+        unknown = sorted({image["slug"] for image in images} - set(found))
+        if unknown:
+            raise UnknownImages(unknown)
+        self.body_images = [{"media_id": found[image["slug"]].media_id, "alt": image["alt"]} for image in images]
+        self.body_media = list({media.media_id: media for media in found.values()}.values())
+
+    @property
+    def visible_feature_image(self) -> Optional[Placement]:
+        return placed(self.feature_image, self.feature_image_alt, public=True)
+
+    @property
+    def live_feature_image(self) -> Optional[Placement]:
+        return placed(self.feature_image, self.feature_image_alt, public=False)
 
     def settle_excerpt(self, given: bool) -> None:
         """After a write: an excerpt the editor `given` stays theirs; one left null, or derived before and

@@ -38,8 +38,11 @@ from models.webhooks import fan_out
 ITEM_EVENT_NAMES = {"article": "article", "topic": "topic", "series": "series"}
 SITE_EVENT_NAMES = {"studio": "studio", "hours": "hours", "hours exception": "hours"}
 PUBLISHING_EVENTS = ("created", "updated", "published", "unpublished", "scheduled", "deleted", "restored")
+# Images in the media library have no workflow: they are there (created, changed, restored) or deleted.
+MEDIA_EVENTS = ("created", "updated", "deleted", "restored")
 EVENT_TYPES = (
     *(f"{name}.{what}" for name in ITEM_EVENT_NAMES.values() for what in PUBLISHING_EVENTS),
+    *(f"media.{what}" for what in MEDIA_EVENTS),
     "studio.updated",
     "hours.updated",
 )
@@ -184,6 +187,8 @@ def _events_of(session: Session, revision: Revision, before: dict[str, Any] | No
                 **common,
             )
         ]
+    if revision.item_type == "media":
+        return [_media_event(revision, before, data, common)]
     name = ITEM_EVENT_NAMES[revision.item_type]
     before_status = _announced_before(session, revision.item_type, revision.item_id, before) if before else None
     after_status = after.get("status")
@@ -210,6 +215,17 @@ def _events_of(session: Session, revision: Revision, before: dict[str, Any] | No
     return events
 
 
+def _media_event(
+    revision: Revision, before: dict[str, Any] | None, data: dict[str, Any], common: dict[str, Any]
+) -> Event:
+    """An image's one event: created, updated, deleted or restored, as readers saw it too (an image has
+    no drafts: what its revision did is what the public saw)."""
+    what = "created" if before is None else (revision.action if revision.action in MEDIA_EVENTS else "updated")
+    public = {"restored": "created"}.get(what, what)
+    slug = revision.snapshot.get("slug")
+    return Event(type=f"media.{what}", slug=slug, change=what, public_change=public, in_feed=True, data=data, **common)
+
+
 def _keep_commit_order(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _EVENT_ORDER_LOCK})
@@ -231,7 +247,11 @@ def _record_events(session: Session, _context: object, _instances: object) -> No
         return  # an import copies revisions made long ago: they happened then, not now
     events: list[Event] = []
     for revision in [obj for obj in session.new if isinstance(obj, Revision)]:
-        if revision.item_type in ITEM_EVENT_NAMES or revision.item_type in SITE_EVENT_NAMES:
+        if (
+            revision.item_type in ITEM_EVENT_NAMES
+            or revision.item_type in SITE_EVENT_NAMES
+            or revision.item_type == "media"
+        ):
             events.extend(_events_of(session, revision, getattr(revision, "previous_snapshot", None)))
     add_events(session, events)
 

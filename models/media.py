@@ -10,6 +10,7 @@ URL never changes and can be cached for a year; the bytes live in a
 (`processing` says how far that got), so an upload's answer never waits for them.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Optional
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model, db
 from models.editable import EditableItem
+from models.slugs import renamed_to
 from models.types import UTCDateTime
 
 # What a key holder may ask the media list for with `status=`; the first is the public's.
@@ -115,3 +117,48 @@ def served_file(key: str) -> Optional[tuple[MediaFile, Media]]:
     query = select(MediaFile, Media).join(Media).where(and_(MediaFile.key == key, Media.public())).limit(1)
     row = db.session.execute(query).first()
     return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An image where content places it: the image, and the alt text this use gives (None: its own)."""
+
+    media: Media
+    alt_override: Optional[str] = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.media, name)
+
+    @property
+    def alt(self) -> Optional[str]:
+        return self.alt_override if self.alt_override is not None else self.media.alt
+
+    @property
+    def decorative(self) -> bool:
+        return self.media.decorative and self.alt_override is None
+
+    @property
+    def status(self) -> str:
+        return "deleted" if self.media.deleted_at is not None else "available"
+
+
+def placed(media: Optional[Media], alt_override: Optional[str], public: bool) -> Optional[Placement]:
+    """An item's image as a reader sees it: none once the image is deleted (for key holders, still there
+    with its status, so that the reference is not lost from what they read and write back)."""
+    if media is None or (public and media.deleted_at is not None):
+        return None
+    return Placement(media, alt_override)
+
+
+def find_media(slugs: list[str]) -> dict[str, Media]:
+    """The images (not deleted) with these slugs, also under slugs they were renamed from."""
+    wanted = sorted(set(slugs))
+    found = {
+        media.slug: media for media in db.session.scalars(select(Media).where(Media.slug.in_(wanted), Media.public()))
+    }
+    for slug in set(wanted) - set(found):
+        media_id = renamed_to("media", slug)
+        media = db.session.get(Media, media_id) if media_id is not None else None
+        if media is not None and media.deleted_at is None:
+            found[slug] = media
+    return found

@@ -85,6 +85,25 @@ _NOT_NESTING = frozenset(
 )
 
 
+# Where a library image stands in stored HTML: private-use characters around its index in `images`.
+# (An author who types one places an image of the article's own, which is all it can do.)
+IMAGE_MARKER = re.compile("\ue000(\\d{1,4})\ue001")
+MEDIA_SCHEME = "media:"
+
+
+def _mark_library_images(tokens: list[Token]) -> list[dict]:
+    """Replace each `![alt](media:slug)` with a marker; the images, in order."""
+    images: list[dict] = []
+    for token in tokens:
+        for index, child in enumerate(token.children or []):
+            source = str(child.attrGet("src") or "") if child.type == "image" else ""
+            if source.startswith(MEDIA_SCHEME):
+                marker = Token("text", "", 0, content=f"\ue000{len(images)}\ue001")
+                images.append({"slug": source.removeprefix(MEDIA_SCHEME), "alt": child.content})
+                token.children[index] = marker  # type: ignore[index]
+    return images
+
+
 class UnrenderableMarkdown(ValueError):
     """Markdown that would make more, or deeper, HTML than a page should hold."""
 
@@ -171,6 +190,9 @@ class RenderedText:
     toc: list[dict]
     word_count: int
     removed: list[str] = field(default_factory=list)
+    # The library images it places (`![alt](media:slug)`), in order: {"slug", "alt"}. The HTML holds a
+    # marker for each (see IMAGE_MARKER), which a read replaces with the image as it then is.
+    images: list[dict] = field(default_factory=list)
 
     @property
     def reading_time_minutes(self) -> int:
@@ -212,6 +234,7 @@ def render_markdown(source: str) -> RenderedText:
             toc.append({"level": int(opener.tag[1]), "id": anchor, "text": text})
     if len(toc) > MAX_HEADINGS:
         raise UnrenderableMarkdown(f"Has {len(toc)} headings; at most {MAX_HEADINGS}.")
+    images = _mark_library_images(tokens)
     raw_html = _markdown.renderer.render(tokens, _markdown.options, {})
     if len(raw_html) > MAX_HTML_LENGTH:
         raise UnrenderableMarkdown(f"Renders to {len(raw_html):,} characters of HTML; at most {MAX_HTML_LENGTH:,}.")
@@ -225,4 +248,5 @@ def render_markdown(source: str) -> RenderedText:
         toc=toc,
         word_count=len(plain_text.split()),
         removed=sanitizer_removals(raw_html) if safe_html != raw_html else [],
+        images=images,
     )

@@ -23,8 +23,11 @@ from schemas.common import (
     slugs_field,
     sort_field,
 )
+from schemas.media import ImageUse, PlacedImage, PlacedImageAdmin, body_html_with_images
 
 QL = "quadratus-lumborum"
+_FEATURE_DOC = "Its feature image, ready for a responsive `<img>` (null when it has none, or the image was deleted)."
+_IMAGE_DOC = "Its picture, ready for a responsive `<img>` (null when it has none, or the image was deleted)."
 
 
 _STATES_SHOWN = ["draft", "published", "scheduled", "deleted"]
@@ -106,6 +109,9 @@ class ArticleSummary(ArticleRef):
     series_position = fields.Integer(
         allow_none=True, metadata=doc("Its place in its series, from 1; null when in none.", 1)
     )
+    feature_image = fields.Nested(
+        PlacedImage, attribute="visible_feature_image", allow_none=True, metadata=doc(_FEATURE_DOC)
+    )
     created_at = UtcDateTime(metadata=doc("When it was created (UTC).", "2026-11-23T18:00:00Z"))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
     search = fields.Nested(
@@ -116,8 +122,13 @@ class ArticleSummary(ArticleRef):
 class ArticleDetail(ArticleSummary):
     """One article with its body as sanitized HTML, as plain text, and its headings."""
 
-    body_html = fields.String(
-        metadata=doc("The body as sanitized HTML, headings carrying ids.", "<p>Lower back pain…</p>")
+    body_html = fields.Function(
+        body_html_with_images,
+        metadata=doc(
+            "The body as sanitized HTML, headings carrying ids, and each library image it places as a "
+            "`<picture>` (AVIF, WebP) with a responsive `<img>` (srcset, sizes, width, height, lazy loading).",
+            "<p>Lower back pain…</p>",
+        ),
     )
     body_text = fields.String(metadata=doc("The body as plain text, paragraphs separated by blank lines."))
     toc = fields.List(fields.Nested(TocEntry), metadata=doc("The body's headings, in order."))
@@ -132,6 +143,7 @@ class TopicSummary(Out):
     aliases = fields.List(fields.String(), metadata=doc("Other names the source uses.", ["QL", "QL’s", "QL muscles"]))
     body_region = fields.String(allow_none=True, metadata=doc("Where in the body it is.", "lower back"))
     summary = fields.String(allow_none=True, metadata=doc("One or two sentences about it, from the source."))
+    image = fields.Nested(PlacedImage, attribute="visible_image", allow_none=True, metadata=doc(_IMAGE_DOC))
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
     search = fields.Nested(
         SearchHit, attribute="search_hit", metadata=doc("With q only: how it matched.", sometimes=True)
@@ -176,6 +188,9 @@ class ArticleAdmin(ArticleDetail):
     series = fields.Nested(
         SeriesRef, attribute="live_series", allow_none=True, metadata=doc("The series it belongs to, if any.")
     )
+    feature_image = fields.Nested(
+        PlacedImageAdmin, attribute="live_feature_image", allow_none=True, metadata=doc(_FEATURE_DOC)
+    )
     body_markdown = fields.String(
         metadata=doc("The body's Markdown source.", "## The Quadratus Lumborum\n\nThe QL is…")
     )
@@ -192,6 +207,7 @@ class ArticleAdminSummary(ArticleSummary):
     status = ArticleAdmin._declared_fields["status"]  # type: ignore[assignment]
     topics = ArticleAdmin._declared_fields["topics"]  # type: ignore[assignment]
     series = ArticleAdmin._declared_fields["series"]  # type: ignore[assignment]
+    feature_image = ArticleAdmin._declared_fields["feature_image"]  # type: ignore[assignment]
     deleted_at = ArticleAdmin._declared_fields["deleted_at"]
 
 
@@ -210,6 +226,7 @@ class TopicAdmin(TopicDetail):
         attribute="live_related",
         metadata=doc("Related muscle groups (drafts and scheduled ones too)."),
     )
+    image = fields.Nested(PlacedImageAdmin, attribute="live_image", allow_none=True, metadata=doc(_IMAGE_DOC))
     deleted_at = UtcDateTime(allow_none=True, metadata=doc(_DELETED_AT_DOC))
 
 
@@ -218,6 +235,7 @@ class TopicAdminSummary(TopicSummary):
 
     status = TopicAdmin._declared_fields["status"]
     published_at = TopicAdmin._declared_fields["published_at"]
+    image = TopicAdmin._declared_fields["image"]  # type: ignore[assignment]
     deleted_at = TopicAdmin._declared_fields["deleted_at"]
 
 
@@ -365,12 +383,15 @@ class ArticleSnapshot(ArticleAdmin):
     `stored_status` the workflow state a restore brings back (draft or published)."""
 
     stored_status = fields.String(attribute="status")
+    # Which image, by slug, and the alt text given here: not its files, whose URLs depend on the host.
+    feature_image = fields.Nested(ImageUse, attribute="live_feature_image", allow_none=True)
 
 
 class TopicSnapshot(TopicAdmin):
     """What a revision keeps of a topic (see ArticleSnapshot)."""
 
     stored_status = fields.String(attribute="status")
+    image = fields.Nested(ImageUse, attribute="live_image", allow_none=True)
 
 
 class SeriesSnapshot(SeriesAdmin):

@@ -10,6 +10,7 @@ nothing required and no defaults, so a PATCH changes only what it names.
 """
 
 import copy
+import functools
 import importlib.resources
 import re
 from typing import Any
@@ -142,6 +143,19 @@ class PublishingIn(StrictSchema):
     )
 
 
+class ImageUseIn(StrictSchema):
+    """An image to place: its slug in the library, and alt text for this use if its own does not fit."""
+
+    media = Text(
+        required=True, validate=_SLUG, metadata=doc("The image's slug in the library.", "massage-for-low-back-pain")
+    )
+    alt = optional_text(1000, "Alt text for this use; null keeps the image's own.", None)
+
+
+def image_use(description: str) -> fields.Nested:
+    return fields.Nested(ImageUseIn, allow_none=True, load_default=None, metadata=doc(description))
+
+
 class ArticleIn(PublishingIn):
     """An article as an editor writes it."""
 
@@ -179,6 +193,7 @@ class ArticleIn(PublishingIn):
             "learn-about-massage-for-back-pain",
         ),
     )
+    feature_image = image_use("Its feature image from the media library, or null for none.")
 
 
 class SeriesIn(PublishingIn):
@@ -229,6 +244,7 @@ class TopicIn(PublishingIn):
     assessment = _passages("How problems with it are found.")
     care = _passages("What helps.")
     related = slug_list("Slugs of related topics.", ["quadratus-lumborum"])
+    image = image_use("Its picture from the media library, or null for none.")
 
 
 class PhoneIn(StrictSchema):
@@ -395,9 +411,11 @@ class HoursExceptionIn(StrictSchema):
     intervals = _intervals("When the studio is open each of those days; [] when closed.")
 
 
+@functools.cache
 def patch_schema(schema: type[StrictSchema]) -> type[StrictSchema]:
     """The same schema with nothing required and no defaults: the body of a PATCH (and its model in
-    the spec). A nested object is patched field by field too; the items of a list stay whole."""
+    the spec). A nested object is patched field by field too; the items of a list stay whole. Made once
+    per schema: an object nested in several (an image's use) has one patch model in the spec."""
     optional = {}
     for name, field in schema._declared_fields.items():
         optional_field = copy.copy(field)

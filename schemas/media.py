@@ -5,13 +5,16 @@ which knows where files are served from; everything else comes from the
 media item and its files as stored.
 """
 
+import re
+from html import escape
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from models.images import ACCEPTED
-from models.media import MEDIA_STATES, PROCESSING_STATES, Media, MediaFile
+from models.media import MEDIA_STATES, PROCESSING_STATES, Media, MediaFile, Placement
+from models.richtext import IMAGE_MARKER
 from schemas.common import (
     Out,
     PageQuery,
@@ -35,7 +38,7 @@ def file_url(file: MediaFile) -> str:
     return url
 
 
-def _srcsets(media: Media) -> dict[str, str]:
+def _srcsets(media: Media | Placement) -> dict[str, str]:
     """`url 320w, url 640w, …` per format: each `<source type=…>` of a `<picture>` takes one."""
     by_format: dict[str, list[str]] = {}
     for file in media.variants:
@@ -45,7 +48,7 @@ def _srcsets(media: Media) -> dict[str, str]:
     return {name: ", ".join(entries) for name, entries in by_format.items()}
 
 
-def _src(media: Media) -> str:
+def image_src(media: Media | Placement) -> str:
     """The `src` fallback: the widest variant in the original's own format (any browser shows it)."""
     own = [file for file in media.variants if file.format == media.format]
     return file_url(max(own, key=lambda file: file.width) if own else media.original)
@@ -91,7 +94,7 @@ class MediaSummary(Out):
     )
     height = fields.Integer(metadata=doc("Its height in pixels, upright.", 1600))
     src = fields.Function(
-        _src, metadata=doc("The `<img src>`: the widest variant in the original's format.", _FILE_URL)
+        image_src, metadata=doc("The `<img src>`: the widest variant in the original's format.", _FILE_URL)
     )
     srcset = fields.Function(
         _srcsets,
@@ -199,7 +202,28 @@ class ImageFile(fields.Raw):
 
 
 class MediaUpload(MediaIn):
-    """An upload: the image file and its text, as multipart/form-data parts."""
+    """An upload: the image file and its text, as multipart/form-data parts. (A part left out is null: a
+    form has no null to send, so the parts have no defaults here, and Swagger UI offers none as "null".)"""
+
+    # Swagger UI fills every part with its example (or a made-up value): each example is one to keep.
+    slug = Text(
+        validate=_SLUG, metadata=doc("URL name; made from the alt text (or the file's name) when absent.", MEDIA_SLUG)
+    )
+    alt = Text(
+        validate=validate.Length(min=1, max=1000),
+        metadata=doc(
+            "What the image shows, for readers who cannot see it. Required unless `decorative` is true.",
+            "A therapist working on a client's lower back.",
+        ),
+    )
+    caption = Text(
+        multiline=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata=doc("A caption to show with it.", "Massage For Low Back Pain"),
+    )
+    credit = Text(
+        validate=validate.Length(min=1, max=300), metadata=doc("Who made it.", "Corey Proffitt Studios Massage")
+    )
 
     file = ImageFile(
         required=True,
@@ -231,3 +255,66 @@ class MediaListQuery(PageQuery):
         data_key="fields",
         choices=tuple(MediaAdminSummary._declared_fields),
     )
+
+
+class PlacedImage(MediaSummary):
+    """An image where an article or topic places it: the image, with the alt text this use gives."""
+
+    alt_override = fields.String(
+        allow_none=True, metadata=doc("The alt text this use gives the image; null when it keeps the image's own.")
+    )
+
+
+class PlacedImageAdmin(PlacedImage):
+    """An image as a key holder sees it placed: also once deleted (readers then see none), with its state."""
+
+    status = MediaAdmin._declared_fields["status"]
+
+
+class ImageUse(Out):
+    """Which image a use names, and the alt text it gives: what a revision keeps, and what input takes."""
+
+    media = fields.String(attribute="slug", metadata=doc("The image's slug.", MEDIA_SLUG))
+    alt = fields.String(attribute="alt_override", allow_none=True, metadata=doc("Alt text for this use, or null."))
+
+
+# How wide an inline image is shown: the article column's width, the whole screen below it.
+INLINE_SIZES = "(max-width: 720px) 100vw, 720px"
+
+
+def picture(image: Any, sizes: str = INLINE_SIZES) -> str:
+    """A library image as HTML to paste into a page: a <picture> with AVIF and WebP sources, and an <img>
+    with its srcset, sizes, intrinsic width and height, lazy loading and async decoding. Every value is
+    escaped; nothing of it comes from an author but the alt text."""
+    sets = _srcsets(image)
+    own = image.format
+    sources = "".join(
+        f'<source type="image/{name}" srcset="{escape(sets[name])}" sizes="{sizes}">'
+        for name in ("avif", "webp")
+        if name in sets and name != own
+    )
+    alt = "" if image.decorative else (image.alt or "")
+    own_set = f' srcset="{escape(sets[own])}" sizes="{sizes}"' if own in sets else ""
+    return (
+        f'<picture>{sources}<img src="{escape(image_src(image))}"{own_set} width="{image.width}" height="{image.height}" '
+        f'alt="{escape(alt)}" loading="lazy" decoding="async"></picture>'
+    )
+
+
+def body_html_with_images(article: Any) -> str:
+    """An article's stored body HTML with each library image it places shown as it now is: a deleted one
+    leaves nothing behind (the text stays readable), a renamed one still shows."""
+    media_by_id = {media.media_id: media for media in article.body_media}
+
+    def image_at(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        if index >= len(article.body_images):
+            return ""
+        use = article.body_images[index]
+        media = media_by_id.get(use["media_id"])
+        if media is None or media.deleted_at is not None:
+            return ""
+        return picture(Placement(media, use.get("alt") or None))
+
+    html: str = article.body_html
+    return IMAGE_MARKER.sub(image_at, html) if "\ue000" in html else html

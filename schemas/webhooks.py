@@ -187,7 +187,7 @@ class ChangeOut(Out):
         )
     )
     item_type = fields.String(
-        validate=validate.OneOf(["article", "topic", "series", "studio", "hours"]),
+        validate=validate.OneOf(["article", "topic", "series", "media", "studio", "hours"]),
         metadata=doc("What kind of item.", "article"),
     )
     slug = fields.String(allow_none=True, metadata=doc("Which item (null for the studio and its hours).", "x"))

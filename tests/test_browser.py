@@ -5,6 +5,7 @@ Screenshots are kept in artifacts/screenshots/. Without Chromium these tests ski
 """
 
 import functools
+import io
 import os
 import shutil
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -287,3 +288,73 @@ def test_an_editors_preview_link_renders_a_draft_in_the_demo_until_revoked(
     page.wait_for_selector(".error")
     assert "Stretching The Piriformis" not in page.inner_text("main")
     assert "Could not load this" in page.locator(".error").inner_text()
+
+
+def test_an_uploaded_photo_shows_responsive_on_the_demos_article_page(page, frontend_origin, live_server, seeded_app, editor_key):  # fmt: skip
+    from tests.test_media import multipart, photo, processed
+
+    client = seeded_app.test_client()
+    auth = {"Authorization": f"Bearer {editor_key}"}
+    form = {"file": (io.BytesIO(photo(width=1600, height=1000, orientation=0)), "ql.jpg"), "alt": "Hands on the QL"}
+    assert client.post("/api/v1/media", headers=auth, **multipart(form)).status_code == 201
+    processed(seeded_app, "hands-on-the-ql")
+    url = "/api/v1/articles/massage-for-quadratus-lumborum"
+    article = client.get(url, headers=auth)
+    body = article.get_json()["data"]["body_markdown"].replace(
+        "## The Causes", "![Thumbs along the QL](media:hands-on-the-ql)\n\n## The Causes", 1
+    )
+    change = {"feature_image": {"media": "hands-on-the-ql"}, "body_markdown": body}
+    answer = client.patch(url, json=change, headers={**auth, "If-Match": article.headers["ETag"]})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    demo(page, frontend_origin, live_server, "article.html?slug=massage-for-quadratus-lumborum")
+    feature = page.locator("#feature-image")
+    feature.wait_for()
+    page.wait_for_function("document.querySelector('#feature-image').complete && document.querySelector('#feature-image').naturalWidth > 0")  # fmt: skip
+    shown = feature.evaluate(
+        "img => ({natural: [img.naturalWidth, img.naturalHeight], attributes: [img.width, img.height],"
+        " box: [img.getBoundingClientRect().width, img.getBoundingClientRect().height], source: img.currentSrc,"
+        " alt: img.alt})"
+    )
+    assert shown["alt"] == "Hands on the QL"
+    assert shown["source"].startswith(f"http://{live_server}/api/v1/files/") and shown["source"].endswith(".avif")
+    # The file the browser chose for the column is one of the AVIF variants; the box keeps the intrinsic ratio.
+    image = client.get("/api/v1/media/hands-on-the-ql").get_json()["data"]
+    avif = {variant["url"].replace("http://localhost", f"http://{live_server}") for variant in image["variants"] if variant["format"] == "avif"}  # fmt: skip
+    assert shown["source"] in avif
+    assert abs(shown["box"][0] / shown["box"][1] - 1.6) < 0.02
+    assert feature.get_attribute("width") == "1600" and feature.get_attribute("height") == "1000"
+    inline = page.locator(".body picture img")
+    assert inline.count() == 1 and inline.get_attribute("alt") == "Thumbs along the QL"
+    assert inline.get_attribute("loading") == "lazy" and inline.get_attribute("width") == "1600"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "article-with-images.png"), full_page=True)
+
+
+def test_an_editor_uploads_a_photo_through_swagger_ui(page, live_server, seeded_app, editor_key, tmp_path):
+    from tests.test_media import photo
+
+    picture_file = tmp_path / "studio.jpg"
+    picture_file.write_bytes(photo(width=800, height=600, orientation=0))
+    page.goto(f"http://{live_server}/api/v1/docs")
+    page.wait_for_selector(".opblock")
+    page.click(".auth-wrapper .authorize")
+    page.fill(".modal-ux input", editor_key)
+    page.click(".modal-ux button.authorize")
+    page.click(".modal-ux button.btn-done")
+    create = page.locator("#operations-media-post_media_list")
+    create.locator(".opblock-summary").click()
+    create.locator("button.try-out__btn").click()
+    create.locator('input[type="file"]').set_input_files(str(picture_file))
+    create.locator('tr[data-property-name="alt"] input[type="text"]').fill("The studio's treatment room")
+    create.locator("button.execute").click()
+    status = create.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "201"
+    # The other parts are as Swagger UI offers them: the operation's examples.
+    read = seeded_app.test_client().get("/api/v1/media/massage-for-low-back-pain").get_json()["data"]
+    assert (read["width"], read["height"], read["alt"]) == (800, 600, "The studio's treatment room")
+    assert (read["caption"], read["credit"], read["decorative"]) == (
+        "Massage For Low Back Pain",
+        "Corey Proffitt Studios Massage",
+        False,
+    )

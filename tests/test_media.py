@@ -69,8 +69,12 @@ def has_location(image_bytes: bytes) -> bool:
     return bool(exif.get_ifd(GPS_IFD)) or b"GPS" in image_bytes
 
 
-def stored_files(app) -> list[Path]:
-    return [path for path in Path(app.config["MEDIA_FOLDER"]).rglob("*") if path.is_file()]
+def stored_files(app) -> list[str]:
+    """The keys of the bytes the app's store holds: files in its folder, or rows in the database."""
+    with app.app_context():
+        if app.config["MEDIA_STORAGE"] == "database" or db.engine.dialect.name == "postgresql":
+            return list(db.session.scalars(db.select(Blob.key)))
+    return [path.name for path in Path(app.config["MEDIA_FOLDER"]).rglob("*") if path.is_file()]
 
 
 def processed(app, slug=SLUG) -> None:
@@ -321,7 +325,7 @@ def test_the_database_store_keeps_the_bytes_every_instance_sees(make_app, databa
     assert not has_location(served.data)
     with other.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Blob)) == 1
-    assert stored_files(seeded_app) == []
+    assert not Path(seeded_app.config["MEDIA_FOLDER"]).exists()  # no instance wrote a file of its own
 
 
 def test_the_worker_makes_the_variants_of_an_upload(client, seeded_app, editor_key, worker):
@@ -335,3 +339,166 @@ def test_the_worker_makes_the_variants_of_an_upload(client, seeded_app, editor_k
     read = client.get_json(f"/api/v1/media/{SLUG}").get_json()["data"]
     assert sorted({variant["width"] for variant in read["variants"]}) == [320, 640, 960, 1280, 1920, 2000]
     assert "media 1: made 18 variants" in running.output()
+
+
+ARTICLE_URL = "/api/v1/articles/massage-for-quadratus-lumborum"
+TOPIC_URL = "/api/v1/topics/quadratus-lumborum"
+PHOTO_SLUG = "hands-on-the-quadratus-lumborum"
+
+
+def _article_with_images(client, app, editor_key) -> dict:
+    """Upload a photo, make its variants, and place it in the seeded article: as its feature image (with
+    alt text of its own there) and in its body, above the caption line the page has."""
+    upload(client, editor_key, photo(gps=False, orientation=0), alt="Hands on the quadratus lumborum")
+    processed(app, PHOTO_SLUG)
+    body = client.as_key(editor_key, ARTICLE_URL).get_json()["data"]["body_markdown"]
+    placed_body = body.replace(
+        "*Massage For Low Back Pain*", f"![Thumbs along the QL](media:{PHOTO_SLUG})\n\n*Massage For Low Back Pain*"
+    )
+    assert placed_body != body
+    change = {"feature_image": {"media": PHOTO_SLUG, "alt": "Massage for the QL"}, "body_markdown": placed_body}
+    return client.write("PATCH", ARTICLE_URL, editor_key, 200, json=change).get_json()
+
+
+def test_an_article_shows_its_feature_image_and_places_library_images_in_its_body(client, seeded_app, editor_key):
+    written = _article_with_images(client, seeded_app, editor_key)
+    assert written["meta"]["warnings"] == []  # media: is no scheme the sanitizer had to take out
+    article = client.get_json(ARTICLE_URL).get_json()["data"]
+    feature = article["feature_image"]
+    assert (feature["slug"], feature["alt"], feature["alt_override"]) == (
+        PHOTO_SLUG,
+        "Massage for the QL",
+        "Massage for the QL",
+    )
+    assert (feature["width"], feature["height"]) == (1200, 800) and set(feature["srcset"]) == {"avif", "webp", "jpeg"}
+    assert "status" not in feature
+    html = article["body_html"]
+    assert html.count("<picture>") == 1 and "\ue000" not in html
+    assert '<source type="image/avif" srcset="' in html and '<source type="image/webp" srcset="' in html
+    assert f'<img src="{feature["src"]}" srcset="{feature["srcset"]["jpeg"]}"' in html
+    for attribute in ('width="1200"', 'height="800"', 'alt="Thumbs along the QL"', 'loading="lazy"', 'decoding="async"', 'sizes="(max-width: 720px) 100vw, 720px"'):  # fmt: skip
+        assert attribute in html, attribute
+    assert html.index("<picture>") < html.index("<em>Massage For Low Back Pain</em>")
+    listed = client.get_json("/api/v1/articles").get_json()["data"][0]
+    assert listed["feature_image"] == feature  # cards get it too
+    document = client.raw.get(f"{ARTICLE_URL}/structured-data").get_json()
+    assert document["image"] == {"@type": "ImageObject", "url": feature["src"], "contentUrl": feature["src"],
+                                 "width": 1200, "height": 800, "description": "Massage for the QL"}  # fmt: skip
+    feed = client.raw.get("/api/v1/feeds/articles.atom").get_data(as_text=True)
+    assert f'<link rel="enclosure" href="{feature["src"]}" type="image/jpeg" length="' in feed
+    assert "&lt;picture&gt;" in feed  # the body's images, in the entry's HTML content
+    sitemap = client.raw.get("/api/v1/sitemap.xml").get_data(as_text=True)
+    assert f"<image:loc>{feature['src']}</image:loc>" in sitemap
+    revision = client.as_key(editor_key, f"{ARTICLE_URL}/revisions").get_json()["data"][0]["snapshot"]
+    assert revision["feature_image"] == {"media": PHOTO_SLUG, "alt": "Massage for the QL"}
+
+
+def test_a_topic_has_a_picture(client, seeded_app, editor_key):
+    upload(client, editor_key, photo(gps=False, orientation=0), alt="The muscle drawn")
+    client.write("PATCH", TOPIC_URL, editor_key, 200, json={"image": {"media": "the-muscle-drawn", "alt": None}})
+    topic = client.get_json(TOPIC_URL).get_json()["data"]
+    assert (topic["image"]["slug"], topic["image"]["alt"], topic["image"]["alt_override"]) == (
+        "the-muscle-drawn",
+        "The muscle drawn",
+        None,
+    )
+    assert client.raw.get(f"{TOPIC_URL}/structured-data").get_json()["image"]["width"] == 1200
+    listed = {item["slug"]: item["image"] for item in client.get_json("/api/v1/topics").get_json()["data"]}
+    assert listed["quadratus-lumborum"] == topic["image"] and listed["gluteus-medius"] is None
+    # A PATCH may change only the alt text this use gives, keeping the image.
+    client.write("PATCH", TOPIC_URL, editor_key, 200, json={"image": {"alt": "The QL, drawn"}})
+    assert client.get_json(TOPIC_URL).get_json()["data"]["image"]["alt"] == "The QL, drawn"
+
+
+def test_an_unknown_image_is_refused_and_the_write_changes_nothing(client, seeded_app, editor_key):
+    before = client.as_key(editor_key, ARTICLE_URL).get_json()["data"]
+    problem = client.write(
+        "PATCH", ARTICLE_URL, editor_key, 422, json={"feature_image": {"media": "no-such-photo"}}
+    ).get_json()
+    assert problem["errors"] == {"feature_image.media": ["No image has the slug 'no-such-photo'."]}
+    problem = client.write(
+        "PATCH", ARTICLE_URL, editor_key, 422, json={"body_markdown": "See ![x](media:nowhere)."}
+    ).get_json()
+    assert problem["errors"] == {"body_markdown": ["No image has the slug 'nowhere' (media:nowhere)."]}
+    for bad in ({"media": "Not A Slug"}, {"alt": "no image placed yet"}, {"media": PHOTO_SLUG, "width": 3}, "a-slug"):
+        client.write("PATCH", ARTICLE_URL, editor_key, 422, json={"feature_image": bad})
+    assert client.as_key(editor_key, ARTICLE_URL).get_json()["data"] == before
+
+
+def test_a_deleted_image_leaves_its_article_readable_and_one_in_use_cannot_be_purged(
+    client, seeded_app, editor_key, admin_key
+):
+    _article_with_images(client, seeded_app, editor_key)
+    deleted = client.write("DELETE", f"/api/v1/media/{PHOTO_SLUG}", editor_key, 204)
+    article = client.get_json(ARTICLE_URL).get_json()["data"]
+    assert article["feature_image"] is None and "<picture>" not in article["body_html"]
+    assert "<em>Massage For Low Back Pain</em>" in article["body_html"]  # the text is all still there
+    assert "image" not in client.raw.get(f"{ARTICLE_URL}/structured-data").get_json()
+    seen_by_editor = client.as_key(editor_key, ARTICLE_URL).get_json()["data"]["feature_image"]
+    assert (seen_by_editor["slug"], seen_by_editor["status"]) == (PHOTO_SLUG, "deleted")
+    refused = client.write(
+        "POST", f"/api/v1/media/{PHOTO_SLUG}/purge", admin_key, 409, headers={"If-Match": deleted.headers["ETag"]}
+    )
+    assert "article 'massage-for-quadratus-lumborum'" in refused.get_json()["detail"]
+    assert len(stored_files(seeded_app)) == 13  # the original and 4 widths (320 to 1200) in 3 formats
+    client.write(
+        "POST", f"/api/v1/media/{PHOTO_SLUG}/restore", editor_key, 200, headers={"If-Match": deleted.headers["ETag"]}
+    )
+    assert client.get_json(ARTICLE_URL).get_json()["data"]["body_html"].count("<picture>") == 1
+
+
+def test_a_renamed_image_stays_placed(client, seeded_app, editor_key):
+    _article_with_images(client, seeded_app, editor_key)
+    client.write("PATCH", f"/api/v1/media/{PHOTO_SLUG}", editor_key, 200, json={"slug": "ql-hands"})
+    article = client.get_json(ARTICLE_URL).get_json()["data"]
+    assert article["feature_image"]["slug"] == "ql-hands" and "<picture>" in article["body_html"]
+    # The Markdown still says media:<old slug>; written again, it still finds the image.
+    source = client.as_key(editor_key, ARTICLE_URL).get_json()["data"]["body_markdown"]
+    again = client.write("PATCH", ARTICLE_URL, editor_key, 200, json={"body_markdown": source + "\n\nMore."})
+    assert "<picture>" in again.get_json()["data"]["body_html"]
+
+
+def test_images_cost_a_list_the_same_queries_whatever_its_size(client, seeded_app, editor_key):
+    from tests.factories import add_article
+    from tests.test_frontend import counted_queries
+
+    upload(client, editor_key, photo(gps=False, orientation=0), alt="Hands on the quadratus lumborum")
+    use = {"feature_image": {"media": PHOTO_SLUG}}
+
+    def queries(url: str) -> int:
+        with counted_queries(seeded_app) as statements:
+            client.get_json(url)
+        return len(statements)
+
+    client.write("PATCH", ARTICLE_URL, editor_key, 200, json=use)
+    one = queries("/api/v1/articles?per_page=20")
+    for number in range(12):
+        add_article(seeded_app, f"bulk-{number}")
+        client.write("PATCH", f"/api/v1/articles/bulk-{number}", editor_key, 200, json=use)
+    assert queries("/api/v1/articles?per_page=20") == one
+    many = client.get_json("/api/v1/articles?per_page=20").get_json()["data"]
+    assert len(many) == 13 and all(article["feature_image"]["slug"] == PHOTO_SLUG for article in many)
+
+
+def test_the_library_s_changes_are_events_and_in_the_change_feed(client, editor_key, admin_key):
+    upload(client, editor_key, photo(gps=False))
+    client.write("PATCH", f"/api/v1/media/{SLUG}", editor_key, 200, json={"caption": "Low back"})
+    client.write("DELETE", f"/api/v1/media/{SLUG}", editor_key, 204)
+    events = client.as_key(admin_key, "/api/v1/events?per_page=100").get_json()["data"]
+    media_events = [
+        (event["type"], event["payload"]["data"]["slug"]) for event in events if event["type"].startswith("media.")
+    ]
+    assert sorted(media_events) == sorted([("media.created", SLUG), ("media.updated", SLUG), ("media.deleted", SLUG)])
+    changes = client.get_json("/api/v1/changes").get_json()["data"]
+    assert [(change["change"], change["item_type"]) for change in changes if change["slug"] == SLUG] == [
+        ("created", "media"),
+        ("updated", "media"),
+        ("deleted", "media"),
+    ]
+
+
+def test_export_refuses_a_site_with_images_rather_than_lose_them(client, seeded_app, editor_key):
+    assert seeded_app.test_cli_runner().invoke(args=["export"]).exit_code == 0
+    upload(client, editor_key, photo(gps=False))
+    refused = seeded_app.test_cli_runner().invoke(args=["export"])
+    assert refused.exit_code == 1 and "1 image(s), which export does not carry yet" in refused.output

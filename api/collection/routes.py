@@ -45,6 +45,15 @@ _WRITE_REFUSALS = {
 }
 
 
+# What a well-formed upload may still be refused for: what its bytes are, which no schema can say.
+_UPLOAD_REFUSALS = {
+    409: "The slug is taken by another image (deleted ones keep theirs).",
+    413: "The upload is larger than MEDIA_MAX_BYTES.",
+    415: "The file is not an image of an accepted format (read from its bytes, whatever its name), or is SVG.",
+    422: "The image is truncated, corrupt or animated, or has more pixels than MEDIA_MAX_PIXELS.",
+}
+
+
 _RENAMED_READ = "Renamed: the item answers at its new slug, which Location names (old links keep working)."
 _RENAMED_WRITE = "Renamed: send the same request to Location, the item's new URL (308 keeps the method and body)."
 
@@ -108,7 +117,7 @@ def _add_list_routes(ns: Namespace, collection: Collection[Any]) -> None:
         schema_model(collection.write_envelope),
     )
     @problems(ns, 400, 401, 403, 409, 413, 415, 422)
-    @refuses_valid_input(ns, _WRITE_REFUSALS)
+    @refuses_valid_input(ns, _UPLOAD_REFUSALS if collection.upload_schema is not None else _WRITE_REFUSALS)
     def post(self: Resource) -> Any:
         return operations.create_item(collection)
 

@@ -13,6 +13,8 @@ from flask import Response, json
 
 from api.caching.content_version import content_headers
 from api.collection.declaration import site_home
+from models.media import Placement
+from schemas.media import image_src
 
 JSON_LD_MEDIA_TYPE = "application/ld+json"
 CONTEXT = "https://schema.org"
@@ -47,3 +49,18 @@ def json_ld_response(document: dict[str, Any]) -> Response:
 def studio_reference(studio: Any) -> dict[str, Any]:
     """The studio named from another document (an article's author and publisher)."""
     return {"@type": STUDIO_TYPE, "name": studio.name, "url": site_home()}
+
+
+def image_object(image: Placement | None) -> dict[str, Any] | None:
+    """A placed library image as a schema.org ImageObject (None for no image)."""
+    if image is None:
+        return None
+    return {
+        "@type": "ImageObject",
+        "url": image_src(image),
+        "contentUrl": image_src(image),
+        "width": image.width,
+        "height": image.height,
+        "caption": image.caption,
+        "description": None if image.decorative else image.alt,
+    }

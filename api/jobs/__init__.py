@@ -166,8 +166,14 @@ def _note_jobs(session: Session, _context: object) -> None:
     # Ids exist once flushed; after the commit the objects are expired, and reading them would query again.
     for delivery in session.info.pop(NEW_DELIVERIES_INFO, []):
         session.info.setdefault(_TO_DELIVER, []).append(delivery.delivery_id)
-    for media in session.info.pop(NEW_MEDIA_INFO, []):
-        session.info.setdefault(_TO_PROCESS, []).append(media.media_id)
+    # An image is made before it is added: a flush in between (an autoflush) leaves it for a later one.
+    waiting = session.info.pop(NEW_MEDIA_INFO, [])
+    for media in waiting:
+        if media.media_id is not None:
+            session.info.setdefault(_TO_PROCESS, []).append(media.media_id)
+    unflushed = [media for media in waiting if media.media_id is None]
+    if unflushed:
+        session.info[NEW_MEDIA_INFO] = unflushed
     for new_event in session.info.pop(NEW_EVENTS_INFO, []):
         after = new_event.data.get("after") or {}
         if after.get("status") == "scheduled" and after.get("published_at"):

@@ -7,13 +7,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import defer, selectinload
 
 from api.collection.declaration import Collection, CollectionDocs, Include, copy_fields, public_page
+from api.collection.images import image_of, unknown_images_problem
 from api.collection.publishing import apply_publishing, restored_status
 from api.collection.routes import collection_namespace
-from api.collection.structured_data import studio_reference
+from api.collection.structured_data import image_object, studio_reference
 from api.web.auth import current_key
 from api.web.errors import ProblemError
-from models import Article, Series, Studio, Topic, db
-from models.content import join_series
+from models import Article, Media, Series, Studio, Topic, db
+from models.content import UnknownImages, join_series
 from models.richtext import UnrenderableMarkdown
 from schemas.content import (
     ARTICLE_SNAPSHOT,
@@ -52,6 +53,8 @@ def _resolve_series(slug: str | None) -> Series | None:
 def _copy_article_fields(article: Article, data: dict[str, Any]) -> None:
     try:
         copy_fields(article, data)  # setting body_markdown renders it
+    except UnknownImages as refusal:
+        raise unknown_images_problem(refusal.slugs) from None
     except UnrenderableMarkdown as refusal:
         raise ProblemError(
             422, "The body is more than a page can hold.", errors={"body_markdown": [str(refusal)]}
@@ -67,6 +70,10 @@ def apply_article_input(article: Article, data: dict[str, Any]) -> None:
         series = _resolve_series(data.pop("series"))
         if series is not article.series:
             join_series(article, series)
+    if "feature_image" in data:
+        article.feature_image, article.feature_image_alt = image_of(
+            data.pop("feature_image"), "feature_image", article.feature_image, article.feature_image_alt
+        )
     apply_publishing(article, data, "article", copy=_copy_article_fields)
     article.settle_excerpt(given="excerpt" in data)
 
@@ -108,6 +115,7 @@ def article_document(article: Article) -> dict[str, Any]:
         "headline": article.title,
         "description": article.seo["description"],
         "articleBody": article.body_text,
+        "image": image_object(article.visible_feature_image),
         "wordCount": len(article.body_text.split()),
         "timeRequired": f"PT{article.reading_time_minutes}M",
         "datePublished": article.published_at.isoformat() if article.published_at else None,
@@ -149,7 +157,13 @@ ARTICLES = Collection(
     default_sort="-published_at",
     # The topics are loaded with every page already (selectinload); embedding shows them in full.
     includes={"topics": Include(fields.List(fields.Nested(TopicSummary), attribute="visible_topics"))},
-    load_options=(selectinload(Article.topics), selectinload(Article.series)),
+    # Images with their files: two queries a page (or an item) however many it shows.
+    load_options=(
+        selectinload(Article.topics),
+        selectinload(Article.series),
+        selectinload(Article.feature_image).selectinload(Media.files),
+        selectinload(Article.body_media).selectinload(Media.files),
+    ),
     list_options=(defer(Article.body_markdown), defer(Article.body_html), defer(Article.body_text), defer(Article.toc)),
     docs=CollectionDocs(
         namespace="Articles about massage and the muscle groups it helps",

@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from api.collection.declaration import Collection, CollectionDocs, Include, public_page
+from api.collection.images import image_of
 from api.collection.publishing import apply_publishing, restored_status
 from api.collection.routes import collection_namespace
+from api.collection.structured_data import image_object
 from api.web.errors import ProblemError
-from models import Article, Topic, article_topics, db
+from models import Article, Media, Topic, article_topics, db
 from models.plans import InOrderJoin
 from schemas.content import (
     TOPIC_SNAPSHOT,
@@ -33,6 +35,8 @@ def apply_topic_input(topic: Topic, data: dict[str, Any]) -> None:
     """Copy validated input onto a topic (see api.collection.publishing for its status and time),
     relating it both ways to the topics it names."""
     related_slugs = data.pop("related", None)
+    if "image" in data:
+        topic.image, topic.image_alt = image_of(data.pop("image"), "image", topic.image, topic.image_alt)
     apply_publishing(topic, data, "topic")
     if related_slugs is None:
         return
@@ -105,6 +109,7 @@ def topic_document(topic: Topic) -> dict[str, Any]:
         "name": topic.name,
         "alternateName": topic.aliases,
         "description": topic.summary,
+        "image": image_object(topic.visible_image),
         "bodyLocation": topic.body_region,
         "muscleAction": " ".join(topic.actions) or None,
         "associatedPathophysiology": " ".join(topic.stressors + topic.signs) or None,
@@ -145,7 +150,7 @@ TOPICS = Collection(
             fields.List(fields.Nested(ArticleRef), attribute="public_articles"), load=load_public_articles
         )
     },
-    load_options=(selectinload(Topic.related),),
+    load_options=(selectinload(Topic.related), selectinload(Topic.image).selectinload(Media.files)),
     complete=load_public_articles,
     in_use_by=_articles_using,
     docs=CollectionDocs(

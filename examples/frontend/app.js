@@ -40,8 +40,21 @@ function formatDate(iso) {
   return iso ? new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" }) : "";
 }
 
+// A library image as the API describes it, as a <picture>: AVIF and WebP where the browser takes them, the
+// original's format otherwise; its intrinsic size is set, so the page does not jump as it loads, and its
+// average colour fills the space meanwhile.
+function picture(image, sizes, extra = {}) {
+  const sources = ["avif", "webp"].filter((format) => image.srcset[format] && format !== image.format)
+    .map((format) => el("source", { type: `image/${format}`, srcset: image.srcset[format], sizes }));
+  return el("picture", {}, sources, el("img", {
+    src: image.src, srcset: image.srcset[image.format] || null, sizes, width: image.width, height: image.height,
+    alt: image.alt, loading: "lazy", decoding: "async", style: `background-color: ${image.placeholder.color}`, ...extra,
+  }));
+}
+
 function articleCard(article) {
   return el("article", { class: "card", "data-slug": article.slug },
+    article.feature_image ? picture(article.feature_image, "(max-width: 720px) 100vw, 360px", { class: "thumb" }) : null,
     el("h3", {}, el("a", { href: pageLink("article.html", { slug: article.slug }) }, article.title)),
     article.published_at ? el("p", { class: "meta" }, formatDate(article.published_at)) : null,
     article.search ? el("p", { class: "snippet" }) : el("p", {}, article.excerpt || ""),
@@ -76,7 +89,7 @@ async function renderHome() {
   const main = document.querySelector("main");
   try {
     const [{ data: studio }, { data: hours }, articles] = await Promise.all([
-      getJSON("/studio"), getJSON("/studio/hours"), getJSON("/articles?per_page=3&fields=slug,title,excerpt,published_at"),
+      getJSON("/studio"), getJSON("/studio/hours"), getJSON("/articles?per_page=3&fields=slug,title,excerpt,published_at,feature_image"),
     ]);
     document.title = studio.name;
     main.replaceChildren(
@@ -136,6 +149,9 @@ async function renderArticle() {
     main.replaceChildren(el("article", {},
       preview ? el("p", { class: "preview", role: "status" }, "Preview: this article is not published yet.") : null,
       el("h1", {}, article.title),
+      article.feature_image ? el("figure", { class: "feature" },
+        picture(article.feature_image, "(max-width: 720px) 100vw, 720px", { loading: "eager", id: "feature-image" }),
+        article.feature_image.caption ? el("figcaption", {}, article.feature_image.caption) : null) : null,
       // A draft has no publication date yet: just its reading time.
       el("p", { class: "meta" }, [formatDate(article.published_at), `${article.reading_time_minutes} min read`]
         .filter(Boolean).join(" · ")),
@@ -159,6 +175,7 @@ async function renderTopic() {
     document.title = topic.name;
     main.replaceChildren(el("article", {},
       el("h1", {}, topic.name),
+      topic.image ? picture(topic.image, "(max-width: 720px) 100vw, 720px", { loading: "eager" }) : null,
       topic.aliases.length ? el("p", { class: "meta" }, `Also called ${topic.aliases.join(", ")}`) : null,
       topic.body_region ? el("p", { class: "meta" }, `Region: ${topic.body_region}`) : null,
       topic.summary ? el("p", { class: "summary" }, topic.summary) : null,

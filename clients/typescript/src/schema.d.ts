@@ -1095,6 +1095,62 @@ export interface components {
             /** @description What the series is about. */
             description: string | null;
         };
+        PlacedImage: {
+            /**
+             * @description The image's slug; Markdown places it with `![alt](media:slug)`.
+             * @example massage-for-low-back-pain
+             */
+            slug: string;
+            /**
+             * @description The alt text; empty for a decorative image.
+             * @example A therapist working on a client's lower back.
+             */
+            readonly alt: unknown;
+            /**
+             * @description True for an image that adds nothing a reader must be told.
+             * @example false
+             */
+            decorative: boolean;
+            /**
+             * @description The caption, if any.
+             * @example Massage For Low Back Pain
+             */
+            caption: string | null;
+            /** @description Who made it, if it says. */
+            credit: string | null;
+            /**
+             * @description Its width in pixels, upright (set it on the `<img>`: pages do not jump).
+             * @example 2400
+             */
+            width: number;
+            /**
+             * @description Its height in pixels, upright.
+             * @example 1600
+             */
+            height: number;
+            /**
+             * @description The `<img src>`: the widest variant in the original's format.
+             * @example http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+             */
+            readonly src: unknown;
+            /**
+             * @description A `srcset` per format (avif, webp and the original's), ready to paste into `<source>` or `<img>`.
+             * @example {
+             *       "webp": "http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp 640w"
+             *     }
+             */
+            readonly srcset: unknown;
+            /** @description What to show while it loads. */
+            readonly placeholder: unknown;
+            /**
+             * @description processing until its variants are made (the original stands in meanwhile), then ready.
+             * @example ready
+             * @enum {string}
+             */
+            processing: "processing" | "ready" | "failed";
+            /** @description The alt text this use gives the image; null when it keeps the image's own. */
+            alt_override: string | null;
+        };
         SearchHit: {
             /**
              * @description How well the item matches; higher is better.
@@ -1151,6 +1207,8 @@ export interface components {
              * @example 1
              */
             series_position?: number | null;
+            /** @description Its feature image, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            feature_image?: components["schemas"]["PlacedImage"] | null;
             /**
              * Format: date-time
              * @description When it was created (UTC).
@@ -1210,6 +1268,67 @@ export interface components {
             meta: components["schemas"]["PageMeta"];
             /** @description Links to this and the neighbouring pages (also in the Link header). */
             links: components["schemas"]["PageLinks"];
+        };
+        PlacedImageAdmin: {
+            /**
+             * @description The image's slug; Markdown places it with `![alt](media:slug)`.
+             * @example massage-for-low-back-pain
+             */
+            slug: string;
+            /**
+             * @description The alt text; empty for a decorative image.
+             * @example A therapist working on a client's lower back.
+             */
+            readonly alt: unknown;
+            /**
+             * @description True for an image that adds nothing a reader must be told.
+             * @example false
+             */
+            decorative: boolean;
+            /**
+             * @description The caption, if any.
+             * @example Massage For Low Back Pain
+             */
+            caption: string | null;
+            /** @description Who made it, if it says. */
+            credit: string | null;
+            /**
+             * @description Its width in pixels, upright (set it on the `<img>`: pages do not jump).
+             * @example 2400
+             */
+            width: number;
+            /**
+             * @description Its height in pixels, upright.
+             * @example 1600
+             */
+            height: number;
+            /**
+             * @description The `<img src>`: the widest variant in the original's format.
+             * @example http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp
+             */
+            readonly src: unknown;
+            /**
+             * @description A `srcset` per format (avif, webp and the original's), ready to paste into `<source>` or `<img>`.
+             * @example {
+             *       "webp": "http://127.0.0.1:5000/api/v1/media/files/3f9c0a7d1e2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5.webp 640w"
+             *     }
+             */
+            readonly srcset: unknown;
+            /** @description What to show while it loads. */
+            readonly placeholder: unknown;
+            /**
+             * @description processing until its variants are made (the original stands in meanwhile), then ready.
+             * @example ready
+             * @enum {string}
+             */
+            processing: "processing" | "ready" | "failed";
+            /** @description The alt text this use gives the image; null when it keeps the image's own. */
+            alt_override: string | null;
+            /**
+             * @description available, or deleted (its files are no longer served).
+             * @example available
+             */
+            readonly status: unknown;
         };
         TocEntry: {
             /**
@@ -1278,6 +1397,8 @@ export interface components {
              * @example 1
              */
             series_position: number | null;
+            /** @description Its feature image, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            feature_image: components["schemas"]["PlacedImageAdmin"] | null;
             /**
              * Format: date-time
              * @description When it was created (UTC).
@@ -1293,10 +1414,10 @@ export interface components {
             /** @description With q only: how it matched. */
             search?: components["schemas"]["SearchHit"];
             /**
-             * @description The body as sanitized HTML, headings carrying ids.
+             * @description The body as sanitized HTML, headings carrying ids, and each library image it places as a `<picture>` (AVIF, WebP) with a responsive `<img>` (srcset, sizes, width, height, lazy loading).
              * @example <p>Lower back pain…</p>
              */
-            body_html: string;
+            readonly body_html: unknown;
             /** @description The body as plain text, paragraphs separated by blank lines. */
             body_text: string;
             /** @description The body's headings, in order. */
@@ -1334,6 +1455,18 @@ export interface components {
             data: components["schemas"]["ArticleAdmin"];
             /** @description What the write did to what was sent. */
             meta: components["schemas"]["WriteMeta"];
+        };
+        ImageUseIn: {
+            /**
+             * @description The image's slug in the library.
+             * @example massage-for-low-back-pain
+             */
+            media: string;
+            /**
+             * @description Alt text for this use; null keeps the image's own.
+             * @default null
+             */
+            alt: string | null;
         };
         ArticleIn: {
             /**
@@ -1395,6 +1528,11 @@ export interface components {
              * @example learn-about-massage-for-back-pain
              */
             series: string | null;
+            /**
+             * @description Its feature image from the media library, or null for none.
+             * @default null
+             */
+            feature_image: components["schemas"]["ImageUseIn"] | null;
         };
         ArticleDetail: {
             /**
@@ -1440,6 +1578,8 @@ export interface components {
              * @example 1
              */
             series_position: number | null;
+            /** @description Its feature image, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            feature_image: components["schemas"]["PlacedImage"] | null;
             /**
              * Format: date-time
              * @description When it was created (UTC).
@@ -1455,10 +1595,10 @@ export interface components {
             /** @description With q only: how it matched. */
             search?: components["schemas"]["SearchHit"];
             /**
-             * @description The body as sanitized HTML, headings carrying ids.
+             * @description The body as sanitized HTML, headings carrying ids, and each library image it places as a `<picture>` (AVIF, WebP) with a responsive `<img>` (srcset, sizes, width, height, lazy loading).
              * @example <p>Lower back pain…</p>
              */
-            body_html: string;
+            readonly body_html: unknown;
             /** @description The body as plain text, paragraphs separated by blank lines. */
             body_text: string;
             /** @description The body's headings, in order. */
@@ -1469,6 +1609,15 @@ export interface components {
         ArticleItem: {
             /** @description The item. */
             data: components["schemas"]["ArticleDetail"];
+        };
+        ImageUsePatch: {
+            /**
+             * @description The image's slug in the library.
+             * @example massage-for-low-back-pain
+             */
+            media?: string;
+            /** @description Alt text for this use; null keeps the image's own. */
+            alt?: string | null;
         };
         ArticlePatch: {
             /**
@@ -1518,6 +1667,8 @@ export interface components {
              * @example learn-about-massage-for-back-pain
              */
             series?: string | null;
+            /** @description Its feature image from the media library, or null for none. */
+            feature_image?: components["schemas"]["ImageUsePatch"] | null;
         };
         PreviewLinkOut: {
             /**
@@ -1724,7 +1875,7 @@ export interface components {
              * @example article
              * @enum {string}
              */
-            item_type: "article" | "topic" | "series" | "studio" | "hours";
+            item_type: "article" | "topic" | "series" | "media" | "studio" | "hours";
             /**
              * @description Which item (null for the studio and its hours).
              * @example x
@@ -2027,10 +2178,9 @@ export interface components {
             slug?: string;
             /**
              * @description What the image shows, for readers who cannot see it. Required unless `decorative` is true.
-             * @default null
              * @example A therapist working on a client's lower back.
              */
-            alt: string | null;
+            alt?: string;
             /**
              * @description true for an image that adds nothing a reader must be told: its alt is then empty.
              * @default false
@@ -2040,15 +2190,14 @@ export interface components {
             decorative: "true" | "false";
             /**
              * @description A caption to show with it.
-             * @default null
              * @example Massage For Low Back Pain
              */
-            caption: string | null;
+            caption?: string;
             /**
              * @description Who made it.
-             * @default null
+             * @example Corey Proffitt Studios Massage
              */
-            credit: string | null;
+            credit?: string;
             /** @description The image: image/jpeg, image/png, image/webp, image/avif. Its format is read from its bytes. */
             file: string;
         };
@@ -2910,6 +3059,8 @@ export interface components {
             body_region?: string | null;
             /** @description One or two sentences about it, from the source. */
             summary?: string | null;
+            /** @description Its picture, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            image?: components["schemas"]["PlacedImage"] | null;
             /**
              * Format: date-time
              * @description When it last changed (UTC).
@@ -2974,6 +3125,8 @@ export interface components {
             body_region: string | null;
             /** @description One or two sentences about it, from the source. */
             summary: string | null;
+            /** @description Its picture, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            image: components["schemas"]["PlacedImageAdmin"] | null;
             /**
              * Format: date-time
              * @description When it last changed (UTC).
@@ -3089,6 +3242,11 @@ export interface components {
              *     ]
              */
             related?: string[];
+            /**
+             * @description Its picture from the media library, or null for none.
+             * @default null
+             */
+            image: components["schemas"]["ImageUseIn"] | null;
         };
         TopicDetail: {
             /**
@@ -3117,6 +3275,8 @@ export interface components {
             body_region: string | null;
             /** @description One or two sentences about it, from the source. */
             summary: string | null;
+            /** @description Its picture, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            image: components["schemas"]["PlacedImage"] | null;
             /**
              * Format: date-time
              * @description When it last changed (UTC).
@@ -3207,6 +3367,8 @@ export interface components {
              *     ]
              */
             related?: string[];
+            /** @description Its picture from the media library, or null for none. */
+            image?: components["schemas"]["ImageUsePatch"] | null;
         };
         WebhookOut: {
             /**
@@ -3353,7 +3515,7 @@ export interface components {
              *       "article.published"
              *     ]
              */
-            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "studio.updated" | "hours.updated")[];
+            events: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "media.created" | "media.updated" | "media.deleted" | "media.restored" | "studio.updated" | "hours.updated")[];
             /**
              * @description What the endpoint is for.
              * @default null
@@ -3383,7 +3545,7 @@ export interface components {
              *       "article.published"
              *     ]
              */
-            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "studio.updated" | "hours.updated")[];
+            events?: ("article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "media.created" | "media.updated" | "media.deleted" | "media.restored" | "studio.updated" | "hours.updated")[];
             /**
              * @description What the endpoint is for.
              * @example Rebuild the website
@@ -7288,7 +7450,7 @@ export interface operations {
                 /** @description Items per page, from 1 to 100. */
                 per_page?: number;
                 /** @description Only events of this type. */
-                type?: "article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "studio.updated" | "hours.updated";
+                type?: "article.created" | "article.updated" | "article.published" | "article.unpublished" | "article.scheduled" | "article.deleted" | "article.restored" | "topic.created" | "topic.updated" | "topic.published" | "topic.unpublished" | "topic.scheduled" | "topic.deleted" | "topic.restored" | "series.created" | "series.updated" | "series.published" | "series.unpublished" | "series.scheduled" | "series.deleted" | "series.restored" | "media.created" | "media.updated" | "media.deleted" | "media.restored" | "studio.updated" | "hours.updated";
             };
             header?: {
                 /** @description An ETag from an earlier answer: 304 Not Modified, with no body, while it still matches. */
