@@ -349,9 +349,9 @@ class _Document:
             operation_doc["requestBody"] = {"description": description, "required": True, "content": {JSON: media}}
         if UPLOAD_BODY in doc:
             name, description = doc[UPLOAD_BODY]
+            # No `encoding` naming the image types: the file part is any bytes (the server reads what they are).
             upload = {
                 "schema": self.schema_ref(name),
-                "encoding": {"file": {"contentType": ", ".join(ACCEPTED_MEDIA_TYPES)}},
             }
             operation_doc["requestBody"] = {
                 "description": description,

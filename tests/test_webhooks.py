@@ -381,7 +381,7 @@ def test_several_workers_on_postgresql_and_redis_deliver_each_event_once(make_ap
         with app.app_context():
             delivery_ids = list(db.session.scalars(db.select(Delivery.delivery_id)))
             # Every job three more times, as a restarted web process or the sweep could queue it: still once each.
-            app.extensions["jobs"].queue(delivery_ids * 3, [])
+            app.extensions["jobs"].queue(delivery_ids * 3, [], [])
         received = hook.wait_for(12, seconds=30)
         time.sleep(2)  # time for any duplicate to arrive
         received = list(hook.received)
