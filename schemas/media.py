@@ -48,10 +48,17 @@ def _srcsets(media: Media | Placement) -> dict[str, str]:
     return {name: ", ".join(entries) for name, entries in by_format.items()}
 
 
-def image_src(media: Media | Placement) -> str:
-    """The `src` fallback: the widest variant in the original's own format (any browser shows it)."""
+def widest_own_file(media: Media | Placement) -> MediaFile:
+    """The widest variant in the image's own format (any browser shows it), or the original until the
+    variants are made."""
     own = [file for file in media.variants if file.format == media.format]
-    return file_url(max(own, key=lambda file: file.width) if own else media.original)
+    widest: MediaFile = max(own, key=lambda file: file.width) if own else media.original
+    return widest
+
+
+def image_src(media: Media | Placement) -> str:
+    """The `src` fallback: the URL of `widest_own_file`."""
+    return file_url(widest_own_file(media))
 
 
 class MediaFileOut(Out):

@@ -22,10 +22,9 @@ from api.spec import problems
 from api.web.errors import PROBLEM_MEDIA_TYPE
 from api.web.responses import tag_response
 from api.web.routing import url_of
-from models import Article, Media, MediaFile, Studio, Topic, db
+from models import Article, Media, Studio, Topic, db
 from models.events import surrogate_key
-from models.media import Placement
-from schemas.media import body_html_with_images, image_src
+from schemas.media import body_html_with_images, image_src, widest_own_file
 
 ns = Namespace("feeds", description="An Atom feed of articles and a sitemap, for readers and search engines", path="/")
 FEED_LENGTH = 50
@@ -36,13 +35,6 @@ IMAGE_SITEMAP_NAMESPACE = "http://www.google.com/schemas/sitemap-image/1.1"
 # What XML 1.0 cannot carry at all. Writes refuse these now, but text stored before that rule (or typed
 # into the database by hand) must not make the public feed a 500 for every reader.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _widest_own(image: Placement) -> MediaFile:
-    """The file `image_src` names: the widest variant in the image's own format, or its original."""
-    own = [file for file in image.variants if file.format == image.format]
-    widest: MediaFile = max(own, key=lambda file: file.width) if own else image.original
-    return widest
 
 
 def _with_enclosures(atom: bytes, enclosures: dict[str, dict[str, str]]) -> bytes:
@@ -109,7 +101,7 @@ class ArticleFeed(Resource):
             entry.content(xml_text(body_html_with_images(article)), type="html")
             image = article.visible_feature_image
             if image is not None:
-                widest = _widest_own(image)
+                widest = widest_own_file(image)
                 enclosures[public_page(article)] = {
                     "rel": "enclosure", "href": image_src(image), "type": widest.media_type, "length": str(widest.bytes)
                 }  # fmt: skip
