@@ -10,12 +10,11 @@ import click
 import yaml
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import func, select
 
 from api.config import MIGRATIONS_DIRECTORY, REPOSITORY_ROOT
-from api.transfer import ImportRefused, export_document, import_document
+from api.transfer import ExportFailed, ImportRefused, export_document, import_document
 from api.web.routing import API_PREFIX
-from models import ApiKey, Media, Studio, db
+from models import ApiKey, Studio, db
 from models.auth import ROLES, active_key_named, create_key, revoke_key, rotate_key
 from models.types import utcnow
 from seed_data import seed_database
@@ -67,17 +66,12 @@ def register_commands(app: Flask) -> None:
     @click.option("--output", "-o", default="-", show_default=True, help="The file to write; - for standard output.")
     @click.option("--with-revisions", is_flag=True, help="Also every item's revisions.")
     def export_command(output: str, with_revisions: bool) -> None:
-        """Write all content (articles, topics, series, the studio, its hours) as one versioned JSON document."""
-        images = db.session.scalar(select(func.count()).select_from(Media)) or 0
-        if images:
-            # Refused rather than written without them: a restore from it would lose every image.
-            raise click.ClickException(
-                f"The media library holds {images} image(s), which export does not carry yet: an import of the "
-                "file would lose them (and refuse the articles and topics that place them). Back up the "
-                "database and the media folder (instance/media) as the README's Backup and restore says; "
-                "on PostgreSQL the images are in the database, and pg_dump holds them."
-            )
-        text = json.dumps(export_document(with_revisions), ensure_ascii=False, indent=1) + "\n"
+        """Write all content (articles, topics, series, images, the studio, its hours) as one versioned JSON document."""
+        try:
+            document = export_document(with_revisions)
+        except ExportFailed as failure:
+            raise click.ClickException(str(failure)) from None
+        text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
         if output == "-":
             click.echo(text, nl=False)
         else:

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_TIMEOUT": 0.25,
     "RATE_LIMIT_READS": "300 per minute",
     "RATE_LIMIT_KEY_READS": "3000 per minute",
+    # Media files, per address: a page shows many images, and they cost next to nothing (immutable, 304s).
+    "RATE_LIMIT_FILE_READS": "3000 per minute",
     "RATE_LIMIT_WRITES": "600 per minute",
     "RATE_LIMIT_FAILED_AUTH": "20 per minute",
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (TRUSTED_PROXIES; 0: trust none).
@@ -95,6 +97,7 @@ _STRING_SETTINGS = (
     "RATE_LIMIT_WRITES",
     "RATE_LIMIT_FAILED_AUTH",
     "RATE_LIMIT_KEY_READS",
+    "RATE_LIMIT_FILE_READS",
     "RATELIMIT_KEY_PREFIX",
     "LOG_LEVEL",
     "JOBS_URL",

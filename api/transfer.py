@@ -1,8 +1,9 @@
 """Export and import: all of the site's content as one versioned JSON document, and back again.
 
 `export_document()` writes every article, topic and series (drafts, scheduled
-and deleted ones too), the studio, its weekly hours and dated exceptions, and
-optionally every revision. Each item is written as the body its API write
+and deleted ones too), the studio, its weekly hours and dated exceptions, the
+media library (each image's text and its original's bytes, in base64: the
+variants are made again from it), and optionally every revision. Each item is written as the body its API write
 takes, plus what only the server sets (its times, its place in a series, the
 slugs it was renamed from), so that an import makes every read answer the same.
 
@@ -15,6 +16,8 @@ is written, and `ImportRefused` lists every problem by its place in the file.
 API keys are not exported: they are secrets of one installation, not content.
 """
 
+import base64
+import binascii
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,25 +30,34 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from api.collection.declaration import Collection
+from api.media import NEW_MEDIA_INFO, library
 from api.resources.articles import ARTICLES
+from api.resources.media import MEDIA
 from api.resources.series import SERIES
 from api.resources.studio import EXCEPTIONS, HOURS, STUDIO, apply_exception, apply_studio_input, change_hours
 from api.resources.topics import TOPICS
 from api.web.errors import ProblemError
 from api.web.requests import flatten_errors
-from models import Article, HoursException, OldSlug, Revision, Studio, Topic, db
+from models import Article, HoursException, Media, MediaFile, OldSlug, Revision, Studio, Topic, db
 from models.audit import LOGGED_ELSEWHERE_INFO, record_audit
+from models.blobs import content_key
+from models.images import ACCEPTED, RefusedImage, carries_metadata, encode, placeholder, read_upload
 from models.revisions import record_revision
 from models.studio import hours_snapshot
 from schemas.common import SLUG_PATTERN, FullMatch, Instant
 from schemas.input import HoursExceptionIn, HoursIn, StudioIn
-from schemas.studio import StudioOut
+from schemas.media import MEDIA_SNAPSHOT, MediaIn
+from schemas.studio import STUDIO_SNAPSHOT
 
 FORMAT = "corey-proffitt-studios-content"
 VERSION = 1
 # The collections in the order an import applies them: what an item names is there before it.
 COLLECTIONS: tuple[Collection[Any], ...] = (SERIES, TOPICS, ARTICLES)
 _SLUG = FullMatch(SLUG_PATTERN, error="Must be a slug.")
+
+
+class ExportFailed(Exception):
+    """The site cannot be exported whole (an image's bytes are missing): a partial file is not written."""
 
 
 class ImportRefused(Exception):
@@ -63,6 +75,10 @@ class _Record:
     place: str
     data: dict[str, Any]
     times: dict[str, Any]
+
+
+# Items an import applied, each with its times from the file; and their snapshots before it, by slug.
+_Applied = tuple[list[tuple[Any, dict[str, Any]]], dict[str, Any]]
 
 
 class _ItemTimes(Schema):
@@ -83,7 +99,8 @@ class _RevisionRecord(Schema):
         unknown = RAISE
 
     item_type = fields.String(
-        required=True, validate=validate.OneOf(("article", "topic", "series", STUDIO, HOURS, EXCEPTIONS))
+        required=True,
+        validate=validate.OneOf(("article", "topic", "series", MEDIA.item_type, STUDIO, HOURS, EXCEPTIONS)),
     )
     item = fields.String(allow_none=True, load_default=None)
     number = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -92,6 +109,50 @@ class _RevisionRecord(Schema):
     created_at = Instant(required=True)
     changed_fields = fields.List(fields.String(), load_default=list)
     snapshot = fields.Dict(required=True)
+
+
+class _OriginalRecord(Schema):
+    """An image's original as the file carries it: its key (the SHA-256 of its bytes) and its bytes."""
+
+    class Meta:
+        unknown = RAISE
+
+    key = fields.String(required=True, validate=validate.Length(max=80))
+    data = fields.String(required=True)
+
+
+class _MediaFileFields(Schema):
+    """What an exported image carries beyond its text."""
+
+    class Meta:
+        unknown = RAISE
+
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    original = fields.Nested(_OriginalRecord, required=True)
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """What an accepted original is (read once, at validation: the decoded pixels are not kept)."""
+
+    format: str  # Pillow's name
+    width: int
+    height: int
+    placeholder_color: str
+    placeholder_data_uri: str
+
+
+@dataclass(frozen=True)
+class _MediaRecord:
+    """One valid image of the file: its text, times and filename, and its original (bytes, accepted)."""
+
+    place: str
+    data: dict[str, Any]
+    times: dict[str, Any]
+    filename: str
+    key: str
+    original: bytes
+    picture: _Picture
 
 
 def _id_of(item: Any) -> int:
@@ -126,6 +187,23 @@ def _item_record(collection: Collection[Any], item: Any, renamed_from: list[str]
     }
 
 
+def _media_record(image: Media, renamed_from: list[str]) -> dict[str, Any]:
+    """One image: its text as its PATCH takes it, its times, and its original's bytes (its variants are
+    made again from them)."""
+    data = library().store.get(image.original.key)
+    if data is None:
+        raise ExportFailed(f"The bytes of image '{image.slug}' ({image.original.key}) are missing from the store.")
+    record = {name: value for name, value in MEDIA_SNAPSHOT.dump(image).items() if name in MediaIn().fields}
+    return record | {
+        "filename": image.filename,
+        "created_at": _when(image.created_at),
+        "updated_at": _when(image.updated_at),
+        "deleted_at": _when(image.deleted_at),
+        "renamed_from": renamed_from,
+        "original": {"key": image.original.key, "data": base64.b64encode(data).decode("ascii")},
+    }
+
+
 def _revision_record(revision: Revision, item: str | None) -> dict[str, Any]:
     return {
         "item_type": revision.item_type,
@@ -156,7 +234,7 @@ def export_document(with_revisions: bool = False) -> dict[str, Any]:
         ]
     studio = db.session.scalar(select(Studio).limit(1))
     if studio is not None:
-        dumped = StudioOut().dump(studio)
+        dumped = STUDIO_SNAPSHOT.dump(studio)
         document["studio"] = {name: dumped[name] for name in StudioIn().fields} | {"updated_at": dumped["updated_at"]}
         document["hours"] = hours_snapshot(studio)
     exceptions = db.session.scalars(select(HoursException).order_by(HoursException.starts_on))
@@ -169,8 +247,10 @@ def export_document(with_revisions: bool = False) -> dict[str, Any]:
         }
         for exception in exceptions
     ]
-    # The media library is not carried yet: `flask export` refuses a site that has images (api.cli).
-    document["media"] = []
+    images = list(db.session.scalars(select(Media).order_by(Media.media_id).options(*MEDIA.load_options)))
+    for image in images:
+        slugs_by_id[(MEDIA.item_type, image.media_id)] = image.slug
+    document["media"] = [_media_record(image, old_slugs.get((MEDIA.item_type, image.media_id), [])) for image in images]
     if with_revisions:
         revisions = db.session.scalars(select(Revision).order_by(Revision.item_type, Revision.item_id, Revision.number))
         document["revisions"] = [
@@ -213,9 +293,17 @@ class _Importer:
         self.counts: Counter[tuple[str, str]] = Counter()
         # The file's revisions by (item type, item slug; None for the studio's, the hours', the exceptions')
         self.trails: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        # The keys of the originals this import put in the store (removed again if it is refused).
+        self.stored_keys: set[str] = set()
 
     def problem(self, place: str, message: str) -> None:
         self.problems.setdefault(place, []).append(message)
+
+    def refused(self, place: str, refusal: ProblemError) -> None:
+        """Note what the API's own write refused of the record at `place`, field by field."""
+        self.problem(place, str(refusal.description))
+        for field, messages in (refusal.errors or {}).items():
+            self.problems.setdefault(f"{place}.{field}", []).extend(messages)
 
     def _load(self, schema: Schema, record: Any, place: str) -> dict[str, Any] | None:
         """The record loaded by `schema`, or None with its problems noted under their places in the file."""
@@ -260,8 +348,7 @@ class _Importer:
             self._load(_with_updated_at(HoursExceptionIn)(), record, f"hours_exceptions[{index}]")
             for index, record in enumerate(exceptions)
         ]
-        if document.get("media") not in (None, []):
-            self.problem("media", "This server has no media library yet: media cannot be imported.")
+        loaded["media"] = self._load_media(document.get("media", []))
         records = enumerate(self._records(document.get("revisions", []), "revisions"))
         revisions = [self._load(_RevisionRecord(), record, f"revisions[{index}]") for index, record in records]
         loaded["revisions"] = revisions
@@ -276,6 +363,13 @@ class _Importer:
             return []
         return section
 
+    def _check_slug(self, body: dict[str, Any], seen: set[str], place: str) -> None:
+        if not isinstance(body.get("slug"), str):
+            self.problem(f"{place}.slug", "Every imported item names its slug.")
+        elif body["slug"] in seen:
+            self.problem(f"{place}.slug", f"'{body['slug']}' is in the file twice.")
+        seen.add(str(body.get("slug")))
+
     def _load_items(self, collection: Collection[Any], section: Any) -> list[_Record]:
         loaded = []
         seen: set[str] = set()
@@ -283,16 +377,60 @@ class _Importer:
         for index, record in enumerate(self._records(section, collection.name)):
             place = f"{collection.name}[{index}]"
             body = {name: value for name, value in record.items() if name not in times_fields}
-            if not isinstance(body.get("slug"), str):
-                self.problem(f"{place}.slug", "Every imported item names its slug.")
-            elif body["slug"] in seen:
-                self.problem(f"{place}.slug", f"'{body['slug']}' is in the file twice.")
-            seen.add(str(body.get("slug")))
+            self._check_slug(body, seen, place)
             times = self._load(_ItemTimes(), {name: record[name] for name in times_fields if name in record}, place)
             data = self._load(collection.input_schema(), body, place)
             if times is not None and data is not None:
                 loaded.append(_Record(place, data, times))
         return loaded
+
+    def _load_media(self, section: Any) -> list[_MediaRecord]:
+        """The file's images: each one's text, times and original, whose bytes are checked as an upload's are."""
+        loaded = []
+        seen: set[str] = set()
+        times_fields, file_fields = set(_ItemTimes().fields), set(_MediaFileFields().fields)
+        for index, record in enumerate(self._records(section, "media")):
+            place = f"media[{index}]"
+            body = {name: value for name, value in record.items() if name not in times_fields | file_fields}
+            self._check_slug(body, seen, place)
+            times = self._load(_ItemTimes(), {name: record[name] for name in times_fields if name in record}, place)
+            files = self._load(
+                _MediaFileFields(), {name: record[name] for name in file_fields if name in record}, place
+            )
+            data = self._load(MediaIn(), body, place)
+            accepted = self._accepted_original(files["original"], place) if files else None
+            if times is not None and data is not None and files is not None and accepted is not None:
+                loaded.append(_MediaRecord(place, data, times, files["filename"], *accepted))
+        return loaded
+
+    def _accepted_original(self, original: dict[str, Any], place: str) -> tuple[str, bytes, _Picture] | None:
+        """An image's original (its key, bytes and what it is), if the file's bytes are an image this server
+        would accept as an upload, and have their key; else None with the problem noted."""
+        where = f"{place}.original"
+        try:
+            data = base64.b64decode(original["data"], validate=True)
+        except (binascii.Error, ValueError):
+            self.problem(f"{where}.data", "Must be the file's bytes in base64.")
+            return None
+        if len(data) > library().max_bytes:
+            self.problem(
+                f"{where}.data", f"The file has {len(data)} bytes; this server takes at most {library().max_bytes}."
+            )
+            return None
+        try:
+            upload = read_upload(data, library().max_pixels)
+        except RefusedImage as refusal:
+            self.problem(f"{where}.data", str(refusal))
+            return None
+        extension = ACCEPTED[upload.format][1]
+        if content_key(data, extension) != original["key"]:
+            self.problem(f"{where}.key", "Does not match the bytes (their SHA-256 and format): the file was changed.")
+            return None
+        if carries_metadata(data):  # not as this server stores an original (a file made by hand): cleaned
+            data = encode(upload.image, upload.format, original=True)
+        color, data_uri = placeholder(upload.image)
+        picture = _Picture(upload.format, upload.width, upload.height, color, data_uri)
+        return content_key(data, extension), data, picture
 
     def _check_references(self, loaded: dict[str, Any]) -> None:
         """Every slug an item names is in the file or in the database."""
@@ -312,6 +450,17 @@ class _Importer:
             for slug in topic.data.get("related", []):
                 if slug not in topics:
                     self.problem(f"{topic.place}.related", f"No topic has the slug '{slug}'.")
+        images = {record.data["slug"] for record in loaded["media"]} | set(db.session.scalars(select(Media.slug)))
+        uses = [(f"{article.place}.feature_image", article.data.get("feature_image")) for article in loaded["articles"]]
+        uses += [(f"{topic.place}.image", topic.data.get("image")) for topic in loaded["topics"]]
+        studio = loaded.get("studio") or {}
+        uses.append(("studio.logo", studio.get("logo")))
+        uses += [
+            (f"studio.hero_slides[{n}].image", slide["image"]) for n, slide in enumerate(studio.get("hero_slides", []))
+        ]
+        for place, use in uses:
+            if use and use.get("media") not in images:
+                self.problem(f"{place}.media", f"No image has the slug '{use.get('media')}'.")
 
     # Applying: one transaction, all or nothing.
 
@@ -321,26 +470,80 @@ class _Importer:
         # The import writes the revisions it copies itself, and logs one entry per item it changes instead.
         db.session.info[LOGGED_ELSEWHERE_INFO] = True
         try:
+            # Images first, for the content placing them, and deleted (those that are) last: content placing
+            # a deleted image keeps it, but no write can newly place one.
+            images = self._apply_media(loaded["media"])
             for collection in COLLECTIONS:
-                self._apply_collection(collection, loaded[collection.name])
+                self._finish_items(collection, *self._apply_collection(collection, loaded[collection.name]))
             self._apply_studio(loaded)
+            self._finish_items(MEDIA, *images)
             if self.problems:
                 raise ImportRefused(self.problems)
             db.session.commit()
         except ImportRefused:
-            db.session.rollback()
+            self._roll_back()
             raise
         except IntegrityError as error:
-            db.session.rollback()
+            self._roll_back()
             raise ImportRefused({"(database)": [f"The database refused the import: {error.orig}"]}) from None
         finally:
             db.session.info.pop(LOGGED_ELSEWHERE_INFO, None)
 
-    def _apply_collection(
-        self,
-        collection: Collection[Any],
-        records: list[_Record],
-    ) -> None:
+    def _roll_back(self) -> None:
+        """Undo everything, also the files put in a folder store for images that are now in no row."""
+        db.session.rollback()
+        db.session.info.pop(NEW_MEDIA_INFO, None)
+        if self.stored_keys:
+            used = set(db.session.scalars(select(MediaFile.key).where(MediaFile.key.in_(self.stored_keys))))
+            for key in sorted(self.stored_keys - used):
+                library().store.delete(key)
+            db.session.commit()
+
+    def _apply_media(self, records: list[_MediaRecord]) -> _Applied:
+        """Create the file's new images (their originals stored, their variants left to the worker) and
+        give every one its text; an image whose slug names another file here is refused, never replaced."""
+        existing = {item.slug: item for item in db.session.scalars(select(Media).options(*MEDIA.load_options))}
+        before = {slug: MEDIA_SNAPSHOT.dump(item) for slug, item in existing.items()}
+        applied = []
+        for record in records:
+            image = existing.get(record.data["slug"])
+            if image is not None and image.original.key != record.key:
+                self.problem(
+                    f"{record.place}.original",
+                    f"The image '{image.slug}' here is another file: import this one under another slug, or "
+                    "purge that one first.",
+                )
+                continue
+            if image is None:
+                image = self._new_image(record)
+            image.deleted_at = None  # until the content placing it is applied (see _finish_items)
+            self._apply_item(MEDIA, image, dict(record.data), record.place)
+            applied.append((image, record.times))
+        db.session.flush()
+        return applied, before
+
+    def _new_image(self, record: _MediaRecord) -> Media:
+        picture = record.picture
+        media_type, _extension, name = ACCEPTED[picture.format]
+        image = Media(
+            filename=record.filename,
+            format=name,
+            width=picture.width,
+            height=picture.height,
+            placeholder_color=picture.placeholder_color,
+            placeholder_data_uri=picture.placeholder_data_uri,
+            processing="processing",
+        )
+        original = MediaFile(role="original", key=record.key, format=name, media_type=media_type,
+                             width=picture.width, height=picture.height, bytes=len(record.original))  # fmt: skip
+        image.files.append(original)
+        library().store.put(record.key, record.original)
+        self.stored_keys.add(record.key)
+        db.session.add(image)
+        db.session.info.setdefault(NEW_MEDIA_INFO, []).append(image)  # the worker makes its variants
+        return image
+
+    def _apply_collection(self, collection: Collection[Any], records: list[_Record]) -> _Applied:
         model = collection.model
         existing = {item.slug: item for item in db.session.scalars(select(model).options(*collection.load_options))}
         before = {slug: collection.snapshot_schema.dump(item) for slug, item in existing.items()}
@@ -360,6 +563,12 @@ class _Importer:
         for item, data, place in later:
             self._apply_item(collection, item, data, place)
         db.session.flush()
+        return applied, before
+
+    def _finish_items(
+        self, collection: Collection[Any], applied: list[tuple[Any, dict[str, Any]]], before: dict[str, Any]
+    ) -> None:
+        """Give the applied items the file's times and old slugs, and record what the import did to each."""
         for item, times in applied:
             item.created_at, item.deleted_at = times["created_at"], times["deleted_at"]
             if isinstance(item, Article):
@@ -380,9 +589,7 @@ class _Importer:
             with db.session.no_autoflush:
                 collection.apply(item, data)
         except ProblemError as refusal:
-            self.problem(place, str(refusal.description))
-            for field, messages in (refusal.errors or {}).items():
-                self.problems.setdefault(f"{place}.{field}", []).extend(messages)
+            self.refused(place, refusal)
 
     def _record(
         self,
@@ -397,7 +604,8 @@ class _Importer:
         if before == after:
             self.counts[(item_type, "unchanged")] += 1
             return
-        trail_key = (item_type, label if item_type in {collection.item_type for collection in COLLECTIONS} else None)
+        items_with_slugs = {collection.item_type for collection in (*COLLECTIONS, MEDIA)}
+        trail_key = (item_type, label if item_type in items_with_slugs else None)
         copied = self.trails.get(trail_key)
         if before is None and copied and not self._has_history(item_type, item_id):
             self._copy_trail(item_type, item_id, copied)
@@ -436,14 +644,19 @@ class _Importer:
         if loaded.get("studio"):
             data = dict(loaded["studio"])
             updated_at = data.pop("updated_at", None)
-            before = None if studio is None else StudioOut().dump(studio)
+            before = None if studio is None else STUDIO_SNAPSHOT.dump(studio)
             if studio is None:
                 studio = Studio(hours_display=[])
-                db.session.add(studio)
-            apply_studio_input(studio, data)
+            try:
+                with db.session.no_autoflush:  # its images are looked up before it has every field
+                    apply_studio_input(studio, data)
+            except ProblemError as refusal:
+                self.refused("studio", refusal)
+                return
+            db.session.add(studio)
             db.session.flush()
             _keep_time(studio, updated_at)
-            self._record(STUDIO, STUDIO, studio.studio_id, before, StudioOut().dump(studio))
+            self._record(STUDIO, STUDIO, studio.studio_id, before, STUDIO_SNAPSHOT.dump(studio))
         if studio is None:
             if loaded.get("hours") or loaded["hours_exceptions"]:
                 self.problem("studio", "Hours need the studio's details: the file has none, nor has the database.")

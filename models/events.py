@@ -188,7 +188,7 @@ def _events_of(session: Session, revision: Revision, before: dict[str, Any] | No
             )
         ]
     if revision.item_type == "media":
-        return [_media_event(revision, before, data, common)]
+        return [_media_event(session, revision, before, data, common)]
     name = ITEM_EVENT_NAMES[revision.item_type]
     before_status = _announced_before(session, revision.item_type, revision.item_id, before) if before else None
     after_status = after.get("status")
@@ -216,12 +216,20 @@ def _events_of(session: Session, revision: Revision, before: dict[str, Any] | No
 
 
 def _media_event(
-    revision: Revision, before: dict[str, Any] | None, data: dict[str, Any], common: dict[str, Any]
+    session: Session, revision: Revision, before: dict[str, Any] | None, data: dict[str, Any], common: dict[str, Any]
 ) -> Event:
     """An image's one event: created, updated, deleted or restored, as readers saw it too (an image has
     no drafts: what its revision did is what the public saw)."""
+    from models.placements import places_of  # the placing models import this module's package
+
     what = "created" if before is None else (revision.action if revision.action in MEDIA_EVENTS else "updated")
     public = {"restored": "created"}.get(what, what)
+    # What readers see of the image changes where content places it: those items and their lists too.
+    keys = set(data["purge_keys"])
+    with session.no_autoflush:
+        for item_type, slug in places_of(revision.item_id):
+            keys |= {surrogate_key(item_type), surrogate_key(item_type, slug) if slug else surrogate_key(item_type)}
+    data["purge_keys"] = sorted(keys)
     slug = revision.snapshot.get("slug")
     return Event(type=f"media.{what}", slug=slug, change=what, public_change=public, in_feed=True, data=data, **common)
 

@@ -129,6 +129,21 @@ def _without_metadata(image: Image.Image) -> Image.Image:
     return clean
 
 
+# What Pillow reads from a file that says nothing about who took it, where or with what: the encoders'
+# own settings and the colour profile. Anything else (EXIF, XMP, comments, PNG text) is metadata.
+_HARMLESS_INFO = frozenset(
+    ("icc_profile", "jfif", "jfif_density", "jfif_unit", "jfif_version", "progression", "progressive",
+     "background", "loop", "dpi", "gamma", "transparency", "adobe", "adobe_transform")
+)  # fmt: skip
+
+
+def carries_metadata(data: bytes) -> bool:
+    """Whether an accepted image's file holds metadata beyond its colour profile (one made by `encode`
+    holds none): an imported original that does is cleaned like an upload."""
+    image = Image.open(io.BytesIO(data))
+    return bool(image.getexif()) or bool(set(image.info) - _HARMLESS_INFO)
+
+
 def variant_sizes(width: int, height: int) -> list[tuple[int, int]]:
     """The (width, height) of each responsive variant: the standard widths below the original's, and the
     original's own width when it is within the largest standard one."""

@@ -74,6 +74,11 @@ class Media(EditableItem, Model):
     def is_live(self) -> bool:
         return self.deleted_at is None
 
+    @property
+    def status(self) -> str:
+        """available, or deleted (readers get neither it nor its files)."""
+        return "available" if self.deleted_at is None else "deleted"
+
     @classmethod
     def public(cls, at: Any = None) -> ColumnElement[bool]:
         """Anyone may read a media item that is not deleted."""
@@ -136,10 +141,6 @@ class Placement:
     @property
     def decorative(self) -> bool:
         return self.media.decorative and self.alt_override is None
-
-    @property
-    def status(self) -> str:
-        return "deleted" if self.media.deleted_at is not None else "available"
 
 
 def placed(media: Optional[Media], alt_override: Optional[str], public: bool) -> Optional[Placement]:

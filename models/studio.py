@@ -4,7 +4,9 @@ Hours are a weekly schedule of intervals per day plus dated exceptions, each
 a range of days (a holiday is one day, a vacation a week). An interval whose
 `opens` and `closes` are both NULL means "open, at times not published"; a day
 with no interval is closed. The hours' wording (`hours_display`) is either the
-admin's own or derived from the schedule (`hours_display_derived`).
+admin's own or derived from the schedule (`hours_display_derived`). The
+studio's logo and each hero slide's image are library images, each with the alt
+text its use gives (null: the image's own).
 """
 
 import datetime as dt
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models import Model, db
 from models.hours import Interval
+from models.media import Media, Placement, placed
 from models.types import UTCDateTime, utcnow
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -31,7 +34,10 @@ class Studio(Model):
     tagline: Mapped[Optional[str]] = mapped_column(String(300))
     about: Mapped[Optional[str]] = mapped_column(Text)
     highlights: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Each {"headline", "subheadline", "image_id", "image_alt"}: its image is a library image, by id.
     hero_slides: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    logo_id: Mapped[Optional[int]] = mapped_column(ForeignKey("media.id", name="fk_studio_logo_media"), index=True)
+    logo_alt: Mapped[Optional[str]] = mapped_column(Text)
     phone_display: Mapped[Optional[str]] = mapped_column(String(40))
     phone_e164: Mapped[Optional[str]] = mapped_column(String(16))
     email: Mapped[Optional[str]] = mapped_column(String(254))
@@ -50,6 +56,8 @@ class Studio(Model):
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
 
+    logo: Mapped[Optional[Media]] = relationship()
+
     @property
     def phone(self) -> dict:
         return {"display": self.phone_display, "e164": self.phone_e164}
@@ -63,6 +71,38 @@ class Studio(Model):
             "postal_code": self.postal_code,
             "country": self.country,
         }
+
+    @property
+    def visible_logo(self) -> Optional[Placement]:
+        return placed(self.logo, self.logo_alt, public=True)
+
+    @property
+    def live_logo(self) -> Optional[Placement]:
+        return placed(self.logo, self.logo_alt, public=False)
+
+    @property
+    def visible_hero_slides(self) -> list[dict[str, Any]]:
+        return self._slides(public=True)
+
+    @property
+    def live_hero_slides(self) -> list[dict[str, Any]]:
+        return self._slides(public=False)
+
+    def _slides(self, public: bool) -> list[dict[str, Any]]:
+        """The slides, each with its image placed (for readers none once deleted), all loaded by one query."""
+        wanted = {slide["image_id"] for slide in self.hero_slides if slide.get("image_id") is not None}
+        images: dict[int, Media] = {}
+        if wanted:
+            query = select(Media).where(Media.media_id.in_(wanted)).options(selectinload(Media.files))
+            images = {media.media_id: media for media in db.session.scalars(query)}
+        return [
+            {**slide, "image": placed(images.get(slide.get("image_id", -1)), slide.get("image_alt"), public)}
+            for slide in self.hero_slides
+        ]
+
+    def places_media(self, media_id: int) -> bool:
+        """Whether its logo or a slide shows the image."""
+        return self.logo_id == media_id or any(slide.get("image_id") == media_id for slide in self.hero_slides)
 
 
 class OpeningInterval(Model):

@@ -146,6 +146,9 @@ class PublishingIn(StrictSchema):
 class ImageUseIn(StrictSchema):
     """An image to place: its slug in the library, and alt text for this use if its own does not fit."""
 
+    # The same object in every item's input: a PUT of one (see `whole`) does not change its rules.
+    SHARED = True
+
     media = Text(
         required=True, validate=_SLUG, metadata=doc("The image's slug in the library.", "massage-for-low-back-pain")
     )
@@ -273,6 +276,11 @@ class AddressIn(StrictSchema):
 class HeroSlideIn(StrictSchema):
     headline = text(200, "The slide's headline.", "Great Massage In Lexington KY", required=True)
     subheadline = optional_text(300, "The line beneath it.")
+    # Required (null allowed), so that a script that writes slides without knowing of images is a 422,
+    # never a silent loss of the pictures the slides had.
+    image = fields.Nested(
+        ImageUseIn, allow_none=True, required=True, metadata=doc("The slide's picture from the media library, or null.")
+    )
 
 
 def _nested_object(field: fields.Field) -> type[StrictSchema] | None:
@@ -290,7 +298,7 @@ def whole(schema: type[StrictSchema]) -> type[StrictSchema]:
         field.required = True
         field.load_default = missing
         nested = _nested_object(field)
-        if nested is not None:
+        if nested is not None and not getattr(nested, "SHARED", False):
             whole(nested)
     return schema
 
@@ -319,6 +327,7 @@ class StudioIn(StrictSchema):
         metadata=doc("E-mail address.", "hello@example.com"),
     )
     address = fields.Nested(AddressIn, load_default=lambda: AddressIn().load({}), metadata=doc("Where the studio is."))
+    logo = image_use("Its logo from the media library, or null for none.")
     time_zone = Text(
         required=True,
         validate=validate.OneOf(TIME_ZONES, error="Must be an IANA time zone, such as America/New_York."),

@@ -134,10 +134,7 @@ class MediaDetail(MediaSummary):
 class MediaAdmin(MediaDetail):
     """An image as a key holder sees it: with its state."""
 
-    status = fields.Function(
-        lambda media: "deleted" if media.deleted_at else "available",
-        metadata=doc("available, or deleted (its files are no longer served).", "available"),
-    )
+    status = fields.String(metadata=doc("available, or deleted (its files are no longer served).", "available"))
     deleted_at = UtcDateTime(allow_none=True, metadata=doc("When it was deleted (UTC), or null."))
 
 

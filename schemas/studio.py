@@ -14,6 +14,9 @@ from schemas.common import (
     item_envelope,
     list_envelope,
 )
+from schemas.media import ImageUse, PlacedImage
+
+_IMAGE_DOC = "ready for a responsive `<img>` (null when it has none, or the image was deleted)."
 
 
 class Phone(Out):
@@ -34,6 +37,7 @@ class HeroSlide(Out):
     subheadline = fields.String(
         allow_none=True, metadata=doc("The line beneath it.", "Welcome To Corey Proffitt Studios Massage")
     )
+    image = fields.Nested(PlacedImage, allow_none=True, metadata=doc(f"The slide's picture, {_IMAGE_DOC}"))
 
 
 class StudioOut(Out):
@@ -46,7 +50,12 @@ class StudioOut(Out):
         fields.String(),
         metadata=doc("Short claims worth showing off.", ["Voted Lexington's best massage by consumers!"]),
     )
-    hero_slides = fields.List(fields.Nested(HeroSlide), metadata=doc("The front page's slides, in order."))
+    logo = fields.Nested(
+        PlacedImage, attribute="visible_logo", allow_none=True, metadata=doc(f"The studio's logo, {_IMAGE_DOC}")
+    )
+    hero_slides = fields.List(
+        fields.Nested(HeroSlide), attribute="visible_hero_slides", metadata=doc("The front page's slides, in order.")
+    )
     phone = fields.Nested(Phone, metadata=doc("The phone number, as displayed and in E.164."))
     email = fields.String(allow_none=True, metadata=doc("E-mail address; null where unpublished."))
     address = fields.Nested(Address, metadata=doc("Where the studio is; unknown parts are null."))
@@ -54,6 +63,21 @@ class StudioOut(Out):
         metadata=doc("The studio's IANA time zone, in which its hours are given.", "America/New_York")
     )
     updated_at = UtcDateTime(metadata=doc("When it last changed (UTC).", "2026-11-23T18:00:00Z"))
+
+
+class HeroSlideSnapshot(HeroSlide):
+    image = fields.Nested(ImageUse, allow_none=True)
+
+
+class StudioSnapshot(StudioOut):
+    """What a revision keeps of the studio: its fields as read, its images as which image and which alt
+    text (not their files, whose URLs depend on the host): what a restore writes back."""
+
+    logo = fields.Nested(ImageUse, attribute="live_logo", allow_none=True)
+    hero_slides = fields.List(fields.Nested(HeroSlideSnapshot), attribute="live_hero_slides")
+
+
+STUDIO_SNAPSHOT = StudioSnapshot()
 
 
 class OpeningIntervalOut(Out):

@@ -19,7 +19,7 @@ from models.revisions import record_revision
 from models.studio import WEEKDAYS, hours_snapshot
 from models.types import utcnow
 from schemas.content import ARTICLE_SNAPSHOT, SERIES_SNAPSHOT, TOPIC_SNAPSHOT
-from schemas.studio import StudioOut
+from schemas.studio import STUDIO_SNAPSHOT
 
 SEED_DIRECTORY = Path(__file__).resolve().parent
 
@@ -139,7 +139,7 @@ def seed_database() -> dict[str, int]:
             record_revision(item_type, db.inspect(item).identity[0], schema.dump(item), "seeded", None)
     studio = db.session.scalar(select(Studio).limit(1))
     if added["studio"] and studio is not None:  # the studio's details and its weekly hours, likewise
-        record_revision("studio", studio.studio_id, StudioOut().dump(studio), "seeded", None)
+        record_revision("studio", studio.studio_id, STUDIO_SNAPSHOT.dump(studio), "seeded", None)
         record_revision("hours", studio.studio_id, hours_snapshot(studio), "seeded", None)
     db.session.commit()
     return {**added, "series": len(series), "topics": len(topics), "articles": len(articles)}
@@ -153,6 +153,9 @@ def seeded_bodies() -> dict[str, dict[str, Any]]:
     topic = {**read_seed("topics.yaml")[0], "status": "published"}
     del topic["slug"]
     studio = dict(read_seed("studio.yaml"))
+    # The page has no image files: no logo, no slide images (a PUT names them, as null).
+    studio["logo"] = None
+    studio["hero_slides"] = [{**slide, "image": None} for slide in studio["hero_slides"]]
     studio["phone"] = {"display": studio.pop("phone_display"), "e164": studio.pop("phone_e164")}
     address_fields = ("street_address", "locality", "region", "postal_code", "country")
     studio["address"] = {name: studio.pop(name) for name in address_fields}

@@ -330,6 +330,41 @@ def test_an_uploaded_photo_shows_responsive_on_the_demos_article_page(page, fron
     page.screenshot(path=str(SCREENSHOTS / "article-with-images.png"), full_page=True)
 
 
+def test_the_demos_home_page_shows_the_studio_s_logo_and_slide_pictures(page, frontend_origin, live_server, seeded_app, editor_key, admin_key):  # fmt: skip
+    from tests.test_media import multipart, photo, processed
+
+    client = seeded_app.test_client()
+    for name, alt, size in (
+        ("logo.png", "The studio's logo", (300, 150)),
+        ("room.jpg", "The treatment room", (1200, 800)),
+    ):
+        image = photo(*size, "PNG" if name.endswith(".png") else "JPEG", orientation=0)
+        form = {"file": (io.BytesIO(image), name), "alt": alt}
+        answer = client.post("/api/v1/media", headers={"Authorization": f"Bearer {editor_key}"}, **multipart(form))
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    processed(seeded_app, "the-treatment-room")
+    studio = client.get("/api/v1/studio")
+    slides = [{**slide, "image": None} for slide in studio.get_json()["data"]["hero_slides"]]
+    slides[0]["image"] = {"media": "the-treatment-room"}
+    headers = {"Authorization": f"Bearer {admin_key}", "If-Match": studio.headers["ETag"]}
+    answer = client.patch("/api/v1/studio", json={"logo": {"media": "the-studios-logo"}, "hero_slides": slides}, headers=headers)  # fmt: skip
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    demo(page, frontend_origin, live_server, "index.html")
+    page.wait_for_function("[...document.images].length >= 2 && [...document.images].every((img) => img.complete && img.naturalWidth > 0)")  # fmt: skip
+    logo = page.locator("header .brand img.logo")
+    assert (
+        logo.get_attribute("alt") == ""
+        and page.locator("header .brand").inner_text() == "Corey Proffitt Studios Massage"
+    )
+    slide = page.locator(".hero .slide").first.locator("img")
+    assert slide.get_attribute("alt") == "The treatment room"
+    box = slide.bounding_box()
+    assert abs(box["width"] / box["height"] - 1.5) < 0.02  # at the picture's intrinsic ratio
+    assert page.locator(".hero .slide").nth(1).locator("img").count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "home-with-logo-and-slides.png"), full_page=True)
+
+
 def test_an_editor_uploads_a_photo_through_swagger_ui(page, live_server, seeded_app, editor_key, tmp_path):
     from tests.test_media import photo
 

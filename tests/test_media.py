@@ -1,6 +1,8 @@
 """The media library: uploads as an editor sends them, what readers get, and every bad file refused."""
 
+import base64
 import io
+import json
 import os
 import time
 import zlib
@@ -12,7 +14,10 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from api.media import make_variants
+from api.transfer import ImportRefused, import_document
 from models import Blob, Media, MediaFile, db
+from models.auth import create_key
+from models.blobs import content_key
 from tests.conftest import ApiClient
 
 ALT = "A therapist working on a client's lower back"
@@ -410,6 +415,56 @@ def test_a_topic_has_a_picture(client, seeded_app, editor_key):
     assert client.get_json(TOPIC_URL).get_json()["data"]["image"]["alt"] == "The QL, drawn"
 
 
+def test_the_studio_has_a_logo_and_pictures_on_its_slides(client, seeded_app, editor_key, admin_key):
+    upload(client, editor_key, photo(400, 200, "PNG", gps=False, orientation=0), "logo.png", alt="The studio's logo")
+    upload(client, editor_key, photo(gps=False, orientation=0), alt="The studio's treatment room")
+    seeded = client.get_json("/api/v1/studio").get_json()["data"]
+    # A slide written without saying which picture it has is refused, not stripped of its picture.
+    slides = [{"headline": slide["headline"], "subheadline": slide["subheadline"]} for slide in seeded["hero_slides"]]
+    problem = client.write("PATCH", "/api/v1/studio", admin_key, 422, json={"hero_slides": slides}).get_json()
+    assert set(problem["errors"]) == {"hero_slides.0.image", "hero_slides.1.image"}
+    unknown = [{**slides[0], "image": {"media": "no-such-room"}}]
+    problem = client.write("PATCH", "/api/v1/studio", admin_key, 422, json={"hero_slides": unknown}).get_json()
+    assert problem["errors"] == {"hero_slides.0.image.media": ["No image has the slug 'no-such-room'."]}
+    assert client.get_json("/api/v1/studio").get_json()["data"] == seeded
+
+    slides[1]["image"], slides[0]["image"] = {"media": "the-studios-treatment-room", "alt": "Our room"}, None
+    change = {"logo": {"media": "the-studios-logo"}, "hero_slides": slides}
+    client.write("PATCH", "/api/v1/studio", admin_key, 200, json=change)
+    studio = client.get_json("/api/v1/studio").get_json()["data"]
+    assert (studio["logo"]["slug"], studio["logo"]["width"], studio["logo"]["height"]) == ("the-studios-logo", 400, 200)
+    assert studio["hero_slides"][0]["image"] is None
+    assert (studio["hero_slides"][1]["image"]["alt"], studio["hero_slides"][1]["image"]["width"]) == ("Our room", 1200)
+    document = client.raw.get("/api/v1/studio/structured-data").get_json()
+    assert document["logo"]["url"] == studio["logo"]["src"] and document["logo"]["@type"] == "ImageObject"
+    assert [image["description"] for image in document["image"]] == ["Our room"]
+    publisher = client.raw.get(f"{ARTICLE_URL}/structured-data").get_json()["publisher"]
+    assert publisher["logo"]["url"] == studio["logo"]["src"]
+
+    # Where the studio shows an image: it cannot be purged, and a change to it purges the studio too.
+    client.write("PATCH", "/api/v1/media/the-studios-logo", editor_key, 200, json={"caption": "Since 2009"})
+    events = client.as_key(admin_key, "/api/v1/events?type=media.updated").get_json()["data"]
+    assert "studio" in events[0]["payload"]["data"]["purge_keys"]
+    deleted = client.write("DELETE", "/api/v1/media/the-studios-treatment-room", editor_key, 204)
+    refused = client.write(
+        "POST",
+        "/api/v1/media/the-studios-treatment-room/purge",
+        admin_key,
+        409,
+        headers={"If-Match": deleted.headers["ETag"]},
+    )
+    assert "the studio (its logo or a hero slide)" in refused.get_json()["detail"]
+    # Deleted, it is gone from the slide and from the JSON-LD; the slide's text stays.
+    studio = client.get_json("/api/v1/studio").get_json()["data"]
+    assert studio["hero_slides"][1] == {**slides[1], "image": None}
+    assert "image" not in client.raw.get("/api/v1/studio/structured-data").get_json()
+
+    # The seeded revision, from before the studio had images, restores as no logo and no pictures.
+    client.write("POST", "/api/v1/studio/revisions/1/restore", admin_key, 200)
+    restored = client.get_json("/api/v1/studio").get_json()["data"]
+    assert restored["logo"] is None and restored["hero_slides"] == seeded["hero_slides"]
+
+
 def test_an_unknown_image_is_refused_and_the_write_changes_nothing(client, seeded_app, editor_key):
     before = client.as_key(editor_key, ARTICLE_URL).get_json()["data"]
     problem = client.write(
@@ -497,8 +552,109 @@ def test_the_library_s_changes_are_events_and_in_the_change_feed(client, editor_
     ]
 
 
-def test_export_refuses_a_site_with_images_rather_than_lose_them(client, seeded_app, editor_key):
-    assert seeded_app.test_cli_runner().invoke(args=["export"]).exit_code == 0
-    upload(client, editor_key, photo(gps=False))
-    refused = seeded_app.test_cli_runner().invoke(args=["export"])
-    assert refused.exit_code == 1 and "1 image(s), which export does not carry yet" in refused.output
+def _exported_site_with_images(client, app, editor_key, admin_key, path: Path) -> dict:
+    """The seeded site with a photo (renamed since its upload) as an article's feature image, and a logo
+    placed by a topic and the studio but deleted since: exported with its revisions to `path`."""
+    upload(client, editor_key, photo(), "IMG_2041.JPG", caption="Massage For Low Back Pain")
+    processed(app)
+    upload(client, editor_key, photo(640, 480, "PNG", gps=False, orientation=0), "logo.png", alt="The studio's logo")
+    client.write("PATCH", f"/api/v1/media/{SLUG}", editor_key, 200, json={"slug": "low-back"})
+    client.write("PATCH", ARTICLE_URL, editor_key, 200, json={"feature_image": {"media": "low-back", "alt": "Hands"}})
+    client.write("PATCH", TOPIC_URL, editor_key, 200, json={"image": {"media": "the-studios-logo"}})
+    client.write("PATCH", "/api/v1/studio", admin_key, 200, json={"logo": {"media": "the-studios-logo"}})
+    client.write("DELETE", "/api/v1/media/the-studios-logo", editor_key, 204)
+    exported = app.test_cli_runner().invoke(args=["export", "--with-revisions", "--output", str(path)])
+    assert exported.exit_code == 0, exported.output
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_an_export_carries_the_library_and_an_import_makes_it_again(
+    client, seeded_app, editor_key, admin_key, make_app, tmp_path
+):
+    document = _exported_site_with_images(client, seeded_app, editor_key, admin_key, tmp_path / "site.json")
+    records = {record["slug"]: record for record in document["media"]}
+    assert set(records) == {"low-back", "the-studios-logo"}
+    assert records["low-back"]["renamed_from"] == [SLUG] and records["the-studios-logo"]["deleted_at"]
+    source = client.get_json("/api/v1/media/low-back").get_json()["data"]
+    original = base64.b64decode(records["low-back"]["original"]["data"])
+    assert original == client.raw.get(path_of(source["original"]["url"])).get_data()  # the stored bytes, as served
+    assert not has_location(original)
+
+    target = make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'target.sqlite3'}",
+            "MEDIA_FOLDER": str(tmp_path / "target-media"),
+            "MEDIA_STORAGE": "folder",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    imported = target.test_cli_runner().invoke(args=["import", str(tmp_path / "site.json")])
+    assert imported.exit_code == 0, imported.output
+    assert "media: 2 created" in imported.output
+    reader = ApiClient(target.test_client())
+    copy = reader.get_json("/api/v1/media/low-back").get_json()["data"]
+    # The same bytes under the same URL; the variants are made again by the worker, as after an upload.
+    assert copy["original"] == source["original"] and copy["processing"] == "processing"
+    assert reader.raw.get(path_of(copy["original"]["url"])).get_data() == original
+    processed(target, "low-back")
+    copy = reader.get_json("/api/v1/media/low-back").get_json()["data"]
+    assert [(v["format"], v["width"]) for v in copy["variants"]] == [
+        (v["format"], v["width"]) for v in source["variants"]
+    ]
+    assert reader.raw.get(f"/api/v1/media/{SLUG}").status_code == 301  # its old slug still leads to it
+    feature = reader.get_json(ARTICLE_URL).get_json()["data"]["feature_image"]
+    assert (feature["slug"], feature["alt"]) == ("low-back", "Hands")
+    # The deleted logo is deleted there too, and still placed where it was: a restore brings it back.
+    assert reader.get_json("/api/v1/studio").get_json()["data"]["logo"] is None
+    with target.app_context():
+        key = create_key("target-editor", "editor")
+    placed_for_editors = reader.as_key(key, TOPIC_URL).get_json()["data"]["image"]
+    assert (placed_for_editors["slug"], placed_for_editors["status"]) == ("the-studios-logo", "deleted")
+    history = reader.as_key(key, "/api/v1/media/low-back/revisions").get_json()["data"]
+    assert [revision["action"] for revision in history] == ["updated", "created"]
+
+    again = target.test_cli_runner().invoke(args=["import", str(tmp_path / "site.json")])
+    assert again.exit_code == 0 and "media: 2 unchanged" in again.output, again.output
+
+
+def test_an_import_checks_an_image_s_bytes_as_an_upload_and_refuses_a_clash(
+    client, seeded_app, editor_key, admin_key, make_app, tmp_path
+):
+    document = _exported_site_with_images(client, seeded_app, editor_key, admin_key, tmp_path / "site.json")
+    source_original = client.get_json("/api/v1/media/low-back").get_json()["data"]["original"]
+    target = make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'target.sqlite3'}",
+            "MEDIA_FOLDER": str(tmp_path / "target-media"),
+            "MEDIA_STORAGE": "folder",
+        }
+    )
+    bad = json.loads(json.dumps(document))
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    bad["media"][0]["original"]["data"] = base64.b64encode(svg).decode()
+    bad["media"][1]["original"]["data"] = base64.b64encode(photo(gps=False)).decode()  # not the bytes of its key
+    bad["articles"][0]["feature_image"] = {"media": "nowhere"}
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    refused = target.test_cli_runner().invoke(args=["import", str(tmp_path / "bad.json")])
+    assert refused.exit_code == 1 and "nothing was written" in refused.output
+    assert "media[0].original.data: SVG is not accepted" in refused.output
+    assert "media[1].original.key: Does not match the bytes" in refused.output
+    assert "articles[0].feature_image.media: No image has the slug 'nowhere'." in refused.output
+    assert stored_files(target) == []
+
+    # A file made by hand, with its photo's GPS position: accepted as an upload is, without it.
+    handmade = json.loads(json.dumps(document))
+    located = photo(orientation=0)
+    handmade["media"][0]["original"] = {"key": content_key(located, "jpg"), "data": base64.b64encode(located).decode()}
+    (tmp_path / "handmade.json").write_text(json.dumps(handmade), encoding="utf-8")
+    imported = target.test_cli_runner().invoke(args=["import", str(tmp_path / "handmade.json")])
+    assert imported.exit_code == 0, imported.output
+    stored = ApiClient(target.test_client()).get_json("/api/v1/media/low-back").get_json()["data"]["original"]
+    assert not stored["url"].endswith(content_key(located, "jpg"))
+    assert not has_location(target.test_client().get(path_of(stored["url"])).get_data())
+
+    # Into the site it came from, whose image of that slug is another file: refused, never replaced.
+    with seeded_app.app_context(), pytest.raises(ImportRefused) as clash:
+        import_document(handmade)
+    assert clash.value.problems["media[0].original"][0].startswith("The image 'low-back' here is another file")
+    assert client.get_json("/api/v1/media/low-back").get_json()["data"]["original"] == source_original

@@ -106,6 +106,27 @@ def test_anonymous_reads_have_their_own_budget_with_headers(limited_app):
     assert client.get("/api/v1/articles?status=all", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
 
+def test_media_files_have_a_budget_of_their_own(app, make_app):
+    from tests.test_media import multipart, photo
+
+    limited = _limited_app(make_app, app.config["SQLALCHEMY_DATABASE_URI"], RATE_LIMIT_FILE_READS="5 per minute")
+    with limited.app_context():
+        seed_database()
+        key = create_key("uploader", "editor")
+    client = limited.test_client()
+    form = {"file": (io.BytesIO(photo(400, 300)), "door.jpg"), "alt": "The door"}
+    answer = client.post("/api/v1/media", headers={"Authorization": f"Bearer {key}"}, **multipart(form))
+    assert answer.status_code == 201
+    file_url = answer.get_json()["data"]["src"].removeprefix("http://localhost")
+    # A page with five images spends none of the three JSON reads an address has here...
+    for remaining in (4, 3, 2, 1, 0):
+        response = client.get(file_url)
+        assert response.status_code == 200 and response.headers["X-RateLimit-Remaining"] == str(remaining)
+    _assert_429(client.get(file_url))
+    # ... and the JSON reads still have theirs.
+    assert client.get("/api/v1/articles").headers["X-RateLimit-Remaining"] == "2"
+
+
 def test_writes_have_their_own_budget(limited_app):
     client = limited_app.test_client()
     with limited_app.app_context():
@@ -331,6 +352,53 @@ def test_two_gunicorn_instances_share_postgresql_and_redis(make_app):
             second.stop()
     finally:
         first.stop()
+    empty_database(setup)
+
+
+@pytest.mark.services
+@pytest.mark.skipif(not POSTGRES_URL, reason="Several-instances run skipped: set TEST_DATABASE_URL")
+def test_an_image_uploaded_through_one_instance_is_served_by_another(make_app, tmp_path):
+    from api.media import make_variants
+    from models import Media
+    from tests.test_media import has_location, multipart, photo
+
+    url = database_url(POSTGRES_URL)
+    setup = make_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    empty_database(setup)
+    assert setup.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    with setup.app_context():
+        key = create_key("multi", "editor")
+        db.engine.dispose()
+    # Each instance has a media folder of its own: only the database is shared.
+    instances = []
+    try:
+        for name in ("first", "second"):
+            instances.append(Gunicorn({"DATABASE_URL": url, "MEDIA_FOLDER": str(tmp_path / name)}))
+        first, second = instances
+        body = multipart({"file": (io.BytesIO(photo(1600, 1200)), "IMG_7.JPG"), "alt": "The studio's front door"})
+        request = urllib.request.Request(f"{first.base}/api/v1/media", method="POST", data=body["data"])
+        request.add_header("Content-Type", body["content_type"])
+        request.add_header("Authorization", f"Bearer {key}")
+        with urllib.request.urlopen(request, timeout=20) as response:
+            assert response.status == 201
+        # The variants, made by a third process (as the worker would be) on the same database.
+        with setup.test_request_context():
+            media_id = db.session.scalar(db.select(Media.media_id).where(Media.slug == "the-studios-front-door"))
+            assert make_variants(media_id).startswith("made ")
+            db.engine.dispose()
+        status, _, image = _http("GET", f"{second.base}/api/v1/media/the-studios-front-door")
+        assert status == 200 and image["data"]["processing"] == "ready"
+        for file in (image["data"]["original"], image["data"]["variants"][-1]):
+            served_url = file["url"].replace("http://localhost", second.base)
+            with urllib.request.urlopen(served_url, timeout=10) as response:
+                served = response.read()
+                assert response.headers["Content-Type"] == file["media_type"] and len(served) == file["bytes"]
+                assert "immutable" in response.headers["Cache-Control"]
+            assert not has_location(served)
+        assert not any((tmp_path / name).exists() and any((tmp_path / name).iterdir()) for name in ("first", "second"))
+    finally:
+        for instance in instances:
+            instance.stop()
     empty_database(setup)
 
 

@@ -23,11 +23,18 @@ def test_studio_details_are_the_pages_and_nothing_more(client):
     }
     assert studio["email"] is None
     assert studio["time_zone"] == "America/New_York"
+    # The page has no image files: no logo, no slide pictures.
+    assert studio["logo"] is None
     assert studio["hero_slides"] == [
-        {"headline": "Great Massage In Lexington KY", "subheadline": "Welcome To Corey Proffitt Studios Massage"},
+        {
+            "headline": "Great Massage In Lexington KY",
+            "subheadline": "Welcome To Corey Proffitt Studios Massage",
+            "image": None,
+        },
         {
             "headline": "Enjoy Our Beautiful Massage Studio",
             "subheadline": "Come see why we've best voted best massage in Lexington, KY numerous times.",
+            "image": None,
         },
     ]
     assert studio["highlights"] == ["Voted Lexington's best massage by consumers!"]

@@ -47,8 +47,8 @@ def json_ld_response(document: dict[str, Any]) -> Response:
 
 
 def studio_reference(studio: Any) -> dict[str, Any]:
-    """The studio named from another document (an article's author and publisher)."""
-    return {"@type": STUDIO_TYPE, "name": studio.name, "url": site_home()}
+    """The studio named from another document (an article's author and publisher), with its logo."""
+    return {"@type": STUDIO_TYPE, "name": studio.name, "url": site_home(), "logo": image_object(studio.visible_logo)}
 
 
 def image_object(image: Placement | None) -> dict[str, Any] | None:

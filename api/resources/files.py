@@ -32,6 +32,8 @@ _MEDIA_TYPES = [media_type for media_type, _ext, _name in ACCEPTED.values()]
 @ns.param("key", "The file's name: the SHA-256 of its bytes and its extension, as an image's URLs give it.",
           example=_EXAMPLE_KEY)  # fmt: skip
 class MediaFileContent(Resource):
+    rate_limited = "files"  # a budget of their own (see api.web.limits): a page shows many images
+
     @ns.produces([*_MEDIA_TYPES, "application/problem+json"])
     @ns.response(200, "The file's bytes (a Range request gets 206 with the part asked for).")
     @ns.response(206, "The part of the file a Range header asked for.")

@@ -20,8 +20,9 @@ from api.collection.routes import collection_namespace
 from api.media import library, new_media
 from api.web.errors import ProblemError
 from api.web.requests import flatten_errors
-from models import Article, Media, Topic, db
+from models import Media, db
 from models.images import RefusedImage, read_upload
+from models.placements import describe_place, places_of
 from models.richtext import slugify
 from schemas.media import (
     MEDIA_SLUG,
@@ -119,15 +120,7 @@ def read_upload_request() -> tuple[Media, dict[str, Any]]:
 
 
 def _uses(media: Media) -> list[str]:
-    """What content places the image, in any state (a draft's or a deleted item's use counts too: a
-    restore would bring it back without its image)."""
-    articles = select(Article.slug).where(
-        (Article.feature_image_id == media.media_id) | Article.body_media.any(Media.media_id == media.media_id)
-    )
-    topics = select(Topic.slug).where(Topic.image_id == media.media_id)
-    return [f"article '{slug}'" for slug in db.session.scalars(articles.order_by(Article.slug))] + [
-        f"topic '{slug}'" for slug in db.session.scalars(topics.order_by(Topic.slug))
-    ]
+    return [describe_place(place) for place in places_of(media.media_id)]
 
 
 MEDIA = Collection(

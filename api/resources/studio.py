@@ -13,8 +13,9 @@ from werkzeug.http import http_date
 
 from api.caching.content_version import content_headers, current_content_version
 from api.caching.response_cache import cached_read, expire_cached_response_at
+from api.collection.images import image_of
 from api.collection.operations import find_revision, revision_page
-from api.collection.structured_data import JSON_LD_MEDIA_TYPE, json_ld_response, studio_reference
+from api.collection.structured_data import JSON_LD_MEDIA_TYPE, image_object, json_ld_response, studio_reference
 from api.spec import REQUEST_EXAMPLE, body, documented_write, problems, query, refuses_valid_input, schema_model
 from api.web.auth import key_name, require_role
 from api.web.errors import PROBLEM_MEDIA_TYPE, ProblemError
@@ -40,6 +41,7 @@ from schemas.input import (
     StudioPatch,
 )
 from schemas.studio import (
+    STUDIO_SNAPSHOT,
     HoursEnvelope,
     HoursExceptionEnvelope,
     HoursExceptionListEnvelope,
@@ -131,13 +133,31 @@ def change_hours(studio: Studio, data: dict[str, Any]) -> None:
 
 
 def apply_studio_input(studio: Studio, data: dict[str, Any]) -> None:
-    """Copy validated input onto the studio; the phone and the address are stored as columns."""
+    """Copy validated input onto the studio; the phone and the address are stored as columns, the logo
+    and the slides' images as library ids (422 for an image the library does not have)."""
+    if "logo" in data:
+        studio.logo, studio.logo_alt = image_of(data.pop("logo"), "logo", studio.logo, studio.logo_alt)
+    if "hero_slides" in data:
+        slides = []
+        for number, slide in enumerate(data.pop("hero_slides")):
+            image, alt = image_of(slide.pop("image", None), f"hero_slides.{number}.image")
+            slides.append({**slide, "image_id": image.media_id if image else None, "image_alt": alt})
+        studio.hero_slides = slides
     for field, value in (data.pop("phone", None) or {}).items():
         setattr(studio, f"phone_{field}", value)
     for field, value in (data.pop("address", None) or {}).items():
         setattr(studio, field, value)
     for field, value in data.items():
         setattr(studio, field, value)
+
+
+def studio_input(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A revision's or an export's studio as the body of a PUT: its images are null where it was kept
+    before the studio had any."""
+    body = {name: snapshot[name] for name in StudioIn().fields if name in snapshot}
+    body.setdefault("logo", None)
+    body["hero_slides"] = [{"image": None, **slide} for slide in body.get("hero_slides", [])]
+    return body
 
 
 def _opening_hours(weekly: dict[int, list[Interval]]) -> list[dict[str, Any]]:
@@ -178,6 +198,7 @@ def studio_document(studio: Studio, weekly: dict[int, list[Interval]]) -> dict[s
             "addressCountry": studio.country,
         },
         "openingHoursSpecification": _opening_hours(weekly),
+        "image": [image_object(slide["image"]) for slide in studio.visible_hero_slides if slide["image"]] or None,
     }
 
 
@@ -254,9 +275,8 @@ class StudioItem(Resource):
         check_if_match(_STUDIO_OUT.dump(studio))
         apply_studio_input(studio, load_body(StudioPatch() if partial else StudioIn(), partial=partial))
         db.session.flush()
-        representation = _STUDIO_OUT.dump(studio)
-        _commit(STUDIO, representation, studio.studio_id)
-        return item_response(representation)
+        _commit(STUDIO, STUDIO_SNAPSHOT.dump(studio), studio.studio_id)
+        return item_response(_STUDIO_OUT.dump(studio))
 
 
 @ns.route("/structured-data")
@@ -539,13 +559,11 @@ class StudioRevisionRestore(Resource):
         studio = _the_studio()
         check_if_match(_STUDIO_OUT.dump(studio))
         snapshot = _revision_snapshot(STUDIO, number)
-        data = StudioIn().load({name: snapshot[name] for name in StudioIn().fields if name in snapshot})
-        apply_studio_input(studio, data)
+        apply_studio_input(studio, StudioIn().load(studio_input(snapshot)))
         studio.updated_at = utcnow()
         db.session.flush()
-        representation = _STUDIO_OUT.dump(studio)
-        _commit(STUDIO, representation, studio.studio_id, f"restored revision {number}")
-        return item_response(representation)
+        _commit(STUDIO, STUDIO_SNAPSHOT.dump(studio), studio.studio_id, f"restored revision {number}")
+        return item_response(_STUDIO_OUT.dump(studio))
 
 
 @ns.route("/hours/revisions")

@@ -3,9 +3,11 @@
 Counters live in memory by default and in Redis when REDIS_URL is set, so that
 limits hold across processes and machines. Budgets are configuration
 (`RATE_LIMIT_READS` per address, `RATE_LIMIT_KEY_READS` and `RATE_LIMIT_WRITES`
-per key, `RATE_LIMIT_FAILED_AUTH` per address for bad keys only), and
-`RATELIMIT_ENABLED=false` turns them all off. Health checks are never limited
-(their views say `rate_limited = False`): a load balancer must always be able to ask.
+per key, `RATE_LIMIT_FAILED_AUTH` per address for bad keys only, and
+`RATE_LIMIT_FILE_READS` per caller for media files, whose views say
+`rate_limited = "files"`: one page shows many), and `RATELIMIT_ENABLED=false`
+turns them all off. Health checks are never limited (their views say
+`rate_limited = False`): a load balancer must always be able to ask.
 """
 
 from collections.abc import Callable
@@ -28,10 +30,19 @@ def _config(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-def _health_check() -> bool:
-    """Whether the request is for a view that declares itself unlimited (`rate_limited = False`)."""
+def _view_budget() -> bool | str:
+    """What the request's view says of its limits: True (the usual budgets), False (none), or "files"."""
     view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(getattr(view, "view_class", None), "rate_limited", True)
+    budget: bool | str = getattr(getattr(view, "view_class", None), "rate_limited", True)
+    return budget
+
+
+def _health_check() -> bool:
+    return _view_budget() is False
+
+
+def _file_read() -> bool:
+    return _view_budget() == "files"
 
 
 def _with_key() -> bool:
@@ -47,13 +58,21 @@ def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
         _config("RATE_LIMIT_READS"),
         scope="anonymous-reads",
         key_func=_caller,
-        exempt_when=lambda: _health_check() or not is_read() or _with_key() or g.get("authentication_failed", False),
+        exempt_when=lambda: (
+            _health_check() or _file_read() or not is_read() or _with_key() or g.get("authentication_failed", False)
+        ),
     )(blueprint)
     limiter.shared_limit(
         _config("RATE_LIMIT_KEY_READS"),
         scope="key-reads",
         key_func=_caller,
-        exempt_when=lambda: _health_check() or not is_read() or not _with_key(),
+        exempt_when=lambda: _health_check() or _file_read() or not is_read() or not _with_key(),
+    )(blueprint)
+    limiter.shared_limit(
+        _config("RATE_LIMIT_FILE_READS"),
+        scope="file-reads",
+        key_func=_caller,
+        exempt_when=lambda: not _file_read() or g.get("authentication_failed", False),
     )(blueprint)
     limiter.shared_limit(
         _config("RATE_LIMIT_WRITES"),

@@ -94,7 +94,9 @@ async function renderHome() {
     document.title = studio.name;
     main.replaceChildren(
       el("section", { class: "hero" }, studio.hero_slides.map((slide) =>
-        el("div", { class: "slide" }, el("h2", {}, slide.headline), el("p", {}, slide.subheadline)))),
+        el("div", { class: "slide" },
+          slide.image ? picture(slide.image, "(max-width: 720px) 100vw, 360px", { loading: "eager" }) : null,
+          el("h2", {}, slide.headline), el("p", {}, slide.subheadline)))),
       el("section", { id: "about" }, el("h2", {}, "About"), el("p", {}, studio.about),
         el("ul", { class: "highlights" }, studio.highlights.map((h) => el("li", {}, h)))),
       el("section", { id: "hours" }, el("h2", {}, "Hours ", openBadge(hours)), hoursTable(hours),
@@ -198,11 +200,14 @@ async function renderTopic() {
   }
 }
 
-// Every page's header: the studio's name and a tap-to-call link.
+// Every page's header: the studio's logo (when it has one) and name, and a tap-to-call link.
 async function fillHeader() {
   try {
     const { data: studio } = await getJSON("/studio");
-    document.querySelector("#studio-name").textContent = studio.name;
+    const brand = document.querySelector("#studio-name");
+    // The name is the link's text, so the logo beside it is decorative (alt="").
+    brand.replaceChildren(
+      ...(studio.logo ? [picture(studio.logo, "6rem", { alt: "", loading: "eager", class: "logo" })] : []), studio.name);
     const phone = document.querySelector("#phone");
     phone.textContent = `Call ${studio.phone.display}`;
     phone.href = `tel:${studio.phone.e164}`;

@@ -1328,7 +1328,7 @@ export interface components {
              * @description available, or deleted (its files are no longer served).
              * @example available
              */
-            readonly status: unknown;
+            status: string;
         };
         TocEntry: {
             /**
@@ -2157,7 +2157,7 @@ export interface components {
              * @description available, or deleted (its files are no longer served).
              * @example available
              */
-            readonly status: unknown;
+            status: string;
             /**
              * Format: date-time
              * @description When it was deleted (UTC), or null.
@@ -2596,6 +2596,8 @@ export interface components {
              * @example Welcome To Corey Proffitt Studios Massage
              */
             subheadline: string | null;
+            /** @description The slide's picture, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            image: components["schemas"]["PlacedImage"] | null;
         };
         Phone: {
             /**
@@ -2650,6 +2652,8 @@ export interface components {
              *     ]
              */
             highlights: string[];
+            /** @description The studio's logo, ready for a responsive `<img>` (null when it has none, or the image was deleted). */
+            logo: components["schemas"]["PlacedImage"] | null;
             /** @description The front page's slides, in order. */
             hero_slides: components["schemas"]["HeroSlide"][];
             /** @description The phone number, as displayed and in E.164. */
@@ -2685,6 +2689,8 @@ export interface components {
              * @default null
              */
             subheadline: string | null;
+            /** @description The slide's picture from the media library, or null. */
+            image: components["schemas"]["ImageUseIn"] | null;
         };
         PhoneIn: {
             /**
@@ -2743,6 +2749,8 @@ export interface components {
             email: string | null;
             /** @description Where the studio is. */
             address: components["schemas"]["AddressIn"];
+            /** @description Its logo from the media library, or null for none. */
+            logo: components["schemas"]["ImageUseIn"] | null;
             /**
              * @description IANA time zone of the studio's hours.
              * @example America/New_York
@@ -2807,6 +2815,8 @@ export interface components {
             email?: string | null;
             /** @description Where the studio is. */
             address?: components["schemas"]["AddressPatch"];
+            /** @description Its logo from the media library, or null for none. */
+            logo?: components["schemas"]["ImageUsePatch"] | null;
             /**
              * @description IANA time zone of the studio's hours.
              * @example America/New_York
@@ -13453,15 +13463,18 @@ export interface operations {
                  *       "hero_slides": [
                  *         {
                  *           "headline": "Great Massage In Lexington KY",
-                 *           "subheadline": "Welcome To Corey Proffitt Studios Massage"
+                 *           "subheadline": "Welcome To Corey Proffitt Studios Massage",
+                 *           "image": null
                  *         },
                  *         {
                  *           "headline": "Enjoy Our Beautiful Massage Studio",
-                 *           "subheadline": "Come see why we've best voted best massage in Lexington, KY numerous times."
+                 *           "subheadline": "Come see why we've best voted best massage in Lexington, KY numerous times.",
+                 *           "image": null
                  *         }
                  *       ],
                  *       "email": null,
                  *       "time_zone": "America/New_York",
+                 *       "logo": null,
                  *       "phone": {
                  *         "display": "(859) 421-3085",
                  *         "e164": "+18594213085"
