@@ -9,13 +9,15 @@ from flask_cors import CORS
 from flask_migrate import Migrate
 
 from api.config import MIGRATIONS_DIRECTORY
+from models.indexes import is_postgresql_only_index
 from models.search import is_search_object, restore_search_after_migration
 from models.types import render_migration_item
 
 
 def include_in_migrations(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Autogenerate leaves search's tables, columns and indexes to its own migration."""
-    return not is_search_object(name or "", type_)
+    """Autogenerate leaves search's tables, columns and indexes, and PostgreSQL's partial indexes, to their
+    own migrations."""
+    return not is_search_object(name or "", type_) and not is_postgresql_only_index(name or "", type_)
 
 
 compress = Compress()

@@ -48,6 +48,7 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
         cursor.close()
 
 
+import models.indexes  # adds PostgreSQL's partial indexes to the tables it creates
 import models.search  # noqa: F401  (adds full-text search to the tables it creates)
 from models.audit import AuditEntry
 from models.auth import ApiKey
