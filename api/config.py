@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     # Compression (Flask-Compress): brotli where the client accepts it, else gzip, for bodies from 500 bytes.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIN_SIZE": 500,
+    # Compressed bodies kept per process, by their content (api/caching/compressed.py); 0 turns it off.
+    "COMPRESS_CACHE_MAX_BYTES": 8 * 1024 * 1024,
     # Streamed responses (Swagger UI's static files) stay as they are: Flask-Compress 1.25's stream
     # compressor never closes the file it reads from.
     "COMPRESS_STREAMS": False,
@@ -109,6 +111,7 @@ _STRING_SETTINGS = (
 _INTEGER_SETTINGS = (
     "MAX_CONTENT_LENGTH",
     "RESPONSE_CACHE_MAX_BYTES",
+    "COMPRESS_CACHE_MAX_BYTES",
     "TRUSTED_PROXIES",
     "MEDIA_MAX_BYTES",
     "MEDIA_MAX_PIXELS",

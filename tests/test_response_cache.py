@@ -2,6 +2,7 @@
 (after a write through any instance, a scheduled publication, a key holder's read or the clock)."""
 
 import gzip
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -59,6 +60,29 @@ def test_a_cached_answer_revalidates_and_compresses(seeded_app, client):
     compressed = client.raw.get(ARTICLES, headers={"Accept-Encoding": "gzip"})
     assert compressed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(compressed.get_data()) == first.get_data()
+
+
+def test_an_answer_is_compressed_once_per_encoding_and_never_stale(seeded_app, client, editor_key):
+    import brotli
+
+    from api.extensions import compress
+
+    url = f"{ARTICLES}/{SEEDED}"
+    plain = client.get_json(url).get_data()
+    kept = len(compress.cache)
+    answers = [client.raw.get(url, headers={"Accept-Encoding": encoding}) for encoding in ("br", "gzip", "br", "gzip")]
+    assert [answer.headers["Content-Encoding"] for answer in answers] == ["br", "gzip", "br", "gzip"]
+    assert brotli.decompress(answers[0].get_data()) == plain == gzip.decompress(answers[1].get_data())
+    assert answers[2].get_data() == answers[0].get_data() and answers[3].get_data() == answers[1].get_data()
+    assert len(compress.cache) == kept + 2  # each encoding made once, then served as kept
+    # A problem is compressed as it is sent, and not kept.
+    missing = client.raw.get(f"{ARTICLES}/{'no-such-article-' * 30}", headers={"Accept-Encoding": "br"})
+    assert missing.status_code == 404 and len(compress.cache) == kept + 2
+    # Changed, the article's new bytes are compressed anew: a compressed answer is never an old one.
+    client.write("PATCH", url, editor_key, 200, json={"title": "Quadratus Lumborum, Again"})
+    changed = client.raw.get(url, headers={"Accept-Encoding": "br"})
+    assert json.loads(brotli.decompress(changed.get_data()))["data"]["title"] == "Quadratus Lumborum, Again"
+    assert len(compress.cache) == kept + 3
 
 
 def test_a_write_is_seen_by_the_next_read(seeded_app, client, editor_key):

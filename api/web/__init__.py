@@ -7,6 +7,7 @@ order the hooks run on each request and response.
 from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api.caching.compressed import configure_compressed_bodies
 from api.extensions import compress
 from api.web.access_log import configure_logging
 from api.web.auth import identify_caller, refuse_failed_authentication
@@ -41,7 +42,8 @@ def init_web(app: Flask, blueprint: Blueprint) -> None:
 
     # After each request, hooks run in the reverse of their registration. Registered from the last to
     # the first, they run on each response in the order numbered here.
-    compress.init_app(app)  # 5. compression, on the final body
+    configure_compressed_bodies(app)
+    compress.init_app(app)  # 5. compression, on the final body (once per body and encoding)
     app.after_request(finish_response)  # 4. request id, security headers, ETag, caching headers, 304s
     init_limiter(app, blueprint)  # 3. the limiter's headers (and its check, before the request)
     app.before_request(refuse_failed_authentication)  # (after the limiter's check, before any view)

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, g, request, url_for
 from sqlalchemy import Select, func, select
 
+from api.caching.compressed import note_body
 from api.caching.content_version import content_headers
 from api.caching.response_cache import keep_response
 from api.web.access_log import log_request
@@ -154,6 +155,7 @@ def finish_response(response: Response) -> Response:
             response.headers["Surrogate-Key"] = " ".join(g.cache_keys)
             response.headers["Cache-Tag"] = ",".join(g.cache_keys)
         keep_response(response)  # the plain body, before a 304 empties it or compression changes it
+        note_body(response)  # and its content key, under which its compressed forms are kept
         response.make_conditional(request)
     logged: Response = log_request(response)
     return logged
