@@ -3,7 +3,9 @@
 Every flush that adds, changes or deletes content bumps it, in the same
 transaction, so it can never miss a write. It drives Last-Modified (and can key
 caches that must stay correct across processes). API keys, revisions and the
-audit log are bookkeeping, not content: writing them does not bump it.
+audit log are bookkeeping, not content: writing them does not bump it. Its
+membership version moves only with a change to which items a list holds (see
+`_MEMBERSHIP_ATTRIBUTES`): lists' totals are kept under it.
 """
 
 from dataclasses import dataclass
@@ -11,13 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DDL, BindParameter, Engine, Select, Table, bindparam, event, func, select, union_all
+from sqlalchemy import DDL, BindParameter, Engine, Select, Table, bindparam, event, func, inspect, select, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import Model, db
 from models.audit import AuditEntry
 from models.auth import ApiKey
+from models.editable import EditableItem
 from models.events import Event
 from models.previews import PreviewLink
 from models.revisions import Revision
@@ -32,6 +35,10 @@ class ContentState(Model):
     state_id: Mapped[int] = mapped_column("id", primary_key=True)
     version: Mapped[int]
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped only by a change to which items a list holds (one made, deleted, restored, published,
+    # unpublished, renamed, moved in time, given other topics or another series): a list's total is
+    # counted again after such a change, not after every edit of an item's text.
+    membership_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 # The one row exists from the moment the table does (migrations insert it too).
@@ -59,16 +66,37 @@ def _is_content(obj: object) -> bool:
     return not isinstance(obj, bookkeeping)
 
 
+# What decides whether a listed item is in a list, and where: what the filters of lists other than a
+# search (whose matches follow the text) and the public rule read.
+_MEMBERSHIP_ATTRIBUTES = ("slug", "status", "published_at", "deleted_at", "series_id", "series", "topics")
+
+
+def _changes_membership(obj: object) -> bool:
+    if not isinstance(obj, EditableItem):
+        return False
+    state = inspect(obj)
+    return any(name in state.attrs and state.attrs[name].history.has_changes() for name in _MEMBERSHIP_ATTRIBUTES)
+
+
 @event.listens_for(Session, "before_flush")
 def _bump_on_content_change(session: Session, _context: object, _instances: object) -> None:
-    added_or_deleted = any(_is_content(obj) for obj in (*session.new, *session.deleted))
-    changed = any(_is_content(obj) and session.is_modified(obj) for obj in session.dirty)
+    added_or_deleted = [obj for obj in (*session.new, *session.deleted) if _is_content(obj)]
+    changed = [obj for obj in session.dirty if _is_content(obj) and session.is_modified(obj)]
     if added_or_deleted or changed:
+        membership = any(isinstance(obj, EditableItem) for obj in added_or_deleted) or any(
+            _changes_membership(obj) for obj in changed
+        )
         table = ContentState.__table__
         assert isinstance(table, Table)
         # Core, on the flush's own connection: no ORM autoflush inside a flush.
         session.connection().execute(
-            table.update().where(table.c.id == 1).values(version=table.c.version + 1, changed_at=utcnow())
+            table.update()
+            .where(table.c.id == 1)
+            .values(
+                version=table.c.version + 1,
+                changed_at=utcnow(),
+                membership_version=table.c.membership_version + (1 if membership else 0),
+            )
         )
 
 
@@ -79,6 +107,7 @@ class ContentVersion:
     version: int
     latest_publication: datetime | None
     last_modified: datetime
+    membership: int = 0  # see ContentState.membership_version
 
 
 def _aware(moment: datetime) -> datetime:
@@ -99,7 +128,9 @@ def _version_statement() -> Select[int, datetime, datetime | None]:
         )
     ).subquery()
     latest_publication = select(func.max(latest_each.c.published_at)).scalar_subquery()
-    return select(ContentState.version, ContentState.changed_at, latest_publication).where(ContentState.state_id == 1)
+    return select(
+        ContentState.version, ContentState.changed_at, latest_publication, ContentState.membership_version
+    ).where(ContentState.state_id == 1)
 
 
 class _VersionQuery:
@@ -148,7 +179,7 @@ class _VersionQuery:
         self.statements_run += 1
         if row is None or self.from_database is None:
             return None if row is None else tuple(row)
-        return row[0], self.from_database(row[1]), self.from_database(row[2])
+        return row[0], self.from_database(row[1]), self.from_database(row[2]), row[3]
 
 
 _version_queries: WeakKeyDictionary[Engine, _VersionQuery] = WeakKeyDictionary()  # one per engine (tests make many)
@@ -171,10 +202,11 @@ def content_version() -> ContentVersion:
     row = version_query(engine).run(engine, now)
     if row is None:
         return ContentVersion(version=0, latest_publication=None, last_modified=now)
-    version, changed_at, published = row
+    version, changed_at, published, membership = row
     moments = [_aware(moment) for moment in (changed_at, published) if moment is not None]
     return ContentVersion(
         version=version,
         latest_publication=_aware(published) if published is not None else None,
         last_modified=max(moments) if moments else now,
+        membership=membership,
     )

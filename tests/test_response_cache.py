@@ -93,6 +93,49 @@ def test_a_write_is_seen_by_the_next_read(seeded_app, client, editor_key):
     assert client.get_json(ARTICLES).get_json()["data"][0]["title"] == "Quadratus Lumborum, Again"
 
 
+def test_a_list_s_total_is_counted_again_only_when_what_lists_hold_changes(seeded_app, client, editor_key):
+    """An edit of an article's text keeps every list's total (a search's excepted); a change to which
+    articles a list holds counts it again, so no total is ever stale."""
+    for number in range(3):
+        add_article(seeded_app, f"extra-{number}", topics=["gluteus-medius"])
+
+    with seeded_app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def total(url: str) -> tuple[int, bool]:
+        """The list's total, and whether it was counted for this request."""
+        sent.clear()
+        meta = client.get_json(url).get_json()["meta"]
+        return meta["total"], any("count(*)" in statement.lower() for statement in sent)
+
+    capture = lambda _connection, _cursor, statement, *_rest: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", capture)
+
+    topic_list = f"{ARTICLES}?topic=gluteus-medius"
+    search = f"{ARTICLES}?q=kneading"
+    # The seeded article is about the gluteus medius too.
+    assert [total(url) for url in (ARTICLES, topic_list, search)] == [(4, True), (4, True), (0, True)]
+    client.write("PATCH", f"{ARTICLES}/extra-0", editor_key, 200, json={"title": "Kneading The Glutes"})
+    # The edit changed each page (a new title), not which articles the lists hold: no count...
+    assert [total(f"{url}&per_page=2" if "?" in url else f"{url}?per_page=2") for url in (ARTICLES, topic_list)] == [
+        (4, False),
+        (4, False),
+    ]
+    assert total(search) == (1, True)  # ... but a search's matches follow the text
+    # Which articles a list holds changes, and its total is counted again, each time.
+    client.write("PATCH", f"{ARTICLES}/extra-1", editor_key, 200, json={"topics": []})
+    assert total(topic_list) == (3, True)
+    client.write("PATCH", f"{ARTICLES}/extra-2", editor_key, 200, json={"status": "draft"})
+    assert total(ARTICLES) == (3, True)
+    client.write("DELETE", f"{ARTICLES}/extra-1", editor_key, 204)
+    assert total(ARTICLES) == (2, True)
+    client.write("PATCH", f"{ARTICLES}/extra-0", editor_key, 200, json={"slug": "kneading-the-glutes"})
+    assert total(f"{ARTICLES}?slug=extra-0") == (0, True)
+    assert total(f"{ARTICLES}?slug=kneading-the-glutes") == (1, True)
+    event.remove(engine, "before_cursor_execute", capture)
+
+
 def test_a_write_through_another_instance_is_seen_at_once(seeded_app, client, make_app, editor_key):
     """Two instances on one database, each with its own cache: no stale answer after the other writes."""
     other = make_app(

@@ -75,7 +75,7 @@ class ResponseCache:
             self._entries[key] = entry
 
     def total(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
-        """A list's total under a content version: counted once, not once per page."""
+        """A list's total under a key (its filters and the version it holds for): counted once, not once per page."""
         with self._lock:
             known = self._totals.get(key)
         if known is None:
@@ -140,11 +140,13 @@ def keep_response(response: Response) -> None:
 
 
 def remembered_total(count: Callable[[], int]) -> int:
-    """The total of the public list this request asks for, counted once per content version and
-    filters: paging through a list counts it once."""
+    """The total of the public list this request asks for, counted once per membership of the lists
+    (a search's, whose matches follow the text, once per content version) and filters: paging through a
+    list counts it once, and an edit of an item's text does not count it again."""
     cache = _cache()
     if cache is None:
         return count()
     version = current_content_version()
     filters = tuple(sorted((name, value) for name, value in request.args.items() if name not in _NOT_FILTERS))
-    return cache.total((version.version, version.latest_publication, request.path, filters), count)
+    generation = ("content", version.version) if "q" in request.args else ("membership", version.membership)
+    return cache.total((*generation, version.latest_publication, request.path, filters), count)
