@@ -34,7 +34,15 @@ from api.media import NEW_MEDIA_INFO, library
 from api.resources.articles import ARTICLES
 from api.resources.media import MEDIA
 from api.resources.series import SERIES
-from api.resources.studio import EXCEPTIONS, HOURS, STUDIO, apply_exception, apply_studio_input, change_hours
+from api.resources.studio import (
+    EXCEPTIONS,
+    HOURS,
+    STUDIO,
+    apply_exception,
+    apply_studio_input,
+    change_hours,
+    studio_input,
+)
 from api.resources.topics import TOPICS
 from api.web.errors import ProblemError
 from api.web.requests import flatten_errors
@@ -340,7 +348,10 @@ class _Importer:
         for collection in COLLECTIONS:
             loaded[collection.name] = self._load_items(collection, document.get(collection.name, []))
         if document.get("studio") is not None:
-            loaded["studio"] = self._load(_with_updated_at(StudioIn)(), document["studio"], "studio")
+            record = document["studio"]
+            if isinstance(record, dict):  # a file written before the studio had images names none
+                record = {**record, **studio_input(record)}
+            loaded["studio"] = self._load(_with_updated_at(StudioIn)(), record, "studio")
         if document.get("hours") is not None:
             loaded["hours"] = self._load(HoursIn(), document["hours"], "hours")
         exceptions = self._records(document.get("hours_exceptions", []), "hours_exceptions")

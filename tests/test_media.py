@@ -568,6 +568,18 @@ def _exported_site_with_images(client, app, editor_key, admin_key, path: Path) -
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _target_app(make_app, tmp_path):
+    """Another site to import into: an empty SQLite database and a media folder of its own."""
+    return make_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'target.sqlite3'}",
+            "MEDIA_FOLDER": str(tmp_path / "target-media"),
+            "MEDIA_STORAGE": "folder",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
 def test_an_export_carries_the_library_and_an_import_makes_it_again(
     client, seeded_app, editor_key, admin_key, make_app, tmp_path
 ):
@@ -580,14 +592,7 @@ def test_an_export_carries_the_library_and_an_import_makes_it_again(
     assert original == client.raw.get(path_of(source["original"]["url"])).get_data()  # the stored bytes, as served
     assert not has_location(original)
 
-    target = make_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'target.sqlite3'}",
-            "MEDIA_FOLDER": str(tmp_path / "target-media"),
-            "MEDIA_STORAGE": "folder",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    target = _target_app(make_app, tmp_path)
     imported = target.test_cli_runner().invoke(args=["import", str(tmp_path / "site.json")])
     assert imported.exit_code == 0, imported.output
     assert "media: 2 created" in imported.output
@@ -622,13 +627,7 @@ def test_an_import_checks_an_image_s_bytes_as_an_upload_and_refuses_a_clash(
 ):
     document = _exported_site_with_images(client, seeded_app, editor_key, admin_key, tmp_path / "site.json")
     source_original = client.get_json("/api/v1/media/low-back").get_json()["data"]["original"]
-    target = make_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'target.sqlite3'}",
-            "MEDIA_FOLDER": str(tmp_path / "target-media"),
-            "MEDIA_STORAGE": "folder",
-        }
-    )
+    target = _target_app(make_app, tmp_path)
     bad = json.loads(json.dumps(document))
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     bad["media"][0]["original"]["data"] = base64.b64encode(svg).decode()

@@ -170,6 +170,21 @@ def test_an_import_into_a_database_with_content_updates_by_slug(bare_app, tmp_pa
     assert (audit["action"], audit["via"]) == ("imported (updated)", "command line")
 
 
+def test_a_file_exported_before_the_studio_had_images_still_imports(bare_app, tmp_path):
+    seeded_app, client, _key = _migrated_and_seeded(bare_app)
+    with seeded_app.app_context():
+        document = export_document()
+    del document["studio"]["logo"]
+    for slide in document["studio"]["hero_slides"]:
+        del slide["image"]
+    document["studio"]["tagline"] = "Massage In Lexington"
+    (tmp_path / "old.json").write_text(json.dumps(document), encoding="utf-8")
+    result = seeded_app.test_cli_runner().invoke(args=["import", str(tmp_path / "old.json")])
+    assert result.exit_code == 0 and "studio: 1 updated" in result.output, result.output
+    studio = client.get_json("/api/v1/studio").get_json()["data"]
+    assert studio["tagline"] == "Massage In Lexington" and studio["logo"] is None
+
+
 def test_an_invalid_document_is_refused_whole_with_every_problem(bare_app, tmp_path):
     seeded_app, client, admin_key = _migrated_and_seeded(bare_app)
     with seeded_app.app_context():

@@ -4,8 +4,8 @@ Every browser asks for br or gzip, and Flask-Compress compresses each answer it
 sends them: a cached 14 KB article asked for that way cost 1,380 µs in-process
 (SQLite) with brotli run on every hit, and costs 1,040 µs with this. Flask-Compress keeps
 what it made when given a backend and a key (COMPRESS_CACHE_BACKEND and
-COMPRESS_CACHE_KEY); the key here is a hash of the bytes to compress, which
-`note_body` records for each cacheable read, so the same bytes under any URL
+COMPRESS_CACHE_KEY); the key here is a hash of the bytes to compress, for the
+reads `note_body` marks cacheable, so the same bytes under any URL
 share one entry, changed bytes can never meet a stale one, and nothing else
 (errors, writes) is kept. At most COMPRESS_CACHE_MAX_BYTES of compressed bodies
 stay per process, least recently used first out (0 turns it off).
@@ -49,13 +49,15 @@ class CompressedBodies:
 
 
 def note_body(response: Response) -> None:
-    """Give a cacheable read's plain body its content key, for the compression that follows."""
-    g.compressed_body_key = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
+    """Mark a cacheable read's answer as one whose compressed forms may be kept. Its key is made only if
+    it is compressed (by `_body_key`, in the hook that runs right after this one), so an answer sent
+    plain costs no hashing."""
+    g.compressible_response = response
 
 
 def _body_key(_request: Any) -> str:
-    key: str = g.get("compressed_body_key", "")
-    return key
+    response: Response | None = g.get("compressible_response")
+    return "" if response is None else hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
 
 
 def configure_compressed_bodies(app: Flask) -> None:
