@@ -61,7 +61,9 @@ clients: openapi
 demo:
 	$(PYTHON) -m http.server 8080 --bind 127.0.0.1 --directory examples/frontend
 
-## bench: the read benchmark on 1,000 and 100,000 articles (about 15 minutes, 2.2 GB in bench/.data); writes BENCHMARKS.md
+## bench: the read benchmark at 100,000 articles on SQLite and on PostgreSQL (a cluster of its own): every case hit,
+## spread, with writes and uncached, against a bare Flask ceiling (about 45 minutes and 6 GB in bench/.data the
+## first time); writes BENCHMARKS.md and BENCHMARKS.json
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench
 
@@ -73,7 +75,7 @@ bench-webhooks: $(VENV)/.dev
 bench-media: $(VENV)/.dev
 	$(BIN)/python -m bench.media
 
-## bench-smoke: the benchmark on 1,000 articles with one-second runs: checks that it works, not how fast
+## bench-smoke: the benchmark on 1,000 articles with one-second runs, both databases: checks that it works, not how fast
 bench-smoke: $(VENV)/.runtime
 	$(BIN)/python -m bench --smoke
 

@@ -1,174 +1,74 @@
-"""Run the read benchmark: `python -m bench` (all of it, ~15 minutes) or `python -m bench --smoke`.
+"""Run the read benchmark: `python -m bench` (all of it, ~40 minutes) or `python -m bench --smoke`.
 
-For each corpus size: build the corpus once (kept in bench/.data), serve it with gunicorn (2
-workers, loopback), and for every case warm up, then run the ceiling and the case in turns (four
-slices each), first with the response cache (as deployed) and then without it (what a miss costs).
-Results go to BENCHMARKS.md (or --output); the smoke run checks that everything works, not speed.
+For each database (SQLite, then PostgreSQL in a cluster of the benchmark's own) and corpus size:
+build the corpus once (kept in bench/.data), serve it with gunicorn (2 sync workers, loopback),
+and measure every case (bench/traffic.py) in every mode: hit, spread, with an admin's write a
+second going on, then uncached. Each measurement takes turns with two ceilings on the same
+machine: a bare Flask app answering precomputed bytes of the case's size (bench/ceiling.py) and
+the same bytes through the product's own hooks (bench/wsgi.py). Writes BENCHMARKS.md and, one row
+per measurement, BENCHMARKS.json; the smoke run checks that everything works, not how fast.
 """
 
 import argparse
 import json
 import os
 import platform
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.corpus import build_database
+from bench.databases import PostgresCorpus, sqlite_corpus
 from bench.load import load_generator, run_load
 from bench.report import write_report
+from bench.servers import Server
 from bench.statements import count_statements
+from bench.traffic import Case, cases
+from bench.writer import Writer
+from tests.servers import postgres_binaries
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / ".data"
-CORPUS_VERSION = 1  # bump when bench/corpus.py changes what it writes
-PER_PAGE = 25
-SLICES = 4  # a run is cut in this many turns of ceiling, then case
-SEARCHES = ("piriformis", "sciatica", "psoas release", "trapezius", "glute stretch", "posture", "scalenes", "rhomb")
+SLICES = 4  # a run is cut in this many turns of each ceiling and the case
+SIZE_SAMPLE = 50  # spread paths fetched for the mean body size of a case's spread
 
 
-@dataclass
-class Case:
-    name: str
-    title: str
-    paths: list[str]
-    target: float | None = None  # the least ratio to the ceiling at 100,000 articles
-    expected: int = 200
-    if_none_match: str | None = None
-    size: int = 0
-    results: dict = field(default_factory=dict)
+def admin_key(url: str) -> str:
+    from api import create_app
+    from models import db
+    from models.auth import create_key
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        key = create_key(f"bench-writer-{datetime.now(UTC):%Y%m%d%H%M%S%f}", "admin")
+        db.engine.dispose()
+    return key
 
 
-def cases(articles: int, topic_slugs: list[str]) -> list[Case]:
-    last_page = max(articles // PER_PAGE, 1)
-    step = max(articles // 100, 1)
-    return [
-        Case("list", "Article list, page 1", [f"/api/v1/articles?per_page={PER_PAGE}"], 0.5),
-        Case("deep", f"Article list, page {last_page}", [f"/api/v1/articles?page={last_page}&per_page={PER_PAGE}"]),
-        Case(
-            "detail",
-            "Article detail (100 articles in turn)",
-            [f"/api/v1/articles/bench-article-{n}" for n in range(0, articles, step)],
-            0.6,
-        ),
-        Case(
-            "topic",
-            f"Topic with its articles ({len(topic_slugs)} topics in turn)",
-            [f"/api/v1/topics/{slug}" for slug in topic_slugs],
-        ),
-        Case("studio", "Studio, and its hours (in turn)", ["/api/v1/studio", "/api/v1/studio/hours"]),
-        Case(
-            "search",
-            f"Search ({len(SEARCHES)} queries in turn)",
-            [f"/api/v1/articles?q={q.replace(' ', '+')}&per_page={PER_PAGE}" for q in SEARCHES],
-            0.3,
-        ),
-        Case(
-            "revalidate",
-            "304: an article revalidated with If-None-Match",
-            [f"/api/v1/articles/bench-article-{articles // 2}"],
-            0.8,
-            expected=304,
-        ),
-    ]
-
-
-def corpus_database(articles: int) -> Path:
-    """The corpus of this size, built once (about 40 s and 2.2 GB for 100,000 articles)."""
-    path = DATA / f"corpus-{articles}-v{CORPUS_VERSION}.sqlite3"
-    if path.exists():
-        return path
-    DATA.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    print(f"== building a corpus of {articles:,} articles in {path.relative_to(ROOT)}", flush=True)
-    build_database(partial, articles)
-    partial.rename(path)
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn with two workers serving bench.wsgi on a loopback port."""
-
-    def __init__(self, database: Path, response_cache: bool):
-        self.port = free_port()
-        # Only the latest server's log is kept: at ~3,000 requests a second the access log grows fast.
-        self.log = open(DATA / "server.log", "wb")  # noqa: SIM115 (open as long as the server runs)
-        environment = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": "2",
-            # One load generator on one address would spend any read budget in a second.
-            "RATELIMIT_ENABLED": "false",
-            # Recycling would restart a worker mid-run (an empty cache, and its CPU time lost to the count).
-            "GUNICORN_MAX_REQUESTS": "0",
-            "RESPONSE_CACHE_MAX_BYTES": os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(32 * 1024 * 1024))
-            if response_cache
-            else "0",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.wsgi:app"],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self.get("/api/v1/health")
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start; see bench/.data/server.log") from None
-                time.sleep(0.2)
-
-    def get(self, path: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, response.read(), dict(response.headers)
-        except urllib.error.HTTPError as error:
-            return error.code, error.read(), dict(error.headers)
-
-    def pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [self.process.pid, *map(int, children)]
-
-    def cpu_seconds(self) -> float:
-        ticks = 0
-        for pid in self.pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def worker_memory_mb(self) -> list[float]:
-        sizes = []
-        for pid in self.pids()[1:]:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
-        self.log.close()
+def prepare(server: Server, case: Case) -> None:
+    """Check the case's paths answer as they should, and note the body sizes and, for a 304 case,
+    every path's ETag."""
+    sizes: dict[str, list[int]] = {"hit": [], "spread": []}
+    spread_sample = case.paths("spread", run=0)[:SIZE_SAMPLE]
+    wanted = list(dict.fromkeys(case.hit_paths + spread_sample))
+    if case.expected == 304:
+        wanted = list(dict.fromkeys(case.hit_paths + case.population))
+    for path in wanted:
+        status, body, headers = server.get(path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
+        if case.expected == 304:
+            case.etags[path] = headers["ETag"]
+        if path in case.hit_paths:
+            sizes["hit"].append(len(body))
+        if path in spread_sample:
+            sizes["spread"].append(len(body))
+    if case.expected == 304:
+        path = case.hit_paths[0]
+        status, _, _ = server.get(path, {"If-None-Match": case.etags[path]})
+        if status != 304:
+            raise RuntimeError(f"{path} with If-None-Match answered {status}, not 304")
+    case.sizes = {mode: round(statistics.mean(values)) for mode, values in sizes.items()}
 
 
 def _combined(runs: list[dict], cpu_seconds: float) -> dict:
@@ -179,64 +79,118 @@ def _combined(runs: list[dict], cpu_seconds: float) -> dict:
         "rps": requests / elapsed,
         "p50_ms": statistics.median(run["p50_ms"] for run in runs),
         "p99_ms": max(run["p99_ms"] for run in runs),  # the worst slice's: never flattered
-        "unexpected": sum(run["unexpected"] for run in runs),
+        "errors": sum(run["unexpected"] for run in runs),
         "cpu_ms": cpu_seconds * 1000 / max(requests, 1),
     }
 
 
-def measure_against_ceiling(server: Server, ceiling: tuple, case: tuple, options) -> tuple[dict, dict]:
-    """Warm both up, then let the ceiling and the case take turns in slices of the run, so that
-    whatever else the machine does meanwhile falls on both alike. Each is (paths, load options)."""
-    for paths, load in (ceiling, case):
-        run_load(server.port, paths, options.warm_up, **load)
-    runs: dict[int, list] = {0: [], 1: []}
-    cpu = [0.0, 0.0]
-    for _ in range(options.seconds // options.slice_seconds):
-        for side, (paths, load) in enumerate((ceiling, case)):
-            cpu_before = server.cpu_seconds()
-            runs[side].append(run_load(server.port, paths, options.slice_seconds, **load))
-            cpu[side] += server.cpu_seconds() - cpu_before
-    return _combined(runs[0], cpu[0]), _combined(runs[1], cpu[1])
+def _ceiling_side(server: Server, path: str, revalidate: bool):
+    if not revalidate:
+        return server, lambda run: [path], {}
+    etag = server.get(path)[2]["ETag"]
+    return server, lambda run: [path], {path: etag}
 
 
-def prepare(server: Server, case: Case) -> None:
-    """Check every path answers as it should, note the body size, and the ETag a 304 case sends."""
-    sizes = []
-    for path in case.paths:
-        status, body, headers = server.get(path)
-        if status != 200:
-            raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
-        sizes.append(len(body))
-        if case.expected == 304:
-            case.if_none_match = headers["ETag"]
-            status, _, _ = server.get(path, {"If-None-Match": case.if_none_match})
-            if status != 304:
-                raise RuntimeError(f"{path} with If-None-Match answered {status}, not 304")
-    case.size = round(sum(sizes) / len(sizes))
+def measure(ceiling: Server, product: Server, case: Case, mode: str, options) -> dict:
+    """Warm all three up, then let the bare ceiling, the product's ceiling and the case take turns in
+    slices of the run, so that whatever else the machine does meanwhile falls on all alike."""
+    size = case.sizes["hit" if mode == "hit" else "spread"]
+    revalidate = case.expected == 304
+    sides = [
+        _ceiling_side(ceiling, f"/ceiling/{size}", revalidate),
+        _ceiling_side(product, f"/api/bench/ceiling/{size}", revalidate),
+        (product, lambda run: case.paths(mode, run), case.etags),
+    ]
+    if options.warm_up:
+        for server, paths, etags in sides:
+            run_load(server.port, paths(-1), options.warm_up, etags)
+    runs: list[list[dict]] = [[], [], []]
+    cpu = [0.0, 0.0, 0.0]
+    for run in range(options.slices):
+        for side, (server, paths, etags) in enumerate(sides):
+            before = server.cpu_seconds()
+            runs[side].append(run_load(server.port, paths(run), options.slice_seconds, etags))
+            cpu[side] += server.cpu_seconds() - before
+    bare, own, result = (_combined(runs[side], cpu[side]) for side in range(3))
+    if bare["errors"] or own["errors"] or result["errors"]:
+        raise RuntimeError(f"{case.name} {mode}: {result['errors']} answers were errors")
+    return {
+        **result,
+        "size": size,
+        "ceiling_rps": bare["rps"],
+        "own_ceiling_rps": own["rps"],
+        "ratio": result["rps"] / bare["rps"],
+        "ratio_to_own_ceiling": result["rps"] / own["rps"],
+    }
 
 
-def run_pass(server: Server, all_cases: list[Case], label: str, options) -> None:
-    for case in all_cases:
-        prepare(server, case)
-        load = {"if_none_match": case.if_none_match, "expected": case.expected}
-        ceiling_path = f"/api/bench/ceiling/{case.size}"
-        if case.expected == 304:
-            _, _, headers = server.get(ceiling_path)
-            ceiling_load = {"if_none_match": headers["ETag"], "expected": 304}
-        else:
-            ceiling_load = {}
-        ceiling, result = measure_against_ceiling(server, ([ceiling_path], ceiling_load), (case.paths, load), options)
-        if result["unexpected"] or ceiling["unexpected"]:
-            raise RuntimeError(f"{case.name}: {result['unexpected']} answers with an unexpected status")
-        result["ceiling_rps"] = ceiling["rps"]
-        result["ratio"] = result["rps"] / ceiling["rps"]
-        case.results[label] = result
-        print(
-            f"   {label:8} {case.name:10} {case.size:7,} B  {result['rps']:8,.0f} rps  ceiling {ceiling['rps']:8,.0f}"
-            f"  ratio {result['ratio']:.2f}  p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms"
-            f"  cpu {result['cpu_ms']:.2f} ms/req",
-            flush=True,
-        )
+def _print(database: str, case: Case, mode: str, result: dict) -> None:
+    print(
+        f"   {database:10} {mode:8} {case.name:10} {result['size']:7,} B  {result['rps']:8,.0f} rps"
+        f"  ceilings {result['ceiling_rps']:6,.0f} / {result['own_ceiling_rps']:6,.0f}"
+        f"  ratio {result['ratio']:.3f} ({result['ratio_to_own_ceiling']:.3f})"
+        f"  p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms  cpu {result['cpu_ms']:.2f} ms/req",
+        flush=True,
+    )
+
+
+def product_environment(url: str, response_cache: bool) -> dict[str, str]:
+    return {
+        "DATABASE_URL": url,
+        # One load generator on one address would spend any read budget in a second.
+        "RATELIMIT_ENABLED": "false",
+        "RESPONSE_CACHE_MAX_BYTES": os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(32 * 1024 * 1024))
+        if response_cache
+        else "0",
+    }
+
+
+def run_database(database: str, url: str, articles: int, ceiling: Server, options) -> dict:
+    """Every case in every mode on one corpus database."""
+    key = admin_key(url)
+    results: dict[tuple[str, str], dict] = {}
+    product = Server("bench.wsgi:app", product_environment(url, True), f"product-{database}")
+    try:
+        listed = json.loads(product.get("/api/v1/topics?per_page=100&fields=slug")[1])
+        all_cases = cases(articles, [item["slug"] for item in listed["data"]])
+        for case in all_cases:
+            prepare(product, case)
+        statements = count_statements(url, all_cases)
+        print(f"== {database}, {articles:,} articles, response cache on", flush=True)
+        for mode in ("hit", "spread", "writes"):
+            for case in all_cases:
+                writer = Writer(product, key, articles) if mode == "writes" else None
+                if writer:
+                    writer.start()
+                try:
+                    results[case.name, mode] = measure(ceiling, product, case, mode, options)
+                finally:
+                    if writer:
+                        writer.stop()
+                if writer and (writer.failures or not writer.edits):
+                    raise RuntimeError(f"the admin's edits failed: {writer.failures[:3]}")
+                if writer:
+                    results[case.name, mode]["edits"] = writer.edits
+                _print(database, case, mode, results[case.name, mode])
+        memory = product.worker_memory_mb()
+    finally:
+        product.stop()
+    product = Server("bench.wsgi:app", product_environment(url, False), f"product-{database}")
+    try:
+        print(f"== {database}, {articles:,} articles, response cache off", flush=True)
+        for case in all_cases:
+            results[case.name, "uncached"] = measure(ceiling, product, case, "uncached", options)
+            _print(database, case, "uncached", results[case.name, "uncached"])
+    finally:
+        product.stop()
+    return {
+        "database": database,
+        "articles": articles,
+        "cases": all_cases,
+        "results": results,
+        "statements": statements,
+        "memory_mb": memory,
+    }
 
 
 def machine() -> dict:
@@ -252,6 +206,12 @@ def machine() -> dict:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
+    binaries = postgres_binaries()
+    postgres = (
+        subprocess.run([f"{binaries}/postgres", "--version"], capture_output=True, text=True).stdout.split()[-1]
+        if binaries
+        else "not installed"
+    )
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{os.cpu_count()} × {model}",
@@ -259,58 +219,56 @@ def machine() -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "postgresql": postgres,
         "load_generator": load_generator(),
         "commit": commit or "unknown",
     }
 
 
-def main() -> None:
+def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 100_000])
-    parser.add_argument("--seconds", type=int, default=8, help="length of each measured run")
-    parser.add_argument("--warm-up", type=int, default=2, help="length of the warm-up before each run")
-    parser.add_argument(
-        "--smoke", action="store_true", help="1,000 articles, 1-second runs, cache on only: does it work"
-    )
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
+    parser.add_argument("--seconds", type=int, default=8, help="length of each measured run, per side")
+    parser.add_argument("--warm-up", type=int, default=2, help="length of the warm-up before each run, per side")
+    parser.add_argument("--smoke", action="store_true", help="1,000 articles, 1-second runs: does it work")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     options = parser.parse_args()
-    passes = (("cached", True), ("uncached", False))
     if options.smoke:
-        options.articles, options.seconds, options.warm_up = [1000], 1, 1
-        passes = (("cached", True),)
+        options.articles, options.seconds, options.warm_up = 1000, 1, 0
         if options.output == str(ROOT / "BENCHMARKS.md"):
             options.output = str(ROOT / "artifacts" / "bench-smoke.md")
-    options.slice_seconds = options.seconds // SLICES if options.seconds >= 2 * SLICES else options.seconds
+    if "postgresql" in options.databases and postgres_binaries() is None:
+        print("== PostgreSQL's server binaries are not installed (Debian: postgresql-15): SQLite only", flush=True)
+        options.databases = [name for name in options.databases if name != "postgresql"]
+    options.slices = SLICES if options.seconds >= 2 * SLICES else 1
+    options.slice_seconds = options.seconds // options.slices
+    return options
+
+
+def main() -> None:
+    options = _options()
     print(f"== load generator: {load_generator()}", flush=True)
+    ceiling = Server("bench.ceiling:app", {}, "ceiling")
     runs = []
-    for articles in options.articles:
-        database = corpus_database(articles)
-        memory: list[float] = []
-        all_cases = None
-        for label, response_cache in passes:
-            server = Server(database, response_cache)
+    try:
+        for database in options.databases:
+            if database == "sqlite":
+                runs.append(run_database(database, sqlite_corpus(options.articles), options.articles, ceiling, options))
+                continue
+            cluster = PostgresCorpus(options.articles)
             try:
-                if all_cases is None:
-                    listed = json.loads(server.get("/api/v1/topics?per_page=100&fields=slug")[1])
-                    topics = [item["slug"] for item in listed["data"]]
-                    all_cases = cases(articles, topics)
-                print(f"== {articles:,} articles, response cache {'on' if response_cache else 'off'}", flush=True)
-                run_pass(server, all_cases, label, options)
-                if response_cache:
-                    memory = server.worker_memory_mb()
+                runs.append(run_database(database, cluster.url, options.articles, ceiling, options))
             finally:
-                server.stop()
-        runs.append(
-            {
-                "articles": articles,
-                "cases": all_cases,
-                "queries": count_statements(database, all_cases),
-                "memory_mb": memory,
-            }
-        )
-    Path(options.output).parent.mkdir(parents=True, exist_ok=True)
-    write_report(Path(options.output), machine(), options, runs)
-    print(f"== wrote {options.output}", flush=True)
+                cluster.stop()
+    finally:
+        ceiling.stop()
+    small = 1000 if options.articles != 1000 else None
+    small_statements = count_statements(sqlite_corpus(small), cases(small, [])[:1]) if small else None
+    output = Path(options.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_report(output, machine(), options, runs, small_statements)
+    print(f"== wrote {output} and {output.with_suffix('.json')}", flush=True)
 
 
 if __name__ == "__main__":

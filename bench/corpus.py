@@ -29,7 +29,7 @@ TOPICS_PER_ARTICLE = 3
 BATCH = 2000
 
 # Words a massage studio's articles use, so that searches find realistic numbers of matches.
-_VOCABULARY = [
+VOCABULARY = [
     "muscle",
     "tension",
     "release",
@@ -110,22 +110,22 @@ _VOCABULARY = [
     "ache",
     "comfort",
 ]
-_RARE_WORDS = ("sciatica", "piriformis", "scalenes", "rhomboid", "psoas", "plantar", "trapezius", "levator")
+RARE_WORDS = ("sciatica", "piriformis", "scalenes", "rhomboid", "psoas", "plantar", "trapezius", "levator")
 
 
 def _sentence(rng: random.Random) -> str:
-    words = [rng.choice(_VOCABULARY) for _ in range(rng.randint(8, 18))]
+    words = [rng.choice(VOCABULARY) for _ in range(rng.randint(8, 18))]
     return " ".join(words).capitalize() + "."
 
 
 def _section(rng: random.Random, number: int) -> str:
     """About 1 KB of Markdown: a heading, paragraphs, sometimes a list or a rarer word."""
-    heading = f"## {rng.choice(_VOCABULARY).capitalize()} and {rng.choice(_VOCABULARY)} {number}"
+    heading = f"## {rng.choice(VOCABULARY).capitalize()} and {rng.choice(VOCABULARY)} {number}"
     paragraphs = [" ".join(_sentence(rng) for _ in range(rng.randint(4, 6))) for _ in range(2)]
     if number % 7 == 0:
-        paragraphs.append("\n".join(f"- **{rng.choice(_VOCABULARY)}**: {_sentence(rng)}" for _ in range(3)))
+        paragraphs.append("\n".join(f"- **{rng.choice(VOCABULARY)}**: {_sentence(rng)}" for _ in range(3)))
     if number % 5 == 0:
-        paragraphs[0] += f" Ask about {_RARE_WORDS[number % len(_RARE_WORDS)]} work."
+        paragraphs[0] += f" Ask about {RARE_WORDS[number % len(RARE_WORDS)]} work."
     return "\n\n".join([heading, *paragraphs])
 
 
@@ -162,7 +162,7 @@ def _article_rows(rng: random.Random, sections, start: int, count: int, now) -> 
     rows = []
     for number in range(start, start + count):
         chosen = rng.sample(sections, SECTIONS_PER_ARTICLE)
-        title = f"{rng.choice(_VOCABULARY).capitalize()} {rng.choice(_VOCABULARY)} {rng.choice(_VOCABULARY)} {number}"
+        title = f"{rng.choice(VOCABULARY).capitalize()} {rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)} {number}"
         text = "\n\n".join(rendered.text for _, rendered in chosen)
         words = sum(rendered.word_count for _, rendered in chosen)
         published_at = now - timedelta(days=3650) + timedelta(seconds=number * 3100 + rng.randint(0, 3000))

@@ -1,39 +1,72 @@
-"""SQL statements per request for each benchmark case, counted in-process on the corpus database:
-a miss (the first request), then a hit. SQLAlchemy's events see every statement but the content
-version, which runs on the driver's cursor and counts itself (`statements_run`)."""
+"""SQL statements per request for each benchmark case, counted in-process on a corpus database:
+for a hit, for the spread (its first paths replayed through one process's cache: what that
+traffic asks of the database per request), and for a miss (the most any of those paths takes).
+SQLAlchemy's events see every statement but the content version, which runs on the driver's
+cursor and counts itself (`statements_run`)."""
 
 import logging
 
 from sqlalchemy import event
 
 from api import create_app
+from bench.traffic import Case
 from models import db
 from models.content_state import version_query
 
+REPLAYED = 300
 
-def count_statements(database, cases) -> dict:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False})
+
+class _Counter:
+    def __init__(self, url: str, response_cache: bool):
+        settings = {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False}
+        if not response_cache:
+            settings["RESPONSE_CACHE_MAX_BYTES"] = 0
+        self.app = create_app(settings)
+        self.client = self.app.test_client()
+        self.sent: list[int] = []
+        with self.app.app_context():
+            self.engine = db.engine
+            self.versions = version_query(self.engine)
+        event.listen(self.engine, "before_cursor_execute", lambda *_args: self.sent.append(1))
+
+    def count(self, path: str, headers: dict | None = None) -> int:
+        self.sent.clear()
+        before = self.versions.statements_run
+        response = self.client.get(path, headers=headers or {})
+        if response.status_code >= 400:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        return len(self.sent) + self.versions.statements_run - before
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def count_statements(url: str, cases: list[Case]) -> dict:
     logging.getLogger("api.access").setLevel(logging.WARNING)
-    client = app.test_client()
-    sent = []
-    with app.app_context():
-        engine = db.engine
-        versions = version_query(engine)
-    event.listen(engine, "before_cursor_execute", lambda *_args: sent.append(1))
-
-    def count(path: str, headers: dict | None = None) -> tuple[int, str | None]:
-        sent.clear()
-        before = versions.statements_run
-        response = client.get(path, headers=headers or {})
-        return len(sent) + versions.statements_run - before, response.headers.get("ETag")
-
-    counted = {}
-    for case in cases:
-        miss, etag = count(case.paths[0])
-        hit, _ = count(case.paths[0], {"If-None-Match": etag} if case.expected == 304 else None)
-        counted[case.name] = {"miss": miss, "hit": hit}
-    counted["per_page_1"] = count("/api/v1/articles?per_page=1")[0]
-    counted["per_page_100"] = count("/api/v1/articles?per_page=100")[0]
-    with app.app_context():
-        db.engine.dispose()
+    cached, uncached = _Counter(url, response_cache=True), _Counter(url, response_cache=False)
+    counted: dict = {}
+    try:
+        for case in cases:
+            replay = case.paths("spread", run=0)[:REPLAYED]
+            first = case.hit_paths[0]
+            cached.count(first, _headers(case, first))  # a miss, so that the next is a hit
+            counted[case.name] = {
+                "hit": cached.count(first, _headers(case, first)),
+                "spread": sum(cached.count(path, _headers(case, path)) for path in replay) / len(replay),
+                "uncached": max(uncached.count(path, _headers(case, path)) for path in replay[:50]),
+            }
+        pages = next(case for case in cases if case.name == "list").population
+        counted["list_shapes"] = {
+            "per_page=1": uncached.count("/api/v1/articles?per_page=1"),
+            "per_page=100": uncached.count("/api/v1/articles?per_page=100"),
+            "page 1": uncached.count(pages[0]),
+            "last page": uncached.count(pages[-1]),
+        }
+    finally:
+        cached.close()
+        uncached.close()
     return counted
+
+
+def _headers(case: Case, path: str) -> dict | None:
+    return {"If-None-Match": case.etags[path]} if path in case.etags else None

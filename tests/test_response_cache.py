@@ -3,7 +3,9 @@
 
 import gzip
 import json
+import os
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -315,3 +317,34 @@ def test_paging_through_a_list_counts_its_total_once_per_content_version(seeded_
         assert counts_sent(f"{ARTICLES}?per_page=2&page=3") == (1, 7)  # a new content version
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def _open_connections(app) -> int:
+    """The database connections this process holds open: PostgreSQL's sessions on the test database, or
+    file descriptors on the SQLite file."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                return connection.exec_driver_sql(query).scalar_one() - 1  # this one
+        path = db.engine.url.database
+    return sum(1 for fd in os.listdir("/proc/self/fd") if _points_to(f"/proc/self/fd/{fd}", path))
+
+
+def _points_to(link: str, path: str) -> bool:
+    try:
+        return os.readlink(link) == os.path.realpath(path)
+    except OSError:
+        return False
+
+
+def test_a_server_with_a_thread_per_request_keeps_a_few_connections(seeded_app, live_server):
+    """Every read takes the content version on a connection of its own; a server that runs each request
+    in a new thread (Flask's) must not leave one open per thread."""
+    urllib.request.urlopen(f"http://{live_server}{ARTICLES}").read()  # the first connections are made
+    before = _open_connections(seeded_app)
+    for _ in range(60):
+        with urllib.request.urlopen(f"http://{live_server}{ARTICLES}/{SEEDED}") as response:
+            assert response.status == 200
+    # Requests one after another reuse the pool's connection; of the content version's, at most 4 wait.
+    assert _open_connections(seeded_app) - before <= 4

@@ -68,7 +68,7 @@ def log_request(response):
                 "bytes": response.calculate_content_length(),
                 "remote_addr": request.remote_addr,
                 "api_key": g.get("api_key_name"),
-                "user_agent": request.user_agent.string,
+                "user_agent": request.headers.get("User-Agent", ""),  # as sent: no parsed UserAgent per line
             }
         },
     )

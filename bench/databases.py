@@ -1,0 +1,103 @@
+"""The corpus databases the benchmark serves, each built once and kept in bench/.data: an SQLite
+file, and a PostgreSQL cluster of the benchmark's own (started on a free loopback port for the
+run, stopped after it; the machine's shared server is never touched)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from api import create_app
+from bench.corpus import build_corpus
+from models import db
+from tests.servers import free_port, postgres_binaries
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+CORPUS_VERSION = 2  # bump when bench/corpus.py changes what it writes
+
+
+def migrate(url: str) -> None:
+    """Bring a corpus database to the code's schema (a kept corpus may predate a migration)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _build(url: str, articles: int) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        build_corpus(articles)
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum would do soon after a bulk load: the planner's statistics, the visibility map.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
+        db.engine.dispose()
+
+
+def sqlite_corpus(articles: int) -> str:
+    """The URL of the SQLite corpus of this size, built first if it is not there (about 70 s at 100,000)."""
+    path = DATA / f"corpus-{articles}-v{CORPUS_VERSION}.sqlite3"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        print(f"== building a corpus of {articles:,} articles in {path.relative_to(ROOT)}", flush=True)
+        _build(f"sqlite:///{partial}", articles)
+        partial.rename(path)
+    url = f"sqlite:///{path}"
+    migrate(url)
+    return url
+
+
+class PostgresCorpus:
+    """A PostgreSQL cluster in bench/.data holding the corpus of one size (about 3 minutes to build
+    at 100,000 articles), running while the benchmark uses it."""
+
+    def __init__(self, articles: int):
+        self.binaries = postgres_binaries()
+        if self.binaries is None:
+            raise RuntimeError("PostgreSQL's server binaries are not installed (Debian: postgresql-15)")
+        self.directory = DATA / f"postgresql-{articles}-v{CORPUS_VERSION}"
+        self.data = self.directory / "data"
+        self.port = free_port()
+        # PostgreSQL refuses to run as root: run it as the postgres user when we are root.
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        built = self.directory / "built"
+        if not built.exists():
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(parents=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.directory, "postgres", "postgres")
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+            self.start()
+            print(f"== building a corpus of {articles:,} articles in {self.directory.relative_to(ROOT)}", flush=True)
+            _build(self.url, articles)
+            built.touch()
+        else:
+            self.start()
+        migrate(self.url)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.prefix, os.path.join(self.binaries, tool), *args], check=True, capture_output=True)
+
+    def start(self) -> None:
+        # Settings a small production server would have (the defaults' 128 MB of shared buffers would
+        # not hold the corpus); fsync off only because the corpus can be rebuilt.
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c shared_buffers=1GB -c effective_cache_size=4GB -c work_mem=16MB"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
