@@ -153,6 +153,7 @@ def run_database(database: str, url: str, articles: int, ceiling: Server, option
     try:
         listed = json.loads(product.get("/api/v1/topics?per_page=100&fields=slug")[1])
         all_cases = cases(articles, [item["slug"] for item in listed["data"]])
+        print(f"== {database}: {listed['meta']['total']} public topics", flush=True)
         for case in all_cases:
             prepare(product, case)
         statements = count_statements(url, all_cases)

@@ -150,6 +150,9 @@ def _extra_topics(rng: random.Random) -> list[dict]:
             "signs": [],
             "assessment": [],
             "care": [_sentence(rng)],
+            # Public, as the studio's own three are: the topic case reads all 50.
+            "status": "published",
+            "published_at": now - timedelta(days=3650),
             "created_at": now,
             "updated_at": now,
             "version": 1,

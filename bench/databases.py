@@ -17,7 +17,7 @@ from tests.servers import free_port, postgres_binaries
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
-CORPUS_VERSION = 2  # bump when bench/corpus.py changes what it writes
+CORPUS_VERSION = 3  # bump when bench/corpus.py changes what it writes
 
 
 def migrate(url: str) -> None:
