@@ -11,6 +11,7 @@ per measurement, BENCHMARKS.json; the smoke run checks that everything works, no
 
 import argparse
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -73,12 +74,14 @@ def prepare(server: Server, case: Case) -> None:
 
 def _combined(runs: list[dict], cpu_seconds: float) -> dict:
     requests = sum(run["requests"] for run in runs)
-    elapsed = sum(run["requests"] / run["rps"] for run in runs)
+    elapsed = sum(run["seconds"] for run in runs)
     return {
         "requests": requests,
         "rps": requests / elapsed,
-        "p50_ms": statistics.median(run["p50_ms"] for run in runs),
-        "p99_ms": max(run["p99_ms"] for run in runs),  # the worst slice's: never flattered
+        # Of the slices that answered anything (a slice of slow searches may finish none): the median
+        # slice's p50, and the worst slice's p99, never flattered.
+        "p50_ms": statistics.median(timed) if (timed := [run["p50_ms"] for run in runs if run["requests"]]) else None,
+        "p99_ms": max(run["p99_ms"] for run in runs if run["requests"]) if timed else None,
         "errors": sum(run["unexpected"] for run in runs),
         "cpu_ms": cpu_seconds * 1000 / max(requests, 1),
     }
@@ -129,7 +132,8 @@ def _print(database: str, case: Case, mode: str, result: dict) -> None:
         f"   {database:10} {mode:8} {case.name:10} {result['size']:7,} B  {result['rps']:8,.0f} rps"
         f"  ceilings {result['ceiling_rps']:6,.0f} / {result['own_ceiling_rps']:6,.0f}"
         f"  ratio {result['ratio']:.3f} ({result['ratio_to_own_ceiling']:.3f})"
-        f"  p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms  cpu {result['cpu_ms']:.2f} ms/req",
+        f"  p50 {result['p50_ms'] or math.nan:.2f} ms  p99 {result['p99_ms'] or math.nan:.2f} ms"
+        f"  cpu {result['cpu_ms']:.2f} ms/req",
         flush=True,
     )
 

@@ -3,6 +3,7 @@ glance, then every measurement (case × mode × database) as ratios to the two c
 the same run, with latency, server CPU, SQL statements and memory."""
 
 import json
+import math
 from pathlib import Path
 
 TARGETS_AT = 100_000
@@ -74,10 +75,18 @@ def _details(run: dict) -> list[str]:
             lines.append(
                 f"| {case.title} | {MODE_TITLES[mode]} | {result['size']:,} B | {result['rps']:,.0f} | "
                 f"{result['ceiling_rps']:,.0f} | {result['own_ceiling_rps']:,.0f} | **{result['ratio']:.3f}** | "
-                f"{result['ratio_to_own_ceiling']:.3f} | {result['p50_ms']:.2f} ms | {result['p99_ms']:.2f} ms | "
+                f"{result['ratio_to_own_ceiling']:.3f} | {_ms(result['p50_ms'])} | {_ms(result['p99_ms'])} | "
                 f"{result['cpu_ms']:.2f} ms | {_statements(run, case.name, mode):g} |"
             )
     return lines
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.2f} ms"
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 3)
 
 
 def _statements(run: dict, case: str, mode: str) -> float:
@@ -118,8 +127,8 @@ def rows(runs: list[dict]) -> list[dict]:
             "mode": mode,
             "ratio": round(result["ratio"], 4),
             "ratio_to_own_ceiling": round(result["ratio_to_own_ceiling"], 4),
-            "p50_ms": round(result["p50_ms"], 3),
-            "p99_ms": round(result["p99_ms"], 3),
+            "p50_ms": _rounded(result["p50_ms"]),
+            "p99_ms": _rounded(result["p99_ms"]),
             "cpu_ms_per_request": round(result["cpu_ms"], 3),
             "sql_per_request": _statements(run, case.name, mode),
             "rss_mb": round(max(run["memory_mb"]), 1),

@@ -16,9 +16,23 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DDL, BindParameter, Engine, Select, Table, bindparam, event, func, inspect, select, union_all
+from sqlalchemy import (
+    DDL,
+    BindParameter,
+    Engine,
+    Select,
+    Table,
+    bindparam,
+    event,
+    func,
+    inspect,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql import visitors
 
 from models import Model, db
 from models.audit import AuditEntry
@@ -136,6 +150,19 @@ def _version_statement() -> Select[int, datetime, datetime | None]:
     ).where(ContentState.state_id == 1)
 
 
+def _inline_fixed_value(element: Any) -> Any:
+    """A fixed value of the version statement (its 'published', the state's row id) written into the SQL,
+    so that PostgreSQL's generic plan of it can use the partial index of public articles, whose predicate a
+    parameter cannot be proven to match (it read all 100,000 articles, 30 ms, instead of 0.1 ms)."""
+    if not isinstance(element, BindParameter) or element.key == "now":
+        return None
+    value = element.value
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    written = str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+    return literal_column(written, type_=element.type)
+
+
 class _VersionQuery:
     """The version statement, compiled by SQLAlchemy once per engine and run on DBAPI connections of its
     own, kept open in autocommit.
@@ -155,7 +182,8 @@ class _VersionQuery:
     IDLE_KEPT = 4
 
     def __init__(self, engine: Engine):
-        compiled = _version_statement().compile(dialect=engine.dialect)
+        statement = visitors.replacement_traverse(_version_statement(), {}, _inline_fixed_value)
+        compiled = statement.compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.positional_names = compiled.positiontup if compiled.positional else None
         self.fixed_parameters = compiled.construct_params({"now": None})
