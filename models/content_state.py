@@ -293,13 +293,13 @@ def version_query(engine: Engine) -> _VersionQuery:
     return query
 
 
-def content_version() -> ContentVersion:
+def content_version(engine: Engine | None = None) -> ContentVersion:
     """The content version and the latest publication time that has come (a scheduled article, topic
     or series appears without any write), in one statement; Last-Modified is the later of that and the last
     write. It runs on a connection of its own, outside the request's session, before any read of
     the content itself, so an answer kept under a version is never older than that version."""
     now = utcnow()
-    engine = db.engine
+    engine = engine or db.engine  # the app's, unless given (outside an app context)
     row = version_query(engine).run(engine, now)
     if row is None:
         return ContentVersion(version=0, latest_publication=None, last_modified=now)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from api.caching.response_cache import CachedResponse, ResponseCache
+from api.caching.response_cache import ENTRY_OVERHEAD_BYTES, CachedResponse, ResponseCache
 from models import db
 from models.hours import Interval, hours_status
 from models.types import utcnow
@@ -269,16 +269,25 @@ def _entry(size: int) -> CachedResponse:
 
 
 def test_the_cache_keeps_the_most_recently_used_within_its_bytes():
-    cache = ResponseCache(max_bytes=8000)
+    entry_cost = 1000 + ENTRY_OVERHEAD_BYTES
+    cache = ResponseCache(max_bytes=8 * entry_cost)
     for name in "abcd":
         cache.put((name,), _entry(1000))
     cache.get(("a",))  # used: "b" is now the oldest
     for name in "efghi":
         cache.put((name,), _entry(1000))
     assert cache.get(("b",)) is None and cache.get(("a",)) is not None
-    assert sum(len(entry.body) for entry in cache._entries.values()) <= 8000
-    cache.put(("huge",), _entry(1001))  # more than an eighth of the cache: not kept
+    assert len(cache) == 8
+    cache.put(("huge",), _entry(entry_cost + 1))  # more than an eighth of the cache: not kept
     assert cache.get(("huge",)) is None
+
+
+def test_empty_answers_are_bounded_too():
+    """A 304 has no body: however many revalidations with made-up ETags arrive, the cache stays in bounds."""
+    cache = ResponseCache(max_bytes=10 * ENTRY_OVERHEAD_BYTES)
+    for number in range(1000):
+        cache.put((number,), _entry(0))
+    assert len(cache) == 10
 
 
 def test_an_expired_answer_is_not_served():

@@ -9,6 +9,9 @@ from werkzeug.http import http_date
 
 from models.content_state import ContentVersion, content_version
 
+# Where `api.web.replayed_reads` leaves the version it read before a read fell through to Flask.
+VERSION_READ_BEFORE = "api.content_version"
+
 
 def current_content_version() -> ContentVersion:
     """The content version a read answers from: read once per read, whatever asks for it (the cache,
@@ -16,7 +19,7 @@ def current_content_version() -> ContentVersion:
     if request.method not in ("GET", "HEAD"):
         return content_version()
     if "content_version" not in g:
-        g.content_version = content_version()
+        g.content_version = request.environ.get(VERSION_READ_BEFORE) or content_version()
     version: ContentVersion = g.content_version
     return version
 

@@ -33,6 +33,8 @@ from api.caching.content_version import current_content_version
 # What an answer carries that belongs to its content; the rest (request id, CORS, limits) is per request.
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Surrogate-Key", "Cache-Tag")
 MAX_TOTALS = 4096
+# What an entry costs beside its body (its key, its headers): an empty body (a 304) is not free.
+ENTRY_OVERHEAD_BYTES = 512
 # What changes a list's page but not its total.
 _NOT_FILTERS = ("page", "per_page", "sort", "fields", "include")
 
@@ -59,7 +61,10 @@ class ResponseCache:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self._entries: TLRUCache[tuple[Any, ...], CachedResponse] = TLRUCache(
-            maxsize=max_bytes, ttu=_expiry, timer=time.time, getsizeof=lambda entry: len(entry.body)
+            maxsize=max_bytes,
+            ttu=_expiry,
+            timer=time.time,
+            getsizeof=lambda entry: len(entry.body) + ENTRY_OVERHEAD_BYTES,
         )
         self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
         self._totals: dict[tuple[Any, ...], int] = {}
@@ -116,7 +121,9 @@ def cached_read(view: View) -> View:
         # Answers hold absolute links built from the request's own scheme and host.
         key = (version.version, version.latest_publication, request.root_url, request.path, request.query_string)
         entry = cache.get(key)
+        g.replay_version = key[:2]  # what `replayed_reads` keeps this answer under
         if entry is not None:
+            g.response_cache_expires_at = entry.expires_at
             return entry.response()
         g.response_cache_key = key
         return view(*args, **kwargs)

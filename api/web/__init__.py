@@ -14,6 +14,7 @@ from api.web.auth import identify_caller, refuse_failed_authentication
 from api.web.cross_origin import init_cors, restrict_cross_origin_writes
 from api.web.errors import refuse_untrusted_hosts, register_error_handlers
 from api.web.limits import init_limiter
+from api.web.replayed_reads import ReplayedReads
 from api.web.requests import assign_request_id
 from api.web.responses import finish_response
 
@@ -34,6 +35,8 @@ def init_web(app: Flask, blueprint: Blueprint) -> None:
     """Logging, error handlers, and the request and response hooks, in their order."""
     configure_logging(app)
     register_error_handlers(app)
+    # Innermost, so that it sees the request as Flask does (after ProxyFix) and only the hosts allowed.
+    app.wsgi_app = ReplayedReads(app, app.wsgi_app)  # type: ignore[method-assign]
     trust_proxies_and_hosts(app)
     # Before each request, in this order: the request id (and its clock), who is asking, the limiter's
     # check (which counts a bad key), then the 401 for a bad key.

@@ -10,18 +10,33 @@ turns them all off. Health checks are never limited (their views say
 `rate_limited = False`): a load balancer must always be able to ask.
 """
 
+from functools import lru_cache
+
 from flask import Blueprint, Flask, current_app, g, request
 from flask_limiter import Limiter
+from flask_limiter.constants import HeaderNames
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
 
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_BUDGETS_SCOPE = "budgets"
+# The headers Flask-Limiter gives each answer (its default names, which the product keeps).
+LIMIT_HEADERS = (HeaderNames.LIMIT.value, HeaderNames.REMAINING.value, HeaderNames.RESET.value)
 
 
 def _caller() -> str:
     """Budgets follow the valid key a request carries (by its id: however the header is spelled, one key
     is one budget), else the client's address (behind trusted proxies, the one they forwarded)."""
     key_id = g.get("api_key_id") if g.get("api_key") is not None else None
-    return f"key:{key_id}" if key_id is not None else "addr:" + get_remote_address()
+    return f"key:{key_id}" if key_id is not None else _address_caller(get_remote_address())
+
+
+def _address_caller(address: str) -> str:
+    return "addr:" + address
+
+
+def _budget_key(budget: str | None, caller: str) -> str:
+    return f"{budget}:{caller}"
 
 
 def _view_budget() -> bool | str:
@@ -58,8 +73,8 @@ def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
     limiter = Limiter(key_func=get_remote_address)
     limiter.shared_limit(
         lambda: current_app.config[_budget() or "RATE_LIMIT_READS"],
-        scope="budgets",
-        key_func=lambda: f"{_budget()}:{_caller()}",
+        scope=_BUDGETS_SCOPE,
+        key_func=lambda: _budget_key(_budget(), _caller()),
         exempt_when=lambda: _budget() is None,
     )(blueprint)
     # Only requests with a bad key count here, and only they are refused when it is spent: an attacker
@@ -72,6 +87,40 @@ def init_limiter(app: Flask, blueprint: Blueprint) -> Limiter:
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
     return limiter
+
+
+def current_budget() -> str | None:
+    """The budget this request spent (see `_budget`), for an answer replayed later to spend the same."""
+    return _budget()
+
+
+@lru_cache(maxsize=64)
+def _parsed_limits(setting: str) -> list[RateLimitItem]:
+    return parse_many(setting)
+
+
+def spend_anonymous_read(app: Flask, budget: str | None, address: str | None) -> list[tuple[str, str]] | None:
+    """Spend one anonymous read of `budget` from `address` outside Flask, as the limiter would within it
+    (the same counter: one budget however a read is answered), for `api.web.replayed_reads`. Its
+    rate-limit headers, or None when the limiter itself must answer: the budget is spent (its 429), or its
+    store failed or is being stood in for (its fallback, and its checks of when the store is back)."""
+    limiter: Limiter = app.extensions["rate_limiter"]
+    if budget is None or not limiter.enabled:
+        return []
+    limits = _parsed_limits(app.config[budget])
+    if len(limits) != 1 or getattr(limiter, "_storage_dead", False):
+        return None
+    prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
+    arguments = [_budget_key(budget, _address_caller(address or "127.0.0.1")), _BUDGETS_SCOPE]
+    arguments = [prefix, *arguments] if prefix else arguments
+    try:
+        strategy = limiter.limiter
+        if not strategy.hit(limits[0], *arguments):
+            return None
+        reset_at, remaining = strategy.get_window_stats(limits[0], *arguments)
+    except Exception:  # the store is down: the limiter falls back to its own memory, and says so
+        return None
+    return list(zip(LIMIT_HEADERS, (str(limits[0].amount), str(remaining), str(int(reset_at + 1))), strict=True))
 
 
 def shared_counters_state(app: Flask) -> str | None:

@@ -19,11 +19,14 @@ from api.web.errors import ProblemError
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
+def request_id_from(supplied: str) -> str:
+    """The client's X-Request-ID when it is sane, otherwise a new one."""
+    return supplied if _REQUEST_ID_PATTERN.match(supplied) else uuid.uuid4().hex
+
+
 def assign_request_id() -> None:
-    """Take the client's X-Request-ID when it is sane, otherwise make one."""
     start_timer()
-    supplied = request.headers.get("X-Request-ID", "")
-    g.request_id = supplied if _REQUEST_ID_PATTERN.match(supplied) else uuid.uuid4().hex
+    g.request_id = request_id_from(request.headers.get("X-Request-ID", ""))
 
 
 def load_query(schema: type[Schema]) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from api.caching.content_version import content_headers
 from api.caching.response_cache import keep_response
 from api.web.access_log import log_request
 from api.web.errors import ProblemError
+from api.web.limits import current_budget
+from api.web.replayed_reads import offer_for_replay
 from models import db
 
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
@@ -161,5 +163,6 @@ def finish_response(response: Response) -> Response:
         note_body(response)  # and its content key, under which its compressed forms are kept
         if any(name in request.headers for name in _CONDITIONAL_HEADERS):
             response.make_conditional(request)
+        offer_for_replay(response, current_budget())
     logged: Response = log_request(response)
     return logged

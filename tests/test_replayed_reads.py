@@ -1,0 +1,142 @@
+"""Public reads answered before Flask (`api.web.replayed_reads`): the very answer Flask gave, with its
+own request id, its budget spent and its access line, and never after a write has made it stale."""
+
+import json
+import logging
+
+import pytest
+from flask import request
+
+from tests.conftest import ApiClient
+from tests.factories import add_article
+from tests.test_response_cache import ARTICLES, PUBLIC_READS, SEEDED
+
+# What each answer makes for itself: the rest of a replayed answer is the one Flask sent.
+PER_REQUEST = {"X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+VARIANTS = {
+    "plain": {},
+    "brotli": {"Accept-Encoding": "br"},
+    "gzip, from another origin": {"Accept-Encoding": "gzip, deflate", "Origin": "https://studio.example"},
+}
+
+
+def counting_flask(app) -> list[str]:
+    """The paths of the requests Flask itself handled (its before-request hooks ran)."""
+    handled: list[str] = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: handled.append(request.path))
+    return handled
+
+
+def comparable(response) -> tuple:
+    headers = sorted((name, value) for name, value in response.headers.items() if name not in PER_REQUEST)
+    return response.status_code, headers, response.get_data()
+
+
+@pytest.fixture
+def limited_app(seeded_app, make_app):
+    """The seeded database served by an app whose anonymous readers may read 5 times a minute."""
+    database = seeded_app.config["SQLALCHEMY_DATABASE_URI"]
+    return make_app(
+        {"SQLALCHEMY_DATABASE_URI": database, "RATELIMIT_ENABLED": True, "RATE_LIMIT_READS": "5 per minute"}
+    )
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("url", PUBLIC_READS)
+def test_a_replayed_read_is_the_answer_flask_gave(seeded_app, client, url, variant):
+    handled = counting_flask(seeded_app)
+    headers = VARIANTS[variant]
+    by_flask = client.raw.get(url, headers=headers)
+    replayed = client.raw.get(url, headers={**headers, "X-Request-ID": "replayed-1"})
+    assert by_flask.status_code == 200
+    assert handled == [url.split("?")[0]]  # the second never reached Flask
+    assert comparable(replayed) == comparable(by_flask)
+    assert replayed.headers["X-Request-ID"] == "replayed-1"
+    if "Origin" in headers:
+        assert replayed.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_revalidation_and_a_head_are_replayed_as_flask_answered_them(seeded_app, client):
+    handled = counting_flask(seeded_app)
+    url = f"{ARTICLES}/{SEEDED}"
+    etag = client.raw.get(url).headers["ETag"]
+    answers = {}
+    for name, method, headers in (("304", "GET", {"If-None-Match": etag}), ("head", "HEAD", {})):
+        by_flask = client.raw.open(url, method=method, headers=headers)
+        replayed = client.raw.open(url, method=method, headers=headers)
+        assert comparable(replayed) == comparable(by_flask)
+        answers[name] = replayed
+    assert len(handled) == 3  # the first GET, then once each
+    assert answers["304"].status_code == 304 and answers["304"].get_data() == b""
+    assert answers["head"].status_code == 200 and answers["head"].get_data() == b""
+    assert answers["head"].headers["ETag"] == etag
+
+
+def test_a_write_through_another_process_is_seen_by_the_next_read(seeded_app, client, make_app, admin_key):
+    """A second app on the same database stands for another process: its write reaches this one's next read."""
+    url = f"{ARTICLES}/{SEEDED}"
+    client.get_json(url)
+    assert client.get_json(url).json["data"]["title"] != "Renamed elsewhere"  # a replay, from now on
+    other = make_app(
+        {"SQLALCHEMY_DATABASE_URI": seeded_app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": False}
+    )
+    ApiClient(other.test_client()).write("PATCH", url, admin_key, 200, json={"title": "Renamed elsewhere"})
+    assert client.get_json(url).json["data"]["title"] == "Renamed elsewhere"
+
+
+def test_a_new_article_appears_in_the_replayed_list_at_once(seeded_app, client):
+    before = client.get_json(ARTICLES).json["meta"]["total"]
+    assert client.get_json(ARTICLES).json["meta"]["total"] == before
+    add_article(seeded_app, "new-in-the-list", title="New in the list")
+    after = client.get_json(ARTICLES).json
+    assert after["meta"]["total"] == before + 1
+    assert "new-in-the-list" in [item["slug"] for item in after["data"]]
+
+
+def test_a_key_holders_read_is_never_replayed(seeded_app, client, editor_key):
+    handled = counting_flask(seeded_app)
+    client.get_json(ARTICLES)
+    private = client.get_json(ARTICLES, headers={"Authorization": f"Bearer {editor_key}"})
+    assert handled == [ARTICLES, ARTICLES]
+    assert private.headers["Cache-Control"] == "private, no-store"
+
+
+def test_replayed_reads_spend_the_same_budget_and_the_limiter_refuses_the_sixth(limited_app):
+    client = ApiClient(limited_app.test_client())
+    handled = counting_flask(limited_app)
+    remaining = []
+    for _ in range(5):
+        response = client.get_json(ARTICLES)
+        remaining.append(response.headers["X-RateLimit-Remaining"])
+        assert response.headers["X-RateLimit-Limit"] == "5"
+    assert remaining == ["4", "3", "2", "1", "0"]
+    refused = client.raw.get(ARTICLES)
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) > 0 and refused.headers["X-RateLimit-Remaining"] == "0"
+    assert handled == [ARTICLES, ARTICLES]  # the first read, then the refusal: the limiter's own
+
+
+def test_a_budget_is_per_address_for_replayed_reads_too(limited_app):
+    client = ApiClient(limited_app.test_client())
+    for _ in range(5):
+        client.get_json(ARTICLES)
+    client.problem(ARTICLES, 429)
+    elsewhere = client.get_json(ARTICLES, environ_base={"REMOTE_ADDR": "127.0.0.2"})
+    assert elsewhere.headers["X-RateLimit-Remaining"] == "4"
+
+
+def test_a_replayed_read_writes_the_same_access_line(seeded_app, client, caplog):
+    url = f"{ARTICLES}?per_page=2"
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        client.get_json(url, headers={"User-Agent": "probe/1"})
+        client.get_json(url, headers={"User-Agent": "probe/1"})
+    lines = [record.fields for record in caplog.records if record.name == "api.access"]
+    assert len(lines) == 2
+    for line in lines:
+        assert line["duration_ms"] >= 0
+        assert json.dumps(line)  # JSON as logged
+    changing = ("request_id", "duration_ms")
+    assert {k: v for k, v in lines[1].items() if k not in changing} == {
+        k: v for k, v in lines[0].items() if k not in changing
+    }
+    assert lines[1]["path"] == ARTICLES and lines[1]["query"] == "per_page=2" and lines[1]["status"] == 200
