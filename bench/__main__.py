@@ -20,6 +20,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import ROOT
 from bench.databases import PostgresCorpus, sqlite_corpus
 from bench.load import load_generator, run_load
 from bench.report import MODES, write_report
@@ -29,7 +30,6 @@ from bench.traffic import Case, cases
 from bench.writer import Writer
 from tests.servers import postgres_binaries
 
-ROOT = Path(__file__).resolve().parent.parent
 SLICES = 4  # a run is cut in this many turns of each ceiling and the case
 SIZE_SAMPLE = 50  # spread paths fetched for the mean body size of a case's spread
 CACHED_MODES = tuple(mode for mode in MODES if mode != "uncached")
@@ -52,10 +52,9 @@ def prepare(server: Server, case: Case) -> None:
     every path's ETag."""
     sizes: dict[str, list[int]] = {"hit": [], "spread": []}
     spread_sample = case.paths("spread", run=0)[:SIZE_SAMPLE]
-    wanted = list(dict.fromkeys(case.hit_paths + spread_sample))
-    if case.expected == 304:
-        wanted = list(dict.fromkeys(case.hit_paths + case.population))
-    for path in wanted:
+    # A 304 case needs every path's ETag; the others only the paths their sizes are measured on.
+    wanted = case.population if case.expected == 304 else spread_sample
+    for path in dict.fromkeys(case.hit_paths + wanted):
         status, body, headers = server.get(path)
         if status != 200:
             raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
@@ -89,10 +88,8 @@ def _combined(runs: list[dict], cpu_seconds: float) -> dict:
 
 
 def _ceiling_side(server: Server, path: str, revalidate: bool):
-    if not revalidate:
-        return server, lambda run: [path], {}
-    etag = server.get(path)[2]["ETag"]
-    return server, lambda run: [path], {path: etag}
+    etags = {path: server.get(path)[2]["ETag"]} if revalidate else {}
+    return server, lambda run: [path], etags
 
 
 def measure(ceiling: Server, product: Server, case: Case, mode: str, options) -> dict:

@@ -2,21 +2,17 @@
 file, and a PostgreSQL cluster of the benchmark's own (started on a free loopback port for the
 run, stopped after it; the machine's shared server is never touched)."""
 
-import os
 import shutil
-import subprocess
-from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from api import create_app
+from bench import DATA, ROOT
 from bench.corpus import build_corpus
 from models import db
-from tests.servers import free_port, postgres_binaries
+from tests.servers import PrivatePostgres, postgres_binaries
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / ".data"
 CORPUS_VERSION = 3  # bump when bench/corpus.py changes what it writes
 
 
@@ -55,49 +51,26 @@ def sqlite_corpus(articles: int) -> str:
     return url
 
 
-class PostgresCorpus:
+# Settings a small production server would have (the defaults' 128 MB of shared buffers would not
+# hold the corpus); fsync is off (PrivatePostgres) only because the corpus can be rebuilt.
+CORPUS_SETTINGS = "-c shared_buffers=1GB -c effective_cache_size=4GB -c work_mem=16MB"
+
+
+class PostgresCorpus(PrivatePostgres):
     """A PostgreSQL cluster in bench/.data holding the corpus of one size (about 3 minutes to build
     at 100,000 articles), running while the benchmark uses it."""
 
     def __init__(self, articles: int):
-        self.binaries = postgres_binaries()
-        if self.binaries is None:
+        if postgres_binaries() is None:
             raise RuntimeError("PostgreSQL's server binaries are not installed (Debian: postgresql-15)")
-        self.directory = DATA / f"postgresql-{articles}-v{CORPUS_VERSION}"
-        self.data = self.directory / "data"
-        self.port = free_port()
-        # PostgreSQL refuses to run as root: run it as the postgres user when we are root.
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        built = self.directory / "built"
+        directory = DATA / f"postgresql-{articles}-v{CORPUS_VERSION}"
+        built = directory / "built"
         if not built.exists():
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self.directory.mkdir(parents=True)
-            if os.geteuid() == 0:
-                shutil.chown(self.directory, "postgres", "postgres")
-            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-            self.start()
-            print(f"== building a corpus of {articles:,} articles in {self.directory.relative_to(ROOT)}", flush=True)
+            shutil.rmtree(directory, ignore_errors=True)
+        super().__init__(str(directory), CORPUS_SETTINGS)
+        self.start()
+        if not built.exists():
+            print(f"== building a corpus of {articles:,} articles in {directory.relative_to(ROOT)}", flush=True)
             _build(self.url, articles)
             built.touch()
-        else:
-            self.start()
         migrate(self.url)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self.prefix, os.path.join(self.binaries, tool), *args], check=True, capture_output=True)
-
-    def start(self) -> None:
-        # Settings a small production server would have (the defaults' 128 MB of shared buffers would
-        # not hold the corpus); fsync off only because the corpus can be rebuilt.
-        options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c shared_buffers=1GB -c effective_cache_size=4GB -c work_mem=16MB"
-        )
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")

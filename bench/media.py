@@ -22,7 +22,8 @@ from werkzeug.test import encode_multipart
 
 from api import create_app
 from api.media import make_variants
-from bench.__main__ import ROOT, machine
+from bench import ROOT
+from bench.__main__ import machine
 from models import Media, db
 from models.auth import create_key
 from seed_data import seed_database

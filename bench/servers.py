@@ -11,10 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench import DATA, ROOT
 from tests.servers import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-LOGS = ROOT / "bench" / ".data"
 
 
 class Server:
@@ -22,9 +20,9 @@ class Server:
 
     def __init__(self, app: str, environment: dict[str, str], name: str):
         self.port = free_port()
-        LOGS.mkdir(parents=True, exist_ok=True)
+        DATA.mkdir(parents=True, exist_ok=True)
         # Only the latest server's log of each name is kept: at thousands of requests a second it grows fast.
-        self.log = open(LOGS / f"{name}.log", "wb")  # noqa: SIM115 (open as long as the server runs)
+        self.log = open(DATA / f"{name}.log", "wb")  # noqa: SIM115 (open as long as the server runs)
         environment = {
             **os.environ,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",

@@ -48,18 +48,23 @@ def postgres_binaries() -> str | None:
 
 
 class PrivatePostgres:
-    """A throwaway PostgreSQL cluster of the test's own, so stopping it disturbs nobody."""
+    """A PostgreSQL cluster of the caller's own, so stopping it disturbs nobody: a throwaway one (a test's),
+    or one kept in `directory` between runs (the benchmark's corpus), made there if there is none yet;
+    `settings` are more server options (`-c name=value ...`)."""
 
-    def __init__(self):
+    def __init__(self, directory: str | None = None, settings: str = ""):
         self.binaries = postgres_binaries()
         self.port = free_port()
-        self.directory = tempfile.mkdtemp(prefix="pg-private-")
+        self.directory = directory or tempfile.mkdtemp(prefix="pg-private-")
         self.data = os.path.join(self.directory, "data")
+        self.settings = settings
         # PostgreSQL refuses to run as root: run it as the postgres user when we are root.
         self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if os.geteuid() == 0:
-            shutil.chown(self.directory, "postgres", "postgres")
-        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+        if not os.path.exists(self.data):
+            os.makedirs(self.directory, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.directory, "postgres", "postgres")
+            self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
 
     @property
     def url(self) -> str:
@@ -71,7 +76,7 @@ class PrivatePostgres:
         )
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off {self.settings}"
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.directory, "log"), "-w", "start")
 
     def stop(self) -> None:
