@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 
 from api import create_app
 from models import Article, Topic, article_topics, db
-from models.content_state import ContentState
+from models.content_state import ContentState, keep_schedule
 from models.richtext import render_markdown
 from models.types import utcnow
 from seed_data import seed_database
@@ -211,6 +211,7 @@ def build_corpus(article_count: int, seed: int = 1) -> None:
     # Core inserts skip the ORM's flush hook: move the content version as any write would.
     state = ContentState.__table__
     db.session.execute(update(state).values(version=state.c.version + 1, changed_at=utcnow()))
+    keep_schedule(db.session.connection())
     db.session.commit()
 
 

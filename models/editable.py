@@ -111,6 +111,11 @@ class PublishableItem(EditableItem):
         )
 
     @classmethod
+    def scheduled_after(cls, moment: Any) -> ColumnElement[bool]:
+        """The SQL condition for an item that becomes public at a time after `moment` (scheduled, then)."""
+        return and_(cls.deleted_at.is_(None), cls.status == "published", cls.published_at > moment)
+
+    @classmethod
     def in_state(cls, state: str) -> ColumnElement[bool]:
         """The SQL condition for `status=` on a key holder's list."""
         live = cls.deleted_at.is_(None)
@@ -119,7 +124,7 @@ class PublishableItem(EditableItem):
         if state == "draft":
             return and_(live, cls.status == "draft")
         if state == "scheduled":
-            return and_(live, cls.status == "published", cls.published_at > utcnow())
+            return cls.scheduled_after(utcnow())
         if state == "deleted":
             return cls.deleted_at.is_not(None)
         return true()

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from api.caching.response_cache import ENTRY_OVERHEAD_BYTES, CachedResponse, ResponseCache
-from models import db
+from models import content_state, db
 from models.hours import Interval, hours_status
 from models.types import utcnow
 from tests.factories import add_article, set_weekly_hours
@@ -180,6 +180,41 @@ def test_a_scheduled_topic_appears_in_a_cached_list_when_its_time_comes(seeded_a
     assert statements_for(seeded_app, client, "/api/v1/topics")[0] == 1  # that answer is cached
     time.sleep(2)
     assert "coming-topic" in [t["slug"] for t in client.get_json("/api/v1/topics").get_json()["data"]]
+
+
+def test_more_scheduled_publications_than_the_version_keeps_each_appear_when_their_time_comes(
+    seeded_app, client, editor_key, monkeypatch
+):
+    """The state row keeps the next SCHEDULE_KEPT publication times; past the last it kept, a read asks the
+    tables (one statement more) until a write keeps the next ones."""
+    monkeypatch.setattr(content_state, "SCHEDULE_KEPT", 1)
+    monkeypatch.setattr(content_state, "CLOCK_MARGIN", timedelta(0))  # the seeded articles came just now
+    for number, seconds in ((1, 1.0), (2, 1.5)):
+        moment = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+        body = {"title": f"Coming {number}", "body_markdown": "Soon.", "status": "published", "published_at": moment}
+        client.write("POST", ARTICLES, editor_key, 201, json=body)
+    client.get_json(ARTICLES)
+    assert statements_for(seeded_app, client, ARTICLES)[0] == 1  # the state row says neither has come
+    time.sleep(2)
+    statements, response = statements_for(seeded_app, client, ARTICLES)
+    assert {"coming-1", "coming-2"} <= {item["slug"] for item in response.get_json()["data"]}
+    assert statements > 2  # the tables were asked, then the list read anew
+
+
+def test_a_state_row_that_does_not_know_the_schedule_asks_the_tables(seeded_app, client, editor_key):
+    """As after the migration that added the schedule, before the first write: reads stay right."""
+    with seeded_app.app_context():
+        db.session.execute(text("UPDATE content_state SET upcoming_publications = NULL, latest_publication_at = NULL"))
+        db.session.commit()
+    moment = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    first = client.get_json(ARTICLES)
+    hits, second = statements_for(seeded_app, client, ARTICLES)
+    assert hits == 2 and second.get_data() == first.get_data()  # the row, then the latest publication
+    assert second.headers["Last-Modified"] == first.headers["Last-Modified"]
+    body = {"title": "Known Again", "body_markdown": "Now.", "status": "published", "published_at": moment}
+    client.write("POST", ARTICLES, editor_key, 201, json=body)
+    client.get_json(ARTICLES)
+    assert statements_for(seeded_app, client, ARTICLES)[0] == 1  # the write kept the schedule
 
 
 def test_key_holders_are_never_served_from_the_cache_and_never_fill_it(seeded_app, client, editor_key):
