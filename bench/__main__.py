@@ -178,6 +178,7 @@ def run_database(database: str, url: str, articles: int, ceiling: Server, option
         memory = product.worker_memory_mb()
     finally:
         product.stop()
+    print(f"== {database}: memory per worker after the cached modes (VmRSS): {memory} MB", flush=True)
     if "uncached" not in options.modes:
         return {"database": database, "results": results}
     product = Server("bench.wsgi:app", product_environment(url, False), f"product-{database}")

@@ -269,7 +269,10 @@ def test_opening_hours_are_cached_only_until_they_next_change(seeded_app, client
     client.get_json("/api/v1/studio/hours")
     assert statements_for(seeded_app, client, "/api/v1/studio/hours")[0] == 1
     cache = seeded_app.extensions["response_cache"]
-    (expires_at,) = [entry.expires_at for key, entry in cache._entries.items() if key[3] == "/api/v1/studio/hours"]
+    # The view's answer and the one replayed before Flask (api/web/replayed_reads.py) hold until the same moment.
+    kept = [entry.expires_at for key, entry in cache._entries.items() if "'/api/v1/studio/hours'" in repr(key)]
+    assert len(kept) == 2
+    (expires_at,) = set(kept)
     zone = ZoneInfo("America/New_York")
     now = utcnow()
     local = now.astimezone(zone)
