@@ -189,13 +189,17 @@ def test_more_scheduled_publications_than_the_version_keeps_each_appear_when_the
     tables (one statement more) until a write keeps the next ones."""
     monkeypatch.setattr(content_state, "SCHEDULE_KEPT", 1)
     monkeypatch.setattr(content_state, "CLOCK_MARGIN", timedelta(0))  # the seeded articles came just now
-    for number, seconds in ((1, 1.0), (2, 1.5)):
-        moment = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
-        body = {"title": f"Coming {number}", "body_markdown": "Soon.", "status": "published", "published_at": moment}
-        client.write("POST", ARTICLES, editor_key, 201, json=body)
+    # Far enough ahead that a busy CI machine still reads the list before the first comes (1 s was not).
+    start = datetime.now(UTC)
+    moments = [start + timedelta(seconds=4), start + timedelta(seconds=4.5)]
+    for number, moment in enumerate(moments, 1):
+        body = {"title": f"Coming {number}", "body_markdown": "Soon.", "status": "published"}
+        client.write("POST", ARTICLES, editor_key, 201, json={**body, "published_at": moment.isoformat()})
     client.get_json(ARTICLES)
-    assert statements_for(seeded_app, client, ARTICLES)[0] == 1  # the state row says neither has come
-    time.sleep(2)
+    statements = statements_for(seeded_app, client, ARTICLES)[0]
+    assert datetime.now(UTC) < moments[0], "the machine took 4 s to make two articles: nothing is left to test"
+    assert statements == 1  # the state row says neither has come
+    time.sleep((moments[1] - datetime.now(UTC)).total_seconds() + 0.5)
     statements, response = statements_for(seeded_app, client, ARTICLES)
     assert {"coming-1", "coming-2"} <= {item["slug"] for item in response.get_json()["data"]}
     assert statements > 2  # the tables were asked, then the list read anew
