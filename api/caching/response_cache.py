@@ -119,9 +119,10 @@ def cached_read(view: View) -> View:
             return view(*args, **kwargs)
         version = current_content_version()
         # Answers hold absolute links built from the request's own scheme and host.
-        key = (version.version, version.latest_publication, request.root_url, request.path, request.query_string)
+        made_under = (version.version, version.latest_publication)
+        key = (*made_under, request.root_url, request.path, request.query_string)
         entry = cache.get(key)
-        g.replay_version = key[:2]  # what `replayed_reads` keeps this answer under
+        g.replay_version = made_under  # what `replayed_reads` keeps this answer under
         if entry is not None:
             g.response_cache_expires_at = entry.expires_at
             return entry.response()
