@@ -58,6 +58,7 @@ from models.content_state import ContentState
 from models.events import Event
 from models.media import Media, MediaFile
 from models.previews import PreviewLink
+from models.representations import StoredRepresentation
 from models.revisions import Revision
 from models.slugs import OldSlug
 from models.studio import ExceptionInterval, HoursException, OpeningInterval, Studio
@@ -81,6 +82,7 @@ __all__ = [
     "PreviewLink",
     "Revision",
     "Series",
+    "StoredRepresentation",
     "Studio",
     "Topic",
     "Webhook",

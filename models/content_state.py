@@ -57,6 +57,7 @@ from models.webhooks import Delivery, DeliveryAttempt, Webhook
 SCHEDULE_KEPT = 32
 CLOCK_MARGIN = timedelta(minutes=1)
 _SCHEDULE_STALE = "content_schedule_stale"  # in a session's info: its flush changed content
+RELATED_CHANGED = "content_related_changed"  # in a session's info: its flush bumped the related version
 
 
 class ContentState(Model):
@@ -69,6 +70,9 @@ class ContentState(Model):
     # unpublished, renamed, moved in time, given other topics or another series): a list's total is
     # counted again after such a change, not after every edit of an item's text.
     membership_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Bumped only by a change to what an article's detail shows from elsewhere (a topic, a series, an
+    # image): an article's stored representation (`models.representations`) made under an older one is stale.
+    related_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Which publications have come, kept by every content write (`_keep_schedule`) so that a read asks
     # only this row: the latest publication time that had come (CLOCK_MARGIN before the write), and
     # those still to come after it, earliest first, at most SCHEDULE_KEPT of them (all of them when
@@ -108,6 +112,14 @@ def _is_content(obj: object) -> bool:
 _MEMBERSHIP_ATTRIBUTES = ("slug", "status", "published_at", "deleted_at", "series_id", "series", "topics")
 
 
+def _shown_by_articles(obj: object) -> bool:
+    # What ArticleDetail shows of other rows: its topics' and series' names, its images and their files.
+    from models.content import Series, Topic  # sibling modules that import this one's package
+    from models.media import Media, MediaFile
+
+    return isinstance(obj, Topic | Series | Media | MediaFile)
+
+
 def _changes_membership(obj: object) -> bool:
     if not isinstance(obj, EditableItem):
         return False
@@ -123,9 +135,12 @@ def _bump_on_content_change(session: Session, _context: object, _instances: obje
         membership = any(isinstance(obj, EditableItem) for obj in added_or_deleted) or any(
             _changes_membership(obj) for obj in changed
         )
+        related = any(_shown_by_articles(obj) for obj in (*added_or_deleted, *changed))
         table = ContentState.__table__
         assert isinstance(table, Table)
         session.info[_SCHEDULE_STALE] = True
+        if related:
+            session.info[RELATED_CHANGED] = True
         # Core, on the flush's own connection: no ORM autoflush inside a flush. On PostgreSQL this takes
         # the row's lock, held until commit: the schedule kept after the flush sees every write before it.
         session.connection().execute(
@@ -135,6 +150,7 @@ def _bump_on_content_change(session: Session, _context: object, _instances: obje
                 version=table.c.version + 1,
                 changed_at=utcnow(),
                 membership_version=table.c.membership_version + (1 if membership else 0),
+                related_version=table.c.related_version + (1 if related else 0),
             )
         )
 

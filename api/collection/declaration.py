@@ -118,6 +118,8 @@ class Collection(Generic[Item]):
     read_new: Callable[[], tuple[Item, dict[str, Any]]] | None = None
     # With `read_new`: the multipart/form-data body the create operation documents instead of JSON.
     upload_schema: type[Schema] | None = None
+    # Whether its public detail is stored ready to send when an item is written (`api.collection.stored`).
+    stored: bool = False
     schema_cache: dict[Any, type[Schema]] = field(default_factory=dict, compare=False)
     # The Resource classes made from this declaration, by role ("list", "item", ...), once routed.
     resources: dict[str, type] = field(default_factory=dict, compare=False)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
+from flask import Response, request
 from marshmallow import Schema
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from werkzeug.routing import RequestRedirect
 
 from api.caching.content_version import content_headers
 from api.caching.response_cache import remembered_total
+from api.collection import stored
 from api.collection.declaration import Collection
 from api.web.auth import current_key, key_name, require_role
 from api.web.errors import ProblemError
@@ -51,7 +52,7 @@ from schemas.content import RevisionOut
 NoContent = tuple[str, int] | tuple[str, int, dict[str, str]]
 
 
-def read_item(collection: Collection[Any], slug: str) -> ViewAnswer:
+def read_item(collection: Collection[Any], slug: str) -> ViewAnswer | Response:
     """One item as its caller may see it: the public sees what is published; a key holder also sees
     drafts and scheduled items. A deleted item is gone for every reader (404): key holders find it in
     the list with status=deleted, and its content in its revisions, until an admin restores it."""
@@ -65,6 +66,8 @@ def read_item(collection: Collection[Any], slug: str) -> ViewAnswer:
             errors={"fields": ["Use fields= on the list, with slug=."]},
         )
     load_query(NoQuery)
+    if collection.stored and current_key() is None:
+        return stored.public_detail(collection, slug)
     item = collection.find(slug, include_hidden=current_key() is not None, include_deleted=False)
     representation = collection.representation(item)
     tag_response(cache_keys(collection.item_type, representation))

@@ -8,8 +8,11 @@ several machines share the work. Its tasks:
 - `announce`: record the `published` events of scheduled items whose time has come (scheduled by the
   write that scheduled them, for that very time);
 - `process_media`: make an uploaded image's variants (`api.media.make_variants`), off the upload's request;
+- `render`: render again the articles' stored details that a topic, series or image change made stale
+  (`api.collection.stored.render_stale`), queued by that change's commit;
 - `sweep`, every minute: the same, plus any due delivery whose job was lost (a queue outage, a restart),
-  and any image still waiting for its variants.
+  any image still waiting for its variants, and any stored detail still stale (or that a scheduled
+  publication made stale).
 
 Web processes only put jobs on the queue, after their transaction commits (a
 job for a change that rolled back would find nothing); a queue that is down
@@ -31,10 +34,12 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-unt
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from api.collection.stored import render_stale
 from api.jobs.payloads import payload_body
 from api.jobs.sending import post, signed_headers
 from api.media import NEW_MEDIA_INFO, make_variants, unprocessed_media
 from models import db
+from models.content_state import RELATED_CHANGED
 from models.events import NEW_EVENTS_INFO, announce_due_publications
 from models.types import utcnow
 from models.webhooks import NEW_DELIVERIES_INFO, Delivery, abandon, claim_delivery, overdue_deliveries, record_attempt
@@ -128,6 +133,11 @@ class Jobs:
 
         def announce() -> None:
             announce_due_publications(db.session())
+            render_stale()
+
+        def render() -> None:
+            rendered = render_stale()
+            log.info(f"rendered {rendered} stored details", extra={"fields": {"event": "rendered", "count": rendered}})
 
         def process_media(media_id: int) -> None:
             outcome = make_variants(media_id)
@@ -139,15 +149,21 @@ class Jobs:
                 self.deliver_task(delivery_id)
             for media_id in unprocessed_media(OVERDUE_AFTER):
                 self.media_task(media_id)
+            render_stale()
 
         self.deliver_task = huey.task(name="deliver")(self._in_app(deliver))
         self.announce_task = huey.task(name="announce")(self._in_app(announce))
         self.media_task = huey.task(name="process_media")(self._in_app(process_media))
+        self.render_task = huey.task(name="render")(self._in_app(render))
         self.sweep_task = huey.periodic_task(crontab(minute="*"), name="sweep")(self._in_app(sweep))
 
-    def queue(self, delivery_ids: list[int], announce_at: list[datetime], media_ids: list[int]) -> None:
-        """Queue deliveries and images' variants now, and announcements at their times."""
+    def queue(
+        self, delivery_ids: list[int], announce_at: list[datetime], media_ids: list[int], render: bool = False
+    ) -> None:
+        """Queue deliveries, images' variants and rendering now, and announcements at their times."""
         assert self.huey is not None  # made on first use, with the tasks registered on it
+        if render:
+            self.render_task()
         for delivery_id in delivery_ids:
             self.deliver_task(delivery_id)
         for media_id in media_ids:
@@ -184,11 +200,13 @@ def _note_jobs(session: Session, _context: object) -> None:
 @event.listens_for(Session, "after_commit")
 def _queue_jobs(session: Session) -> None:
     delivery_ids, announce_at = session.info.pop(_TO_DELIVER, []), session.info.pop(_TO_ANNOUNCE, [])
-    media_ids = session.info.pop(_TO_PROCESS, [])
-    if not (delivery_ids or announce_at or media_ids) or not has_app_context() or "jobs" not in current_app.extensions:
+    media_ids, render = session.info.pop(_TO_PROCESS, []), session.info.pop(RELATED_CHANGED, False)
+    if not (delivery_ids or announce_at or media_ids or render):
+        return
+    if not has_app_context() or "jobs" not in current_app.extensions:
         return
     try:
-        current_app.extensions["jobs"].queue(delivery_ids, announce_at, media_ids)
+        current_app.extensions["jobs"].queue(delivery_ids, announce_at, media_ids, render)
     except Exception as error:
         log.warning(
             json.dumps(
@@ -200,5 +218,13 @@ def _queue_jobs(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_jobs(session: Session) -> None:
-    for name in (_TO_DELIVER, _TO_ANNOUNCE, _TO_PROCESS, NEW_DELIVERIES_INFO, NEW_EVENTS_INFO, NEW_MEDIA_INFO):
+    for name in (
+        _TO_DELIVER,
+        _TO_ANNOUNCE,
+        _TO_PROCESS,
+        NEW_DELIVERIES_INFO,
+        NEW_EVENTS_INFO,
+        NEW_MEDIA_INFO,
+        RELATED_CHANGED,
+    ):
         session.info.pop(name, None)

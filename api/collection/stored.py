@@ -1,0 +1,185 @@
+"""Articles' public details rendered when they are written, stored ready to send, and answered from.
+
+Every transaction that writes an article renders its public detail before it commits (`_render_written`),
+so the stored one is never older than the article (see `models.representations` for when it is sent).
+What a topic, series or image change makes stale, the worker renders again (`render_stale`, queued by
+the commit and run by the sweep every minute). A read sends the stored bytes with its own root URL in
+the links; without a fresh one it renders the article as a write would, so the two ways give the same
+bytes and the same ETag.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, current_app, has_app_context, request
+from sqlalchemy import Row, Table, delete, event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session
+
+from api.caching.content_version import content_headers, current_content_version
+from api.collection.declaration import Collection, collection_of
+from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
+from models import Article, ContentState, db
+from models.content_state import content_version
+from models.events import cache_keys
+from models.representations import PLACEHOLDER_ROOT, StoredRepresentation, fresh_detail_statement, stale_articles
+from models.types import utcnow
+from schemas.common import SLUG_PATTERN
+
+# In a session's info: the ids of the articles its flushes wrote, rendered before it commits.
+_WRITTEN = "articles_to_render"
+# A root URL that reads the same escaped in JSON and in HTML attributes (any other renders afresh).
+_PLAIN_ROOT = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+/(?:[A-Za-z0-9._~\-/]*/)?")
+# How many articles the worker renders in one transaction.
+RENDER_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes  # links against PLACEHOLDER_ROOT
+    etag: str
+    keys: list[str]
+
+
+def _articles() -> Collection[Any]:
+    return collection_of(Article)
+
+
+def render(article: Article) -> Rendered:
+    """The article's public detail as its read sends it, its links against PLACEHOLDER_ROOT."""
+    collection = _articles()
+    # A request of its own (in the same app context, so the same session and transaction) gives url_for
+    # the placeholder's root.
+    with current_app.test_request_context(base_url=PLACEHOLDER_ROOT):
+        representation = collection.representation(article, public=True)
+    body = json.dumps({"data": representation}, **current_app.config["RESTX_JSON"]) + "\n"
+    return Rendered(body.encode(), etag_of(representation), cache_keys(collection.item_type, representation))
+
+
+def _store(session: Session | scoped_session[Any], article_ids: set[int]) -> None:
+    """Render these articles (those that are published or scheduled) and keep them, in the session's transaction."""
+    collection = _articles()
+    related_version = session.scalar(select(ContentState.related_version).where(ContentState.state_id == 1))
+    query = (
+        select(Article)
+        .where(Article.article_id.in_(article_ids), Article.deleted_at.is_(None), Article.status == "published")
+        .options(*collection.load_options)
+    )
+    rows = []
+    for article in session.scalars(query):
+        # When it began: a publication that comes while it renders makes it stale, never the other way.
+        rendered_at = utcnow()
+        rendered = render(article)
+        rows.append(
+            {
+                "item_type": collection.item_type,
+                "item_id": article.article_id,
+                "slug": article.slug,
+                "item_version": article.version,
+                "related_version": related_version,
+                "rendered_at": rendered_at,
+                "body": rendered.body,
+                "etag": rendered.etag,
+                "surrogate_key": " ".join(rendered.keys),
+            }
+        )
+    table = StoredRepresentation.__table__
+    assert isinstance(table, Table)
+    connection = session.connection()
+    # Core, so that keeping them is no content write (it bumps no version). Gone: the rows of those no
+    # longer public, and of a purged article whose slug one of these took.
+    rendered_ids = [row["item_id"] for row in rows]
+    connection.execute(
+        delete(table).where(
+            table.c.item_type == collection.item_type,
+            (table.c.item_id.in_(article_ids - set(rendered_ids)))
+            | (table.c.slug.in_([row["slug"] for row in rows]) & table.c.item_id.not_in(rendered_ids)),
+        )
+    )
+    if rows:
+        connection.execute(_upsert(connection.dialect.name, table), rows)
+
+
+def _upsert(dialect: str, table: Table) -> Any:
+    """An insert that replaces the row of the same item, unless that row is of a later version of it (a
+    worker's render that raced a write's keeps the write's)."""
+    insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    kept = ("slug", "item_version", "related_version", "rendered_at", "body", "etag", "surrogate_key")
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.item_type, table.c.item_id],
+        set_={name: insert.excluded[name] for name in kept},
+        where=table.c.item_version <= insert.excluded.item_version,
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _note_written(session: Session, _context: object) -> None:
+    written = {obj.article_id for obj in (*session.new, *session.dirty) if isinstance(obj, Article)}
+    if written:
+        session.info.setdefault(_WRITTEN, set()).update(written)
+
+
+@event.listens_for(Session, "before_commit")
+def _render_written(session: Session) -> None:
+    if not has_app_context():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit flushes after this hook: the articles still pending are written first
+    written = session.info.pop(_WRITTEN, None)
+    if written:
+        _store(session, written)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_written(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+def render_stale(limit: int | None = None) -> int:
+    """Render again, in batches of their own transactions, the public articles whose stored detail is
+    stale or missing (see `models.representations`); at most `limit`. Returns how many it rendered."""
+    done = 0
+    while limit is None or done < limit:
+        latest = content_version().latest_publication
+        batch = RENDER_BATCH if limit is None else min(RENDER_BATCH, limit - done)
+        ids = set(db.session.scalars(stale_articles(latest).limit(batch)))
+        if not ids:
+            break
+        try:
+            _store(db.session, ids)
+            db.session.commit()
+        except IntegrityError:  # another worker renders some of them (a slug moved between two): the next sweep
+            db.session.rollback()
+            break
+        done += len(ids)
+    return done
+
+
+def fresh_stored(slug: str) -> Row[Any] | None:
+    """The stored detail (body, etag, surrogate_key) of the public article with this slug, if it is
+    what rendering would make now."""
+    row = db.session.execute(fresh_detail_statement(), {"slug": slug, "now": utcnow()}).first()
+    if row is None:
+        return None
+    latest = current_content_version().latest_publication
+    return None if latest is not None and row.rendered_at < latest else row
+
+
+def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnswer:
+    """The public's read of an article: its stored detail when fresh, else rendered now the same way."""
+    root = request.root_url
+    if not _PLAIN_ROOT.fullmatch(root):
+        return item_response(collection.representation(collection.find(slug, include_hidden=False)))
+    row = fresh_stored(slug) if re.fullmatch(SLUG_PATTERN, slug) else None
+    if row is not None:
+        body, etag, keys = row.body, row.etag, row.surrogate_key.split()
+    else:
+        rendered = render(collection.find(slug, include_hidden=False))
+        body, etag, keys = rendered.body, rendered.etag, rendered.keys
+    tag_response(keys)
+    headers = {"ETag": etag, **content_headers()}
+    return Response(body.replace(PLACEHOLDER_ROOT.encode(), root.encode()), 200, headers, mimetype="application/json")

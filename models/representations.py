@@ -1,0 +1,86 @@
+"""Public representations stored ready to send: an article's detail, rendered when it is written.
+
+A read of an article at 100,000 articles spent 4.3 ms of its 6.5 ms finding the row, its topics, its
+series and its images through the ORM and dumping them through marshmallow (in-process, SQLite). The
+same answer, rendered once in the transaction that changes the article and kept here, costs a read one
+indexed row. A stored representation is sent only while it is what rendering would make now
+(`fresh_detail_statement`, one statement):
+
+- the article is public now, and at the version it was rendered from (every write of it renders it
+  again, in the same transaction: `api.collection.stored`);
+- nothing it shows from elsewhere changed since: topics, series and images bump the state row's
+  `related_version` (`models.content_state`), and a representation rendered under another one is stale
+  until the worker renders it again;
+- no scheduled publication came since it was rendered (a topic's may change what it shows).
+
+Its absolute links are written against `PLACEHOLDER_ROOT`, which a read replaces with its own root URL.
+A stale or missing one costs nothing but speed: the read renders the article as it would have.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, LargeBinary, String, Text, and_, bindparam, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models import Model
+from models.content import Article
+from models.content_state import ContentState
+from models.types import UTCDateTime
+
+# The root URL a stored representation's links are written against; a read puts its own in its place.
+PLACEHOLDER_ROOT = "http://stored-representation.invalid/"
+
+
+class StoredRepresentation(Model):
+    __tablename__ = "stored_representations"
+    __table_args__ = (Index("ix_stored_representations_item_type_slug", "item_type", "slug", unique=True),)
+
+    item_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    item_id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200))
+    item_version: Mapped[int]  # the item's own version (its optimistic lock) it was rendered from
+    related_version: Mapped[int]  # the state row's related_version it was rendered under
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the whole JSON body, links against PLACEHOLDER_ROOT
+    etag: Mapped[str] = mapped_column(String(40))
+    surrogate_key: Mapped[str] = mapped_column(Text)  # the CDN keys of what it shows, space-separated
+
+
+def fresh_detail_statement() -> Any:
+    """The stored detail of the public article with the slug `:slug`, if it is fresh at `:now`: its body,
+    ETag, CDN keys and when it was rendered (which must be after the latest publication that has come)."""
+    stored = StoredRepresentation
+    return (
+        select(stored.body, stored.etag, stored.surrogate_key, stored.rendered_at)
+        .join(Article, and_(Article.article_id == stored.item_id, Article.version == stored.item_version))
+        .join(ContentState, and_(ContentState.state_id == 1, ContentState.related_version == stored.related_version))
+        .where(
+            stored.item_type == "article",
+            stored.slug == bindparam("slug"),
+            Article.public(at=bindparam("now")),
+        )
+    )
+
+
+def stale_articles(latest_publication: datetime | None) -> Any:
+    """The ids of the published or scheduled articles whose stored detail is missing or stale (made from
+    another version of the article, under another related version, or before `latest_publication`),
+    newest first: what the worker renders again."""
+    stored = StoredRepresentation
+    fresh = [
+        stored.item_type == "article",
+        stored.item_id == Article.article_id,
+        stored.item_version == Article.version,
+        stored.related_version
+        == select(ContentState.related_version).where(ContentState.state_id == 1).scalar_subquery(),
+    ]
+    if latest_publication is not None:
+        fresh.append(stored.rendered_at >= latest_publication)
+    return (
+        select(Article.article_id)
+        .where(
+            Article.deleted_at.is_(None), Article.status == "published", ~select(stored.item_id).where(*fresh).exists()
+        )
+        .order_by(Article.published_at.desc(), Article.article_id.desc())
+    )
