@@ -16,6 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import insert, select, update
 
 from api import create_app
+from api.collection.stored import render_stale
 from models import Article, Topic, article_topics, db
 from models.content_state import ContentState, keep_schedule
 from models.richtext import render_markdown
@@ -213,6 +214,7 @@ def build_corpus(article_count: int, seed: int = 1) -> None:
     db.session.execute(update(state).values(version=state.c.version + 1, changed_at=utcnow()))
     keep_schedule(db.session.connection())
     db.session.commit()
+    render_stale()  # each article's stored detail, as the worker renders those a write did not
 
 
 def build_database(path, article_count: int) -> None:

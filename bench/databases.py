@@ -9,22 +9,25 @@ from sqlalchemy import text
 
 from api import create_app
 from bench import DATA, ROOT
+from api.collection.stored import render_stale
 from bench.corpus import build_corpus
 from models import db
 from models.content_state import keep_schedule
 from tests.servers import PrivatePostgres, postgres_binaries
 
-CORPUS_VERSION = 3  # bump when bench/corpus.py changes what it writes
+CORPUS_VERSION = 4  # bump when bench/corpus.py changes what it writes
 
 
 def migrate(url: str) -> None:
     """Bring a corpus database to the code's schema (a kept corpus may predate a migration), and have its
-    state row know the publication schedule (as any write through the app would)."""
+    state row know the publication schedule (as any write through the app would) and every article its
+    stored detail."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:
             keep_schedule(connection)
+        render_stale()  # what the worker would (none once rendered)
         db.engine.dispose()
 
 

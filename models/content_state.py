@@ -191,7 +191,7 @@ def keep_schedule(connection: Connection, now: datetime | None = None) -> None:
     cutoff = (now or utcnow()) - CLOCK_MARGIN
     latest_statement, upcoming_statement = _publication_statements(cutoff)
     latest = connection.execute(latest_statement).scalar()
-    upcoming = [_aware(moment) for moment in connection.execute(upcoming_statement).scalars()]
+    upcoming = [aware_utc(moment) for moment in connection.execute(upcoming_statement).scalars()]
     table = ContentState.__table__
     assert isinstance(table, Table)
     connection.execute(
@@ -215,7 +215,7 @@ class ContentVersion:
     membership: int = 0  # see ContentState.membership_version
 
 
-def _aware(moment: datetime) -> datetime:
+def aware_utc(moment: datetime) -> datetime:
     # Raw SQL results skip the column type on some drivers: make every moment aware UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -253,13 +253,15 @@ def _inline_fixed_value(element: Any, **_options: Any) -> Any:
 class _CompiledStatement:
     """A version statement compiled once per engine, its fixed values written into its SQL."""
 
-    def __init__(self, engine: Engine, statement: Any, timestamp_columns: tuple[int, ...]):
+    def __init__(
+        self, engine: Engine, statement: Any, timestamp_columns: tuple[int, ...], parameters: tuple[str, ...] = ()
+    ):
         self.timestamp_columns = timestamp_columns
         inlined: Any = visitors.replacement_traverse(statement, {}, _inline_fixed_value)
         compiled = inlined.compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.positional_names = compiled.positiontup if compiled.positional else None
-        self.fixed_parameters = compiled.construct_params({"now": None})
+        self.fixed_parameters = compiled.construct_params({"now": None, **dict.fromkeys(parameters)})
 
 
 class _VersionQuery:
@@ -360,9 +362,16 @@ class _VersionQuery:
         generation = self._generation
         return self._execute(generation, self._open(engine), sql, parameters)
 
-    def run(self, engine: Engine, name: str, now: datetime) -> tuple[Any, ...] | None:
+    def add(
+        self, engine: Engine, name: str, statement: Any, timestamp_columns: tuple[int, ...], *parameters: str
+    ) -> None:
+        """Run another statement this way (a read as frequent as the version's), given `now` and `parameters`."""
+        if name not in self.statements:
+            self.statements[name] = _CompiledStatement(engine, statement, timestamp_columns, parameters)
+
+    def run(self, engine: Engine, name: str, now: datetime, **values: Any) -> tuple[Any, ...] | None:
         statement = self.statements[name]
-        named = {**statement.fixed_parameters, "now": self.to_database(now) if self.to_database else now}
+        named = {**statement.fixed_parameters, **values, "now": self.to_database(now) if self.to_database else now}
         parameters: Any = (
             named if statement.positional_names is None else tuple(named[key] for key in statement.positional_names)
         )
@@ -405,8 +414,8 @@ def _latest_publication(now: datetime, latest: datetime | None, upcoming: Any, a
     ]
     if not all_kept and moments and now >= moments[-1]:
         return False
-    come = [moment for moment in (latest, *moments) if moment is not None and _aware(moment) <= now]
-    return max((_aware(moment) for moment in come), default=None)
+    come = [moment for moment in (latest, *moments) if moment is not None and aware_utc(moment) <= now]
+    return max((aware_utc(moment) for moment in come), default=None)
 
 
 def content_version(engine: Engine | None = None) -> ContentVersion:
@@ -426,10 +435,10 @@ def content_version(engine: Engine | None = None) -> ContentVersion:
         asked = query.run(engine, "latest_publication", now)
         published = asked[0] if asked else None
     assert published is None or isinstance(published, datetime)
-    moments = [_aware(moment) for moment in (changed_at, published) if moment is not None]
+    moments = [aware_utc(moment) for moment in (changed_at, published) if moment is not None]
     return ContentVersion(
         version=version,
-        latest_publication=_aware(published) if published is not None else None,
+        latest_publication=aware_utc(published) if published is not None else None,
         last_modified=max(moments) if moments else now,
         membership=membership,
     )

@@ -20,13 +20,13 @@ A stale or missing one costs nothing but speed: the read renders the article as 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, LargeBinary, String, Text, and_, bindparam, select
+from sqlalchemy import Engine, Index, LargeBinary, String, Text, and_, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import Model
 from models.content import Article
-from models.content_state import ContentState
-from models.types import UTCDateTime
+from models.content_state import ContentState, aware_utc, version_query
+from models.types import UTCDateTime, utcnow
 
 # The root URL a stored representation's links are written against; a read puts its own in its place.
 PLACEHOLDER_ROOT = "http://stored-representation.invalid/"
@@ -61,6 +61,18 @@ def fresh_detail_statement() -> Any:
             Article.public(at=bindparam("now")),
         )
     )
+
+
+def fresh_detail(engine: Engine, slug: str, latest_publication: datetime | None) -> tuple[Any, ...] | None:
+    """(body, etag, surrogate_key) of the public article's stored detail, if it is fresh now and was
+    rendered after `latest_publication` (the one the read's content version names). One round trip, on
+    the version read's own connections (see `models.content_state._VersionQuery`)."""
+    query = version_query(engine)
+    query.add(engine, "stored_detail", fresh_detail_statement(), (3,), "slug")
+    row = query.run(engine, "stored_detail", utcnow(), slug=slug)
+    if row is None or (latest_publication is not None and aware_utc(row[3]) < latest_publication):
+        return None
+    return row[0], row[1], row[2]
 
 
 def stale_articles(latest_publication: datetime | None) -> Any:

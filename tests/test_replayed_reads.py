@@ -12,7 +12,8 @@ from tests.factories import add_article
 from tests.test_response_cache import ARTICLES, PUBLIC_READS, SEEDED
 
 # What each answer makes for itself: the rest of a replayed answer is the one Flask sent.
-PER_REQUEST = {"X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+# (A conditional answer's Date is werkzeug's; the server sends its own for a replayed one.)
+PER_REQUEST = {"X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Date"}
 VARIANTS = {
     "plain": {},
     "brotli": {"Accept-Encoding": "br"},
@@ -140,3 +141,62 @@ def test_a_replayed_read_writes_the_same_access_line(seeded_app, client, caplog)
         k: v for k, v in lines[0].items() if k not in changing
     }
     assert lines[1]["path"] == ARTICLES and lines[1]["query"] == "per_page=2" and lines[1]["status"] == 200
+
+
+@pytest.fixture
+def second_article(seeded_app):
+    add_article(seeded_app, "second-article", topics=["quadratus-lumborum"], series="learn-about-massage-for-back-pain")
+    return f"{ARTICLES}/second-article"
+
+
+def flask_answer(seeded_app, make_app, url: str, headers: dict):
+    """What Flask itself answers: another app on the same database, with no cache (so nothing before Flask)."""
+    database = seeded_app.config["SQLALCHEMY_DATABASE_URI"]
+    config = {"SQLALCHEMY_DATABASE_URI": database, "RATELIMIT_ENABLED": seeded_app.config["RATELIMIT_ENABLED"]}
+    uncached = make_app({**config, "RESPONSE_CACHE_MAX_BYTES": 0})
+    return uncached.test_client().get(url, headers=headers)
+
+
+@pytest.mark.parametrize("variant", ["plain", "from another origin"])
+def test_an_articles_first_read_is_its_stored_detail_with_the_headers_flask_gave_another(
+    seeded_app, client, make_app, second_article, variant
+):
+    headers = {"Origin": "https://studio.example"} if variant != "plain" else {}
+    handled = counting_flask(seeded_app)
+    client.get_json(f"{ARTICLES}/{SEEDED}", headers=headers)  # Flask answers it
+    shaped = client.raw.get(second_article, headers={**headers, "X-Request-ID": "shaped-1"})
+    assert handled == [f"{ARTICLES}/{SEEDED}"]  # the second article's read never reached Flask
+    assert comparable(shaped) == comparable(flask_answer(seeded_app, make_app, second_article, headers))
+    assert shaped.headers["X-Request-ID"] == "shaped-1"
+    assert shaped.get_json()["data"]["series"]["slug"] == "learn-about-massage-for-back-pain"
+
+
+def test_an_edited_article_is_answered_with_its_new_stored_detail(seeded_app, client, second_article, editor_key):
+    client.get_json(f"{ARTICLES}/{SEEDED}")
+    client.write("PATCH", second_article, editor_key, 200, json={"title": "Second, edited"})
+    handled = counting_flask(seeded_app)
+    assert client.get_json(second_article).json["data"]["title"] == "Second, edited"
+    assert handled == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Accept-Encoding": "gzip"}, {"If-None-Match": '"other"'}, {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}],
+)
+def test_a_compressed_or_conditional_read_of_an_article_goes_to_flask(
+    seeded_app, client, make_app, second_article, headers
+):
+    handled = counting_flask(seeded_app)
+    client.raw.get(f"{ARTICLES}/{SEEDED}", headers=headers)
+    answer = client.raw.get(second_article, headers=headers)
+    assert handled == [f"{ARTICLES}/{SEEDED}", second_article]
+    assert comparable(answer) == comparable(flask_answer(seeded_app, make_app, second_article, headers))
+
+
+def test_a_draft_or_unknown_article_is_flasks_to_answer(seeded_app, client, editor_key, second_article):
+    client.get_json(f"{ARTICLES}/{SEEDED}")
+    client.write("PATCH", second_article, editor_key, 200, json={"status": "draft"})
+    handled = counting_flask(seeded_app)
+    client.problem(second_article, 404)
+    client.problem(f"{ARTICLES}/no-such-article", 404)
+    assert handled == [second_article, f"{ARTICLES}/no-such-article"]

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, current_app, has_app_context, request
-from sqlalchemy import Row, Table, delete, event, select
+from flask import Response, current_app, g, has_app_context, request
+from sqlalchemy import Table, delete, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
 from models import Article, ContentState, db
 from models.content_state import content_version
 from models.events import cache_keys
-from models.representations import PLACEHOLDER_ROOT, StoredRepresentation, fresh_detail_statement, stale_articles
+from models.representations import PLACEHOLDER_ROOT, StoredRepresentation, fresh_detail, stale_articles
 from models.types import utcnow
 from schemas.common import SLUG_PATTERN
 
@@ -159,27 +159,19 @@ def render_stale(limit: int | None = None) -> int:
     return done
 
 
-def fresh_stored(slug: str) -> Row[Any] | None:
-    """The stored detail (body, etag, surrogate_key) of the public article with this slug, if it is
-    what rendering would make now."""
-    row = db.session.execute(fresh_detail_statement(), {"slug": slug, "now": utcnow()}).first()
-    if row is None:
-        return None
-    latest = current_content_version().latest_publication
-    return None if latest is not None and row.rendered_at < latest else row
-
-
 def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnswer:
     """The public's read of an article: its stored detail when fresh, else rendered now the same way."""
     root = request.root_url
     if not _PLAIN_ROOT.fullmatch(root):
         return item_response(collection.representation(collection.find(slug, include_hidden=False)))
-    row = fresh_stored(slug) if re.fullmatch(SLUG_PATTERN, slug) else None
+    latest = current_content_version().latest_publication
+    row = fresh_detail(db.engine, slug, latest) if re.fullmatch(SLUG_PATTERN, slug) else None
     if row is not None:
-        body, etag, keys = row.body, row.etag, row.surrogate_key.split()
+        body, etag, keys = row[0], row[1], row[2].split()
     else:
         rendered = render(collection.find(slug, include_hidden=False))
         body, etag, keys = rendered.body, rendered.etag, rendered.keys
     tag_response(keys)
+    g.stored_detail_root = root  # what `replayed_reads` answers other articles' reads with (see `detail_shape`)
     headers = {"ETag": etag, **content_headers()}
     return Response(body.replace(PLACEHOLDER_ROOT.encode(), root.encode()), 200, headers, mimetype="application/json")
