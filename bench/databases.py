@@ -8,8 +8,8 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from api import create_app
-from bench import DATA, ROOT
 from api.collection.stored import render_stale
+from bench import DATA, ROOT
 from bench.corpus import build_corpus
 from models import db
 from models.content_state import keep_schedule
