@@ -14,7 +14,9 @@ indexed row. A stored representation is sent only while it is what rendering wou
 - no scheduled publication came since it was rendered (a topic's may change what it shows).
 
 Its absolute links are written against `PLACEHOLDER_ROOT`, which a read replaces with its own root URL.
-A stale or missing one costs nothing but speed: the read renders the article as it would have.
+A stale or missing one costs nothing but speed: the read renders the article as it would have. Beside
+the detail each row keeps the article as the public list shows it (`summary`): a page of the list is
+then its ids (from the list-order index) and the concatenation of their summaries.
 """
 
 from datetime import datetime
@@ -43,6 +45,7 @@ class StoredRepresentation(Model):
     related_version: Mapped[int]  # the state row's related_version it was rendered under
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     body: Mapped[bytes] = mapped_column(LargeBinary)  # the whole JSON body, links against PLACEHOLDER_ROOT
+    summary: Mapped[bytes] = mapped_column(LargeBinary)  # the JSON of it as the public list shows it, the same way
     etag: Mapped[str] = mapped_column(String(40))
     surrogate_key: Mapped[str] = mapped_column(Text)  # the CDN keys of what it shows, space-separated
 
@@ -73,6 +76,19 @@ def fresh_detail(engine: Engine, slug: str, latest_publication: datetime | None)
     if row is None or (latest_publication is not None and aware_utc(row[3]) < latest_publication):
         return None
     return row[0], row[1], row[2]
+
+
+def fresh_summaries(article_ids: list[int], latest_publication: datetime | None) -> Any:
+    """(item_id, slug, summary) of those of these articles whose stored detail is fresh (the public rule is
+    the list's to apply): a page of the list, made of them, needs them all."""
+    stored = StoredRepresentation
+    query = (
+        select(stored.item_id, stored.slug, stored.summary)
+        .join(Article, and_(Article.article_id == stored.item_id, Article.version == stored.item_version))
+        .join(ContentState, and_(ContentState.state_id == 1, ContentState.related_version == stored.related_version))
+        .where(stored.item_type == "article", stored.item_id.in_(article_ids))
+    )
+    return query if latest_publication is None else query.where(stored.rendered_at >= latest_publication)
 
 
 def stale_articles(latest_publication: datetime | None) -> Any:

@@ -154,3 +154,36 @@ def test_a_scheduled_article_appears_at_its_time_and_a_topic_scheduled_in_it_too
     assert client.get_json(f"{ARTICLES}/coming-soon").get_json()["data"]["slug"] == "coming-soon"
     topics = client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]["topics"]
     assert "quadratus-lumborum" in [t["slug"] for t in topics]  # the detail stored before it came is not sent
+
+
+@pytest.fixture
+def more_articles(uncached):
+    for number in range(7):
+        add_article(uncached, f"extra-{number}", topics=["quadratus-lumborum"])
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?per_page=3&page=2", "?topic=quadratus-lumborum&per_page=2&page=3", "?sort=title&page=1"]
+)
+def test_a_list_page_is_its_stored_summaries_the_same_bytes_as_read_through_the_orm(
+    uncached, client, more_articles, query
+):
+    statements, stored = statements_for(uncached, client, ARTICLES + query)
+    assert statements == 4  # the version, the total, the page's ids, their summaries
+    forget_stored(uncached)
+    statements, through_orm = statements_for(uncached, client, ARTICLES + query)
+    assert statements > 4
+    assert stored.get_data() == through_orm.get_data() and stored.status_code == through_orm.status_code == 200
+    for header in ("ETag", "Link", "Last-Modified", "Surrogate-Key"):
+        assert stored.headers[header] == through_orm.headers[header]
+
+
+def test_a_list_with_a_stale_summary_on_its_page_is_read_through_the_orm(uncached, client, more_articles, editor_key):
+    client.write("PATCH", TOPIC, editor_key, 200, json={"name": "QL"})
+    statements, response = statements_for(uncached, client, f"{ARTICLES}?per_page=3")
+    assert statements > 4
+    assert all("QL" in [topic["name"] for topic in item["topics"]] for item in response.get_json()["data"])
+    with uncached.test_request_context():
+        render_stale()
+    statements, again = statements_for(uncached, client, f"{ARTICLES}?per_page=3")
+    assert statements == 4 and again.get_data() == response.get_data()

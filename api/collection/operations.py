@@ -112,11 +112,9 @@ def _list_order(collection: Collection[Any], sort: str, id_column: Any) -> Order
 
 def _read_page(
     collection: Collection[Any], keys: Select, order: Order, page: int, per_page: int, ranked: bool
-) -> tuple[int, list[Any]]:
-    """A list's total (remembered per content version), then one page of its keys, read from the
-    index, then only those rows: (total, rows of (item,) or (item, rank))."""
+) -> list[Any]:
+    """One page of the list's keys, read from the index, then only those rows: rows of (item,) or (item, rank)."""
     id_column = collection.model.id_column()
-    total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
     page_keys = keys.order_by(*order(literal_column("rank"))).limit(per_page).offset((page - 1) * per_page).subquery()
     rows = (
         select(collection.model)
@@ -125,10 +123,24 @@ def _read_page(
     )
     if ranked:
         rows = rows.add_columns(page_keys.c.rank)
-    return total, list(db.session.execute(rows.order_by(*order(page_keys.c.rank if ranked else None))))
+    return list(db.session.execute(rows.order_by(*order(page_keys.c.rank if ranked else None))))
 
 
-def list_items(collection: Collection[Any]) -> ViewAnswer:
+def _stored_page(
+    collection: Collection[Any], keys: Select, order: Order, args: dict[str, Any], total: int
+) -> Response | None:
+    """The page made of its items' stored summaries (`stored.stored_page`), or None: its ids from the index,
+    then their summaries, two statements however deep the page."""
+    page, per_page = args["page"], args["per_page"]
+    page_ids = list(db.session.scalars(keys.order_by(*order(None)).limit(per_page).offset((page - 1) * per_page)))
+    meta, links, headers = page_links(page, per_page, total)
+    answer = stored.stored_page(collection, page_ids, {"meta": meta, "links": links})
+    if answer is not None:
+        answer.headers.update({**headers, **content_headers()})
+    return answer
+
+
+def list_items(collection: Collection[Any]) -> ViewAnswer | Response:
     """A page of items: filtered, searched, sorted, with only the fields and embedded relations asked for."""
     args = load_query(collection.list_query)
     key = current_key()
@@ -174,7 +186,13 @@ def list_items(collection: Collection[Any]) -> ViewAnswer:
     elif sort == "relevance":
         raise ProblemError(400, "sort=relevance needs a search (q).", errors={"sort": ["relevance needs q."]})
     order = _list_order(collection, sort, id_column)
-    total, rows = _read_page(collection, keys, order, args["page"], args["per_page"], ranked=search is not None)
+    # Counted once per membership of the lists and filters (a search's, once per content version).
+    total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
+    if collection.stored and key is None and search is None and not only and not args.get("include"):
+        answer = _stored_page(collection, keys, order, args, total)
+        if answer is not None:
+            return answer
+    rows = _read_page(collection, keys, order, args["page"], args["per_page"], ranked=search is not None)
     items = [row[0] for row in rows]
     tag_response([surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, i.slug) for i in items)])
     meta, links, headers = page_links(args["page"], args["per_page"], total)

@@ -25,8 +25,14 @@ from api.collection.declaration import Collection, collection_of
 from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
 from models import Article, ContentState, db
 from models.content_state import content_version
-from models.events import cache_keys
-from models.representations import PLACEHOLDER_ROOT, StoredRepresentation, fresh_detail, stale_articles
+from models.events import cache_keys, surrogate_key
+from models.representations import (
+    PLACEHOLDER_ROOT,
+    StoredRepresentation,
+    fresh_detail,
+    fresh_summaries,
+    stale_articles,
+)
 from models.types import utcnow
 from schemas.common import SLUG_PATTERN
 
@@ -43,6 +49,7 @@ class Rendered:
     body: bytes  # links against PLACEHOLDER_ROOT
     etag: str
     keys: list[str]
+    summary: bytes  # as the public list shows it, the same way
 
 
 def _articles() -> Collection[Any]:
@@ -56,8 +63,15 @@ def render(article: Article) -> Rendered:
     # the placeholder's root.
     with current_app.test_request_context(base_url=PLACEHOLDER_ROOT):
         representation = collection.representation(article, public=True)
-    body = json.dumps({"data": representation}, **current_app.config["RESTX_JSON"]) + "\n"
-    return Rendered(body.encode(), etag_of(representation), cache_keys(collection.item_type, representation))
+        summary = collection.list_public().dump(article)
+    body = _json({"data": representation}) + "\n"
+    keys = cache_keys(collection.item_type, representation)
+    return Rendered(body.encode(), etag_of(representation), keys, _json(summary).encode())
+
+
+def _json(value: Any) -> str:
+    """JSON as Flask-RESTX writes answers (RESTX_JSON), so that stored parts make the same bytes."""
+    return json.dumps(value, **current_app.config["RESTX_JSON"])
 
 
 def _store(session: Session | scoped_session[Any], article_ids: set[int]) -> None:
@@ -85,6 +99,7 @@ def _store(session: Session | scoped_session[Any], article_ids: set[int]) -> Non
                 "body": rendered.body,
                 "etag": rendered.etag,
                 "surrogate_key": " ".join(rendered.keys),
+                "summary": rendered.summary,
             }
         )
     table = StoredRepresentation.__table__
@@ -108,7 +123,7 @@ def _upsert(dialect: str, table: Table) -> Any:
     """An insert that replaces the row of the same item, unless that row is of a later version of it (a
     worker's render that raced a write's keeps the write's)."""
     insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    kept = ("slug", "item_version", "related_version", "rendered_at", "body", "etag", "surrogate_key")
+    kept = ("slug", "item_version", "related_version", "rendered_at", "body", "etag", "surrogate_key", "summary")
     return insert.on_conflict_do_update(
         index_elements=[table.c.item_type, table.c.item_id],
         set_={name: insert.excluded[name] for name in kept},
@@ -175,3 +190,24 @@ def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnsw
     g.stored_detail_root = root  # what `replayed_reads` answers other articles' reads with (see `detail_shape`)
     headers = {"ETag": etag, **content_headers()}
     return Response(body.replace(PLACEHOLDER_ROOT.encode(), root.encode()), 200, headers, mimetype="application/json")
+
+
+def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict[str, Any]) -> Response | None:
+    """A page of the public list made of its articles' stored summaries (in `page_ids`' order) and the rest of
+    its `envelope` (meta, links); None unless every one of them is fresh (the ORM then reads the page)."""
+    root = request.root_url
+    if not _PLAIN_ROOT.fullmatch(root):
+        return None
+    latest = current_content_version().latest_publication
+    found = {
+        item_id: (slug, summary) for item_id, slug, summary in db.session.execute(fresh_summaries(page_ids, latest))
+    }
+    if len(found) != len(page_ids):
+        return None
+    tag_response(
+        [surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, found[i][0]) for i in page_ids)]
+    )
+    # As json.dumps writes the whole envelope: {"data": [..., ...], "meta": {...}, "links": {...}}
+    data = b", ".join(found[item_id][1] for item_id in page_ids).replace(PLACEHOLDER_ROOT.encode(), root.encode())
+    rest = "".join(f", {_json(name)}: {_json(value)}" for name, value in envelope.items())
+    return Response(b'{"data": [' + data + b"]" + rest.encode() + b"}\n", 200, mimetype="application/json")

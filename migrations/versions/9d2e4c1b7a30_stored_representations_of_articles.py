@@ -29,6 +29,7 @@ def upgrade():
         sa.Column('related_version', sa.Integer(), nullable=False),
         sa.Column('rendered_at', sa.DateTime(), nullable=False),
         sa.Column('body', sa.LargeBinary(), nullable=False),
+        sa.Column('summary', sa.LargeBinary(), nullable=False),
         sa.Column('etag', sa.String(length=40), nullable=False),
         sa.Column('surrogate_key', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('item_type', 'item_id'),
