@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from api.caching.list_memo import init_list_memo
 from api.caching.response_cache import init_response_cache
 from api.cli import register_commands
 from api.config import INSTANCE_PATH, check_production_environment, load_config
@@ -34,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     init_response_cache(app)
+    init_list_memo(app)
     init_jobs(app)
     init_media(app)
     init_web(app, blueprint)

@@ -11,7 +11,8 @@ indexed row. A stored representation is sent only while it is what rendering wou
 - nothing it shows from elsewhere changed since: topics, series and images bump the state row's
   `related_version` (`models.content_state`), and a representation rendered under another one is stale
   until the worker renders it again;
-- no scheduled publication came since it was rendered (a topic's may change what it shows).
+- it has not expired: a scheduled publication of the article itself, one of its topics or its series
+  changes what it shows, so it holds until the first of those after its rendering (`expires_at`).
 
 Its absolute links are written against `PLACEHOLDER_ROOT`, which a read replaces with its own root URL.
 A stale or missing one costs nothing but speed: the read renders the article as it would have. Beside
@@ -22,12 +23,12 @@ then its ids (from the list-order index) and the concatenation of their summarie
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Index, LargeBinary, String, Text, and_, bindparam, select
+from sqlalchemy import ColumnElement, Engine, Index, LargeBinary, String, Text, bindparam, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import Model
 from models.content import Article
-from models.content_state import ContentState, aware_utc, version_query
+from models.content_state import ContentState, version_query
 from models.types import UTCDateTime, utcnow
 
 # The root URL a stored representation's links are written against; a read puts its own in its place.
@@ -44,71 +45,69 @@ class StoredRepresentation(Model):
     item_version: Mapped[int]  # the item's own version (its optimistic lock) it was rendered from
     related_version: Mapped[int]  # the state row's related_version it was rendered under
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The first publication time after rendering of the article, its topics or its series: what it shows
+    # changes then. Null when none of them is scheduled.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     body: Mapped[bytes] = mapped_column(LargeBinary)  # the whole JSON body, links against PLACEHOLDER_ROOT
     summary: Mapped[bytes] = mapped_column(LargeBinary)  # the JSON of it as the public list shows it, the same way
     etag: Mapped[str] = mapped_column(String(40))
     surrogate_key: Mapped[str] = mapped_column(Text)  # the CDN keys of what it shows, space-separated
 
 
-def fresh_detail_statement() -> Any:
-    """The stored detail of the public article with the slug `:slug`, if it is fresh at `:now`: its body,
-    ETag, CDN keys and when it was rendered (which must be after the latest publication that has come)."""
+def _fresh(at: Any) -> list[ColumnElement[bool]]:
+    """The conditions of a fresh stored detail at `at`, joined to its article and the state row."""
+    stored = StoredRepresentation
+    return [
+        stored.item_type == "article",
+        stored.item_version == Article.version,
+        stored.related_version == ContentState.related_version,
+        or_(stored.expires_at.is_(None), stored.expires_at > at),
+    ]
+
+
+def _joined(*columns: Any) -> Any:
     stored = StoredRepresentation
     return (
-        select(stored.body, stored.etag, stored.surrogate_key, stored.rendered_at)
-        .join(Article, and_(Article.article_id == stored.item_id, Article.version == stored.item_version))
-        .join(ContentState, and_(ContentState.state_id == 1, ContentState.related_version == stored.related_version))
-        .where(
-            stored.item_type == "article",
-            stored.slug == bindparam("slug"),
-            Article.public(at=bindparam("now")),
-        )
+        select(*columns)
+        .join(Article, Article.article_id == stored.item_id)
+        .join(ContentState, ContentState.state_id == 1)
     )
 
 
-def fresh_detail(engine: Engine, slug: str, latest_publication: datetime | None) -> tuple[Any, ...] | None:
-    """(body, etag, surrogate_key) of the public article's stored detail, if it is fresh now and was
-    rendered after `latest_publication` (the one the read's content version names). One round trip, on
-    the version read's own connections (see `models.content_state._VersionQuery`)."""
+def fresh_detail_statement() -> Any:
+    """The stored detail (body, ETag, CDN keys) of the public article with the slug `:slug`, if fresh at `:now`."""
+    stored = StoredRepresentation
+    now: Any = bindparam("now")
+    return _joined(stored.body, stored.etag, stored.surrogate_key).where(
+        stored.slug == bindparam("slug"), Article.public(at=now), *_fresh(now)
+    )
+
+
+def fresh_detail(engine: Engine, slug: str) -> tuple[Any, ...] | None:
+    """(body, etag, surrogate_key) of the public article's stored detail, if it is fresh now. One round trip,
+    on the version read's own connections (see `models.content_state._VersionQuery`)."""
     query = version_query(engine)
-    query.add(engine, "stored_detail", fresh_detail_statement(), (3,), "slug")
-    row = query.run(engine, "stored_detail", utcnow(), slug=slug)
-    if row is None or (latest_publication is not None and aware_utc(row[3]) < latest_publication):
-        return None
-    return row[0], row[1], row[2]
+    query.add(engine, "stored_detail", fresh_detail_statement(), (), "slug")
+    return query.run(engine, "stored_detail", utcnow(), slug=slug)
 
 
-def fresh_summaries(article_ids: list[int], latest_publication: datetime | None) -> Any:
-    """(item_id, slug, summary) of those of these articles whose stored detail is fresh (the public rule is
-    the list's to apply): a page of the list, made of them, needs them all."""
+def fresh_summaries(article_ids: list[int]) -> Any:
+    """(item_id, slug, summary) of those of these articles whose stored detail is fresh now (the public rule
+    is the list's to apply): a page of the list, made of them, needs them all."""
     stored = StoredRepresentation
-    query = (
-        select(stored.item_id, stored.slug, stored.summary)
-        .join(Article, and_(Article.article_id == stored.item_id, Article.version == stored.item_version))
-        .join(ContentState, and_(ContentState.state_id == 1, ContentState.related_version == stored.related_version))
-        .where(stored.item_type == "article", stored.item_id.in_(article_ids))
+    return _joined(stored.item_id, stored.slug, stored.summary).where(
+        stored.item_id.in_(article_ids), *_fresh(utcnow())
     )
-    return query if latest_publication is None else query.where(stored.rendered_at >= latest_publication)
 
 
-def stale_articles(latest_publication: datetime | None) -> Any:
-    """The ids of the published or scheduled articles whose stored detail is missing or stale (made from
-    another version of the article, under another related version, or before `latest_publication`),
-    newest first: what the worker renders again."""
+def stale_articles() -> Any:
+    """The ids of the published or scheduled articles whose stored detail is missing or stale now, newest
+    first: what the worker renders again."""
     stored = StoredRepresentation
-    fresh = [
-        stored.item_type == "article",
-        stored.item_id == Article.article_id,
-        stored.item_version == Article.version,
-        stored.related_version
-        == select(ContentState.related_version).where(ContentState.state_id == 1).scalar_subquery(),
-    ]
-    if latest_publication is not None:
-        fresh.append(stored.rendered_at >= latest_publication)
+    fresh = select(stored.item_id).join(ContentState, ContentState.state_id == 1)
+    fresh = fresh.where(stored.item_id == Article.article_id, *_fresh(utcnow()))
     return (
         select(Article.article_id)
-        .where(
-            Article.deleted_at.is_(None), Article.status == "published", ~select(stored.item_id).where(*fresh).exists()
-        )
+        .where(Article.deleted_at.is_(None), Article.status == "published", ~fresh.exists())
         .order_by(Article.published_at.desc(), Article.article_id.desc())
     )

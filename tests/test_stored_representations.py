@@ -169,7 +169,7 @@ def test_a_list_page_is_its_stored_summaries_the_same_bytes_as_read_through_the_
     uncached, client, more_articles, query
 ):
     statements, stored = statements_for(uncached, client, ARTICLES + query)
-    assert statements == 4  # the version, the total, the page's ids, their summaries
+    assert statements == 4  # the version, the total, the list's ids (kept), the page's summaries
     forget_stored(uncached)
     statements, through_orm = statements_for(uncached, client, ARTICLES + query)
     assert statements > 4
@@ -186,4 +186,19 @@ def test_a_list_with_a_stale_summary_on_its_page_is_read_through_the_orm(uncache
     with uncached.test_request_context():
         render_stale()
     statements, again = statements_for(uncached, client, f"{ARTICLES}?per_page=3")
-    assert statements == 4 and again.get_data() == response.get_data()
+    assert statements == 2 and again.get_data() == response.get_data()  # the list's total and order were kept
+
+
+def test_once_a_lists_order_is_known_any_page_is_two_statements_until_its_membership_changes(
+    uncached, client, more_articles, editor_key
+):
+    client.get_json(f"{ARTICLES}?per_page=2")
+    pages = [statements_for(uncached, client, f"{ARTICLES}?per_page=2&page={page}") for page in (4, 2, 3)]
+    assert [statements for statements, _ in pages] == [2, 2, 2]  # the version, the page's summaries
+    slugs = [item["slug"] for _, response in pages for item in response.get_json()["data"]]
+    assert len(set(slugs)) == 6
+    client.write("PATCH", f"{ARTICLES}/extra-3", editor_key, 200, json={"title": "Edited, same place"})
+    assert statements_for(uncached, client, f"{ARTICLES}?per_page=2&page=2")[0] == 2  # an edit keeps the order
+    add_article(uncached, "newest", published_at=datetime.now(UTC), topics=["quadratus-lumborum"])
+    statements, first = statements_for(uncached, client, f"{ARTICLES}?per_page=2")
+    assert statements == 4 and first.get_json()["data"][0]["slug"] == "newest"  # a new one: counted, ordered again

@@ -32,11 +32,8 @@ from api.caching.content_version import current_content_version
 
 # What an answer carries that belongs to its content; the rest (request id, CORS, limits) is per request.
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Surrogate-Key", "Cache-Tag")
-MAX_TOTALS = 4096
 # What an entry costs beside its body (its key, its headers): an empty body (a 304) is not free.
 ENTRY_OVERHEAD_BYTES = 512
-# What changes a list's page but not its total.
-_NOT_FILTERS = ("page", "per_page", "sort", "fields", "include")
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -67,7 +64,6 @@ class ResponseCache:
             getsizeof=lambda entry: len(entry.body) + ENTRY_OVERHEAD_BYTES,
         )
         self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
-        self._totals: dict[tuple[Any, ...], int] = {}
 
     def get(self, key: tuple[Any, ...]) -> CachedResponse | None:
         with self._lock:
@@ -78,18 +74,6 @@ class ResponseCache:
             return
         with self._lock:
             self._entries[key] = entry
-
-    def total(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
-        """A list's total under a key (its filters and the version it holds for): counted once, not once per page."""
-        with self._lock:
-            known = self._totals.get(key)
-        if known is None:
-            known = count()
-            with self._lock:
-                if len(self._totals) >= MAX_TOTALS:
-                    self._totals.clear()
-                self._totals[key] = known
-        return known
 
     def __len__(self) -> int:
         with self._lock:
@@ -145,16 +129,3 @@ def keep_response(response: Response) -> None:
     cache: ResponseCache = current_app.extensions["response_cache"]
     headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
     cache.put(key, CachedResponse(response.get_data(), headers, g.get("response_cache_expires_at")))
-
-
-def remembered_total(count: Callable[[], int]) -> int:
-    """The total of the public list this request asks for, counted once per membership of the lists
-    (a search's, whose matches follow the text, once per content version) and filters: paging through a
-    list counts it once, and an edit of an item's text does not count it again."""
-    cache = _cache()
-    if cache is None:
-        return count()
-    version = current_content_version()
-    filters = tuple(sorted((name, value) for name, value in request.args.items() if name not in _NOT_FILTERS))
-    generation = ("content", version.version) if "q" in request.args else ("membership", version.membership)
-    return cache.total((*generation, version.latest_publication, request.path, filters), count)

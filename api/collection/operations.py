@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import RequestRedirect
 
 from api.caching.content_version import content_headers
-from api.caching.response_cache import remembered_total
+from api.caching.list_memo import remembered_order, remembered_total
 from api.collection import stored
 from api.collection.declaration import Collection
 from api.web.auth import current_key, key_name, require_role
@@ -129,10 +129,15 @@ def _read_page(
 def _stored_page(
     collection: Collection[Any], keys: Select, order: Order, args: dict[str, Any], total: int
 ) -> Response | None:
-    """The page made of its items' stored summaries (`stored.stored_page`), or None: its ids from the index,
-    then their summaries, two statements however deep the page."""
+    """The page made of its items' stored summaries (`stored.stored_page`), or None: its ids (a slice of the
+    whole list's, remembered per membership version, or from the index), then their summaries."""
     page, per_page = args["page"], args["per_page"]
-    page_ids = list(db.session.scalars(keys.order_by(*order(None)).limit(per_page).offset((page - 1) * per_page)))
+    start = (page - 1) * per_page
+    every_id = remembered_order(total, lambda: list(db.session.scalars(keys.order_by(*order(None)))))
+    if every_id is not None:
+        page_ids = list(every_id[start : start + per_page])
+    else:
+        page_ids = list(db.session.scalars(keys.order_by(*order(None)).limit(per_page).offset(start)))
     meta, links, headers = page_links(page, per_page, total)
     answer = stored.stored_page(collection, page_ids, {"meta": meta, "links": links})
     if answer is not None:

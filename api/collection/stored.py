@@ -11,6 +11,7 @@ bytes and the same ETag.
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, g, has_app_context, request
@@ -20,11 +21,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
-from api.caching.content_version import content_headers, current_content_version
+from api.caching.content_version import content_headers
 from api.collection.declaration import Collection, collection_of
 from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
 from models import Article, ContentState, db
-from models.content_state import content_version
+from models.editable import PublishableItem
 from models.events import cache_keys, surrogate_key
 from models.representations import (
     PLACEHOLDER_ROOT,
@@ -69,6 +70,18 @@ def render(article: Article) -> Rendered:
     return Rendered(body.encode(), etag_of(representation), keys, _json(summary).encode())
 
 
+def _first_publication_after(moment: datetime, article: Article) -> datetime | None:
+    """When what the article shows changes by itself: the first publication time after `moment` of the
+    article, its topics (all it names: a scheduled one shows once published) and its series."""
+    shown: list[PublishableItem] = [article, *article.topics, *([article.series] if article.series else [])]
+    coming = [
+        item.published_at
+        for item in shown
+        if item.status == "published" and item.deleted_at is None and item.published_at and item.published_at > moment
+    ]
+    return min(coming, default=None)
+
+
 def _json(value: Any) -> str:
     """JSON as Flask-RESTX writes answers (RESTX_JSON), so that stored parts make the same bytes."""
     return json.dumps(value, **current_app.config["RESTX_JSON"])
@@ -96,6 +109,7 @@ def _store(session: Session | scoped_session[Any], article_ids: set[int]) -> Non
                 "item_version": article.version,
                 "related_version": related_version,
                 "rendered_at": rendered_at,
+                "expires_at": _first_publication_after(rendered_at, article),
                 "body": rendered.body,
                 "etag": rendered.etag,
                 "surrogate_key": " ".join(rendered.keys),
@@ -123,7 +137,7 @@ def _upsert(dialect: str, table: Table) -> Any:
     """An insert that replaces the row of the same item, unless that row is of a later version of it (a
     worker's render that raced a write's keeps the write's)."""
     insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    kept = ("slug", "item_version", "related_version", "rendered_at", "body", "etag", "surrogate_key", "summary")
+    kept = [column.name for column in table.columns if column.name not in ("item_type", "item_id")]
     return insert.on_conflict_do_update(
         index_elements=[table.c.item_type, table.c.item_id],
         set_={name: insert.excluded[name] for name in kept},
@@ -159,9 +173,8 @@ def render_stale(limit: int | None = None) -> int:
     stale or missing (see `models.representations`); at most `limit`. Returns how many it rendered."""
     done = 0
     while limit is None or done < limit:
-        latest = content_version().latest_publication
         batch = RENDER_BATCH if limit is None else min(RENDER_BATCH, limit - done)
-        ids = set(db.session.scalars(stale_articles(latest).limit(batch)))
+        ids = set(db.session.scalars(stale_articles().limit(batch)))
         if not ids:
             break
         try:
@@ -179,8 +192,7 @@ def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnsw
     root = request.root_url
     if not _PLAIN_ROOT.fullmatch(root):
         return item_response(collection.representation(collection.find(slug, include_hidden=False)))
-    latest = current_content_version().latest_publication
-    row = fresh_detail(db.engine, slug, latest) if re.fullmatch(SLUG_PATTERN, slug) else None
+    row = fresh_detail(db.engine, slug) if re.fullmatch(SLUG_PATTERN, slug) else None
     if row is not None:
         body, etag, keys = row[0], row[1], row[2].split()
     else:
@@ -198,10 +210,7 @@ def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict
     root = request.root_url
     if not _PLAIN_ROOT.fullmatch(root):
         return None
-    latest = current_content_version().latest_publication
-    found = {
-        item_id: (slug, summary) for item_id, slug, summary in db.session.execute(fresh_summaries(page_ids, latest))
-    }
+    found = {item_id: (slug, summary) for item_id, slug, summary in db.session.execute(fresh_summaries(page_ids))}
     if len(found) != len(page_ids):
         return None
     tag_response(

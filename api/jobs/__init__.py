@@ -26,11 +26,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -43,6 +41,9 @@ from models.content_state import RELATED_CHANGED
 from models.events import NEW_EVENTS_INFO, announce_due_publications
 from models.types import utcnow
 from models.webhooks import NEW_DELIVERIES_INFO, Delivery, abandon, claim_delivery, overdue_deliveries, record_attempt
+
+if TYPE_CHECKING:
+    from huey import Huey  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,12 @@ class Jobs:
         self.worker = worker
 
     @cached_property
-    def huey(self) -> Huey:
+    def huey(self) -> "Huey":
+        # Imported here: Huey and redis-py (with asyncio) cost a process some 25 MB, and a web process
+        # that queues nothing (a reader) never needs them.
+        import redis
+        from huey import RedisHuey, SqliteHuey
+
         config = self.app.config
         name = config["JOBS_QUEUE_NAME"]
         url: str = config["JOBS_URL"]
@@ -100,7 +106,9 @@ class Jobs:
         run.__name__ = work.__name__
         return run
 
-    def _register(self, huey: Huey) -> None:
+    def _register(self, huey: "Huey") -> None:
+        from huey import crontab
+
         config = self.app.config
         delays = tuple(float(delay) for delay in config["WEBHOOK_RETRY_DELAYS"])
 

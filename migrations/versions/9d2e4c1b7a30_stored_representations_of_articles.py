@@ -28,6 +28,7 @@ def upgrade():
         sa.Column('item_version', sa.Integer(), nullable=False),
         sa.Column('related_version', sa.Integer(), nullable=False),
         sa.Column('rendered_at', sa.DateTime(), nullable=False),
+        sa.Column('expires_at', sa.DateTime(), nullable=True),
         sa.Column('body', sa.LargeBinary(), nullable=False),
         sa.Column('summary', sa.LargeBinary(), nullable=False),
         sa.Column('etag', sa.String(length=40), nullable=False),

@@ -1,0 +1,94 @@
+"""What a public list is, remembered per process between the writes that change it: its total, and the
+ids of all its items in its order.
+
+Both follow only which items the lists hold and where (the state row's membership version, and the
+latest publication that has come), never an edit of an item's text, so they are kept under that
+version, whatever the response cache holds (with it off too): paging through 100,000 articles counts
+them once, and a page however deep is a slice of the ids instead of an index walk past every item
+before it (page 3,000's OFFSET 75,000 took SQLite some 3 ms). A search's total follows the text: it is
+kept per content version. Key holders' lists are never remembered.
+"""
+
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from api.caching.content_version import current_content_version
+
+MAX_TOTALS = 4096
+# Lists whose ids are kept (each 8 bytes an item: 800 KB at 100,000), the least recently used out first,
+# and the longest list kept so.
+MAX_ORDERS = 8
+MAX_ORDER_LENGTH = 250_000
+# What changes a list's page but not its total (and, but for the sort, not its order).
+_NOT_FILTERS = ("page", "per_page", "sort", "fields", "include")
+
+
+class ListMemo:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
+        self._totals: dict[tuple[Any, ...], int] = {}
+        self._orders: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
+
+    def total(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
+        with self._lock:
+            known = self._totals.get(key)
+        if known is None:
+            known = count()
+            with self._lock:
+                if len(self._totals) >= MAX_TOTALS:
+                    self._totals.clear()
+                self._totals[key] = known
+        return known
+
+    def order(self, key: tuple[Any, ...], read: Callable[[], list[int]]) -> Sequence[int]:
+        with self._lock:
+            known = self._orders.get(key)
+            if known is not None:
+                self._orders.move_to_end(key)
+                return known
+        ids = array("q", read())
+        with self._lock:
+            self._orders[key] = ids
+            while len(self._orders) > MAX_ORDERS:
+                self._orders.popitem(last=False)
+        return ids
+
+
+def init_list_memo(app: Flask) -> None:
+    app.extensions["list_memo"] = ListMemo()
+
+
+def _memo() -> ListMemo | None:
+    if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
+        return None
+    memo: ListMemo | None = current_app.extensions.get("list_memo")
+    return memo
+
+
+def _list_key(kind: str, *also_not: str) -> tuple[Any, ...]:
+    version = current_content_version()
+    not_filters = set(_NOT_FILTERS) - set(also_not)
+    filters = tuple(sorted((name, value) for name, value in request.args.items() if name not in not_filters))
+    generation = ("content", version.version) if "q" in request.args else ("membership", version.membership)
+    return (kind, *generation, version.latest_publication, request.path, filters)
+
+
+def remembered_total(count: Callable[[], int]) -> int:
+    """The total of the public list this request asks for (its filters), counted once per version of the
+    lists' membership (a search's, once per content version)."""
+    memo = _memo()
+    return count() if memo is None else memo.total(_list_key("total"), count)
+
+
+def remembered_order(total: int, read: Callable[[], list[int]]) -> Sequence[int] | None:
+    """The ids of every item of the public list this request asks for (its filters and sort), in its order,
+    read once per version of the lists' membership; None for a search, a key holder or a list too long."""
+    memo = _memo()
+    if memo is None or "q" in request.args or total > MAX_ORDER_LENGTH:
+        return None
+    return memo.order(_list_key("order", "sort"), read)
