@@ -336,12 +336,12 @@ class _VersionQuery:
             if process == os.getpid():
                 _close_quietly(connection)
 
-    def _execute(self, generation: int, connection: Any, sql: str, parameters: Any) -> Any:
+    def _execute(self, generation: int, connection: Any, sql: str, parameters: Any, many: bool) -> Any:
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(sql, parameters)
-                row = cursor.fetchone()
+                row = cursor.fetchall() if many else cursor.fetchone()
             finally:
                 cursor.close()
         except Exception:
@@ -350,17 +350,17 @@ class _VersionQuery:
         self._checkin(generation, connection)
         return row
 
-    def _fetch(self, engine: Engine, sql: str, parameters: Any, dbapi_error: Any) -> Any:
+    def _fetch(self, engine: Engine, sql: str, parameters: Any, dbapi_error: Any, many: bool) -> Any:
         kept = self._checkout()
         if kept is not None:
             try:
-                return self._execute(*kept, sql, parameters)
+                return self._execute(*kept, sql, parameters, many)
             except dbapi_error as error:
                 if not engine.dialect.is_disconnect(error, kept[1], None):
                     raise
             # The database dropped the connection that waited (a restart): once more, on a new one.
         generation = self._generation
-        return self._execute(generation, self._open(engine), sql, parameters)
+        return self._execute(generation, self._open(engine), sql, parameters, many)
 
     def add(
         self, engine: Engine, name: str, statement: Any, timestamp_columns: tuple[int, ...], *parameters: str
@@ -370,6 +370,16 @@ class _VersionQuery:
             self.statements[name] = _CompiledStatement(engine, statement, timestamp_columns, parameters)
 
     def run(self, engine: Engine, name: str, now: datetime, **values: Any) -> tuple[Any, ...] | None:
+        """The statement's first row, its timestamps made aware (None when it found none)."""
+        row: tuple[Any, ...] | None = self._run(engine, name, now, values, many=False)
+        return row
+
+    def run_all(self, engine: Engine, name: str, now: datetime, **values: Any) -> list[tuple[Any, ...]]:
+        """Every row the statement finds (it must return no timestamp)."""
+        assert not self.statements[name].timestamp_columns
+        return [tuple(row) for row in self._run(engine, name, now, values, many=True)]
+
+    def _run(self, engine: Engine, name: str, now: datetime, values: dict[str, Any], many: bool) -> Any:
         statement = self.statements[name]
         named = {**statement.fixed_parameters, **values, "now": self.to_database(now) if self.to_database else now}
         parameters: Any = (
@@ -377,12 +387,14 @@ class _VersionQuery:
         )
         dbapi_error = engine.dialect.loaded_dbapi.Error
         try:
-            row = self._fetch(engine, statement.sql, parameters, dbapi_error)
+            row = self._fetch(engine, statement.sql, parameters, dbapi_error, many)
         except dbapi_error as error:
             # As SQLAlchemy would: the error is SQLAlchemy's (an OperationalError while the database is
             # down, which the API answers with a 503).
             raise DBAPIError.instance(statement.sql, parameters, error, dbapi_error, hide_parameters=True) from error
         self.statements_run += 1
+        if many:
+            return row
         if row is None or self.from_database is None:
             return None if row is None else tuple(row)
         convert, columns = self.from_database, statement.timestamp_columns

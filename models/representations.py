@@ -91,13 +91,27 @@ def fresh_detail(engine: Engine, slug: str) -> tuple[Any, ...] | None:
     return query.run(engine, "stored_detail", utcnow(), slug=slug)
 
 
-def fresh_summaries(article_ids: list[int]) -> Any:
+def fresh_summaries(article_ids: list[Any], at: Any = None) -> Any:
     """(item_id, slug, summary) of those of these articles whose stored detail is fresh now (the public rule
     is the list's to apply): a page of the list, made of them, needs them all."""
     stored = StoredRepresentation
     return _joined(stored.item_id, stored.slug, stored.summary).where(
-        stored.item_id.in_(article_ids), *_fresh(utcnow())
+        stored.item_id.in_(article_ids), *_fresh(utcnow() if at is None else at)
     )
+
+
+def fresh_summaries_read(engine: Engine, article_ids: list[int]) -> list[tuple[Any, ...]]:
+    """`fresh_summaries`, in one round trip on the version read's own connections (a statement made once
+    per page size)."""
+    if not article_ids:
+        return []
+    names = [f"id{number}" for number in range(len(article_ids))]
+    statement_name = f"stored_summaries:{len(names)}"
+    query = version_query(engine)
+    query.add(
+        engine, statement_name, fresh_summaries([bindparam(name) for name in names], bindparam("now")), (), *names
+    )
+    return query.run_all(engine, statement_name, utcnow(), **dict(zip(names, article_ids, strict=True)))
 
 
 def stale_articles() -> Any:

@@ -200,3 +200,50 @@ def test_a_draft_or_unknown_article_is_flasks_to_answer(seeded_app, client, edit
     client.problem(second_article, 404)
     client.problem(f"{ARTICLES}/no-such-article", 404)
     assert handled == [second_article, f"{ARTICLES}/no-such-article"]
+
+
+@pytest.fixture
+def listed(seeded_app):
+    for number in range(6):
+        add_article(seeded_app, f"listed-{number}", topics=["quadratus-lumborum"])
+
+
+@pytest.mark.parametrize("query", ["?per_page=2&page=3", "?page=2&per_page=2", "?page=1", "?per_page=2&page=40", ""])
+@pytest.mark.parametrize("variant", ["plain", "from another origin"])
+def test_a_list_page_is_made_from_stored_summaries_as_flask_makes_it(
+    seeded_app, client, make_app, listed, query, variant
+):
+    headers = {"Origin": "https://studio.example"} if variant != "plain" else {}
+    client.get_json(f"{ARTICLES}?per_page=2", headers=headers)  # Flask answers: the list's order and shape are kept
+    handled = counting_flask(seeded_app)
+    made = client.raw.get(ARTICLES + query, headers=headers)
+    assert handled == []
+    assert comparable(made) == comparable(flask_answer(seeded_app, make_app, ARTICLES + query, headers))
+
+
+@pytest.mark.parametrize(
+    "query", ["?topic=quadratus-lumborum", "?per_page=02", "?page=2&page=3", "?per_page=101", "?q=muscles"]
+)
+def test_a_list_with_anything_but_a_page_goes_to_flask(seeded_app, client, listed, query):
+    client.get_json(f"{ARTICLES}?per_page=2")
+    handled = counting_flask(seeded_app)
+    client.raw.get(ARTICLES + query)
+    assert handled == [ARTICLES]
+
+
+def test_with_the_cache_off_articles_and_pages_are_still_made_before_flask(seeded_app, make_app, listed):
+    database = seeded_app.config["SQLALCHEMY_DATABASE_URI"]
+    config = {"SQLALCHEMY_DATABASE_URI": database, "RATELIMIT_ENABLED": seeded_app.config["RATELIMIT_ENABLED"]}
+    uncached = make_app({**config, "RESPONSE_CACHE_MAX_BYTES": 0})
+    client = ApiClient(uncached.test_client())
+    client.get_json(f"{ARTICLES}/{SEEDED}")
+    client.get_json(f"{ARTICLES}?per_page=2")
+    handled = counting_flask(uncached)
+    for url in (
+        f"{ARTICLES}/listed-1",
+        f"{ARTICLES}/listed-1",
+        f"{ARTICLES}?per_page=2&page=2",
+        f"{ARTICLES}/{SEEDED}",
+    ):
+        assert comparable(client.get_json(url)) == comparable(flask_answer(seeded_app, make_app, url, {}))
+    assert handled == []

@@ -12,12 +12,13 @@ kept per content version. Key holders' lists are never remembered.
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Flask, current_app, request
 
 from api.caching.content_version import current_content_version
+from models.content_state import ContentVersion
 
 MAX_TOTALS = 4096
 # Lists whose ids are kept (each 8 bytes an item: 800 KB at 100,000), the least recently used out first,
@@ -45,6 +46,14 @@ class ListMemo:
                 self._totals[key] = known
         return known
 
+    def known_total(self, key: tuple[Any, ...]) -> int | None:
+        with self._lock:
+            return self._totals.get(key)
+
+    def known_order(self, key: tuple[Any, ...]) -> Sequence[int] | None:
+        with self._lock:
+            return self._orders.get(key)
+
     def order(self, key: tuple[Any, ...], read: Callable[[], list[int]]) -> Sequence[int]:
         with self._lock:
             known = self._orders.get(key)
@@ -70,12 +79,16 @@ def _memo() -> ListMemo | None:
     return memo
 
 
-def _list_key(kind: str, *also_not: str) -> tuple[Any, ...]:
-    version = current_content_version()
-    not_filters = set(_NOT_FILTERS) - set(also_not)
-    filters = tuple(sorted((name, value) for name, value in request.args.items() if name not in not_filters))
-    generation = ("content", version.version) if "q" in request.args else ("membership", version.membership)
-    return (kind, *generation, version.latest_publication, request.path, filters)
+def list_key(kind: str, version: ContentVersion, path: str, args: Mapping[str, str]) -> tuple[Any, ...]:
+    """The key of a list's total ("total") or order ("order", which its sort changes) under this version."""
+    not_filters = set(_NOT_FILTERS) - ({"sort"} if kind == "order" else set())
+    filters = tuple(sorted((name, value) for name, value in args.items() if name not in not_filters))
+    generation = ("content", version.version) if "q" in args else ("membership", version.membership)
+    return (kind, *generation, version.latest_publication, path, filters)
+
+
+def _list_key(kind: str) -> tuple[Any, ...]:
+    return list_key(kind, current_content_version(), request.path, request.args)
 
 
 def remembered_total(count: Callable[[], int]) -> int:
@@ -91,4 +104,4 @@ def remembered_order(total: int, read: Callable[[], list[int]]) -> Sequence[int]
     memo = _memo()
     if memo is None or "q" in request.args or total > MAX_ORDER_LENGTH:
         return None
-    return memo.order(_list_key("order", "sort"), read)
+    return memo.order(_list_key("order"), read)

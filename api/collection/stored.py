@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, scoped_session
 from api.caching.content_version import content_headers
 from api.collection.declaration import Collection, collection_of
 from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
+from api.web.stored_answers import list_envelope_rest
 from models import Article, ContentState, db
 from models.editable import PublishableItem
 from models.events import cache_keys, surrogate_key
@@ -199,7 +200,7 @@ def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnsw
         rendered = render(collection.find(slug, include_hidden=False))
         body, etag, keys = rendered.body, rendered.etag, rendered.keys
     tag_response(keys)
-    g.stored_detail_root = root  # what `replayed_reads` answers other articles' reads with (see `detail_shape`)
+    g.stored_answer_root = root  # what `api.web.stored_answers` answers the next such read with
     headers = {"ETag": etag, **content_headers()}
     return Response(body.replace(PLACEHOLDER_ROOT.encode(), root.encode()), 200, headers, mimetype="application/json")
 
@@ -216,7 +217,8 @@ def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict
     tag_response(
         [surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, found[i][0]) for i in page_ids)]
     )
+    g.stored_answer_root = root
     # As json.dumps writes the whole envelope: {"data": [..., ...], "meta": {...}, "links": {...}}
     data = b", ".join(found[item_id][1] for item_id in page_ids).replace(PLACEHOLDER_ROOT.encode(), root.encode())
-    rest = "".join(f", {_json(name)}: {_json(value)}" for name, value in envelope.items())
-    return Response(b'{"data": [' + data + b"]" + rest.encode() + b"}\n", 200, mimetype="application/json")
+    body = b'{"data": [' + data + b"]" + list_envelope_rest(envelope) + b"}\n"
+    return Response(body, 200, mimetype="application/json")

@@ -17,18 +17,14 @@ and its access line. Nothing else runs, and nothing else differs: a test asks bo
 Anything else goes to Flask as before: writes, a key holder's read, a Range or If-Match, a read whose
 budget is spent (the limiter answers the 429), an unreadable version (the 503 is Flask's). A read
 that goes to Flask takes the version read here along (`VERSION_READ_BEFORE`): one statement a read.
-A public article's read that nothing kept yet is answered from its stored detail (`models.representations`,
-one indexed statement after the version's) with the headers Flask gave the last read of another article
-under the same terms (`DetailShape`: CORS, security, caching, Vary), the article's own in their place
-(ETag, Last-Modified, Content-Length, its CDN keys): a test asks both ways and compares. Only a plain GET
-is answered so (a conditional one, or one Flask compressed, goes to Flask, which sends the stored detail too).
+A plain GET of an article or of the article list that nothing replays yet is answered from what is
+stored (`api.web.stored_answers`), before Flask too, with the cache on or off.
 Kept answers live in the response cache itself, under keys of their own, within its one bound
 (RESPONSE_CACHE_MAX_BYTES): with a second map of as many bytes, the two kept different answers (a
 replayed hit never touches the response cache's entry, which aged out while the replay's stayed), and
 a worker grew from about 150 MB to 180 MB in the benchmark.
 """
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,17 +33,15 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from sqlalchemy import Engine
-from werkzeug.http import http_date
 
 from api.caching.content_version import VERSION_READ_BEFORE
 from api.caching.response_cache import CachedResponse, ResponseCache
 from api.web.access_log import write_access_line
 from api.web.limits import LIMIT_HEADERS, spend_anonymous_read
 from api.web.requests import request_id_from
-from api.web.routing import API_PREFIX
+from api.web.stored_answers import Shapes, keep_shape, route_of, stored_answer
 from models import db
 from models.content_state import ContentVersion, content_version
-from models.representations import PLACEHOLDER_ROOT, fresh_detail
 
 # Where `finish_response` leaves what a replay of its answer needs.
 OFFERED = "api.replayable"
@@ -59,11 +53,6 @@ _FOLLOWED = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN", "HTTP_IF_NONE
 _FLASK_ONLY = ("HTTP_AUTHORIZATION", "HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 # Headers made for each request, never replayed (the server sends its own Date).
 _PER_REQUEST = {"x-request-id", "retry-after", "date", *(name.lower() for name in LIMIT_HEADERS)}
-# The first part of the key of the headers an article's read is answered with, under terms without its path.
-SHAPED = "article detail shape"
-_ARTICLE_PATH = re.compile(API_PREFIX + r"/articles/([a-z0-9]+(?:-[a-z0-9]+)*)")
-# What an article's answer carries of its own; the rest of Flask's answer is the same for every article.
-_OWN_HEADERS = {"content-length", "etag", "last-modified", "surrogate-key", "cache-tag"}
 
 StartResponse = Callable[..., Any]
 
@@ -73,19 +62,11 @@ class Offer:
     """What Flask knew of an answer that a replay needs: the version it was made under, until when it
     holds, the budget it spent and what its access line said of its size."""
 
-    version: tuple[Any, ...]
+    version: tuple[Any, ...] | None  # None: the response cache is off
     expires_at: datetime | None
     budget: str | None
     logged_bytes: int | None
-    detail_root: str | None = None  # an article's stored detail, its links given this root URL
-
-
-@dataclass(frozen=True)
-class DetailShape(CachedResponse):
-    """Flask's answer to an article's read, less what is the article's own and what is per request."""
-
-    root_url: str = ""
-    budget: str | None = None
+    stored_root: str | None = None  # made from stored parts (`api.web.stored_answers`), with this root URL
 
 
 @dataclass(frozen=True)
@@ -97,12 +78,13 @@ class ReplayedAnswer(CachedResponse):
 
 def offer_for_replay(response: Response, budget: str | None) -> None:
     """Offer the answer of a read `cached_read` served (called last in `finish_response`)."""
-    version = g.get("replay_version")
-    if version is None or response.status_code not in (200, 304) or response.direct_passthrough:
+    version, stored_root = g.get("replay_version"), g.get("stored_answer_root")
+    if (version is None and stored_root is None) or response.status_code not in (200, 304):
+        return
+    if response.direct_passthrough:
         return
     expires_at = g.get("response_cache_expires_at")
-    detail_root = g.get("stored_detail_root")
-    request.environ[OFFERED] = Offer(version, expires_at, budget, response.calculate_content_length(), detail_root)
+    request.environ[OFFERED] = Offer(version, expires_at, budget, response.calculate_content_length(), stored_root)
 
 
 def _terms(environ: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -121,32 +103,6 @@ def _terms(environ: dict[str, Any]) -> tuple[Any, ...] | None:
     )
 
 
-def _keep_shape(
-    answers: ResponseCache, terms: tuple[Any, ...], offer: Offer, kept: tuple[tuple[str, str], ...]
-) -> None:
-    """Keep the headers of Flask's answer to an article's read for the next article's (unless compressed,
-    or holding only until some time: another article's body would not fit them)."""
-    shaped = tuple((name, value) for name, value in kept if name.lower() not in _OWN_HEADERS)
-    if offer.expires_at is None and not any(name.lower() == "content-encoding" for name, _ in shaped):
-        answers.put(
-            (SHAPED, _without_path(terms)), DetailShape(b"", shaped, None, offer.detail_root or "", offer.budget)
-        )
-
-
-# Where _terms puts the path, and the conditions a shaped answer cannot meet.
-_PATH = 6
-_CONDITIONS = slice(-2, None)
-
-
-def _shapeable(terms: tuple[Any, ...]) -> bool:
-    """A plain GET: no query string, and no condition (If-None-Match, If-Modified-Since) to meet."""
-    return terms[0] == "GET" and not terms[_PATH + 1] and not any(terms[_CONDITIONS])
-
-
-def _without_path(terms: tuple[Any, ...]) -> tuple[Any, ...]:
-    return terms[:_PATH] + terms[_PATH + 1 :]
-
-
 class ReplayedReads:
     """WSGI middleware, innermost (inside ProxyFix and the host check): replays kept answers, keeps offered ones."""
 
@@ -154,6 +110,7 @@ class ReplayedReads:
         self.app = app
         self.wsgi_app = wsgi_app
         self._engine: Engine | None = None
+        self.shapes = Shapes()
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -163,8 +120,8 @@ class ReplayedReads:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answers: ResponseCache | None = self.app.extensions.get("response_cache")
-        terms = _terms(environ) if answers is not None else None
-        if answers is None or terms is None:
+        terms = _terms(environ)
+        if terms is None or (answers is None and route_of(terms) is None):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         try:
@@ -173,10 +130,10 @@ class ReplayedReads:
             return self.wsgi_app(environ, start_response)
         environ[VERSION_READ_BEFORE] = version
         made_under = (version.version, version.latest_publication)
-        answer = answers.get((REPLAYED, made_under, terms))
+        answer = answers.get((REPLAYED, made_under, terms)) if answers is not None else None
         if answer is None:
-            answer = self._stored_detail(answers, terms, version)
-            if answer is not None:
+            answer = self._stored_answer(terms, version)
+            if answer is not None and answers is not None:
                 answers.put((REPLAYED, made_under, terms), answer)
         if isinstance(answer, ReplayedAnswer):
             limit_headers = spend_anonymous_read(self.app, answer.budget, environ.get("REMOTE_ADDR"))
@@ -184,32 +141,14 @@ class ReplayedReads:
                 return self._replay(answer, limit_headers, environ, start_response, started)
         return self._through_flask(answers, terms, environ, start_response)
 
-    def _stored_detail(
-        self, answers: ResponseCache, terms: tuple[Any, ...], version: ContentVersion
-    ) -> ReplayedAnswer | None:
-        """A plain GET of a public article, answered from its stored detail in the shape of another's."""
-        match = _ARTICLE_PATH.fullmatch(terms[_PATH])
-        if match is None or not _shapeable(terms):
-            return None
-        shape = answers.get((SHAPED, _without_path(terms)))
-        if not isinstance(shape, DetailShape):
-            return None
+    def _stored_answer(self, terms: tuple[Any, ...], version: ContentVersion) -> ReplayedAnswer | None:
         try:
-            row = fresh_detail(self.engine(), match.group(1))
+            stored = stored_answer(self.app, self.engine(), self.shapes, terms, version)
         except Exception:  # the database failed between two statements: Flask tries, and answers the 503
             return None
-        if row is None:
+        if stored is None:
             return None
-        stored, etag, keys = row
-        body = stored.replace(PLACEHOLDER_ROOT.encode(), shape.root_url.encode())
-        own = [
-            ("ETag", etag),
-            ("Last-Modified", http_date(version.last_modified)),
-            ("Content-Length", str(len(body))),
-            ("Surrogate-Key", keys),
-            ("Cache-Tag", keys.replace(" ", ",")),
-        ]
-        return ReplayedAnswer(body, (*own, *shape.headers), None, "200 OK", shape.budget, len(body))
+        return ReplayedAnswer(stored.body, stored.headers, None, "200 OK", stored.budget, len(stored.body))
 
     def _replay(
         self,
@@ -239,7 +178,11 @@ class ReplayedReads:
         return [answer.body]
 
     def _through_flask(
-        self, answers: ResponseCache, terms: tuple[Any, ...], environ: dict[str, Any], start_response: StartResponse
+        self,
+        answers: ResponseCache | None,
+        terms: tuple[Any, ...],
+        environ: dict[str, Any],
+        start_response: StartResponse,
     ) -> Iterable[bytes]:
         sent: list[Any] = []
 
@@ -258,8 +201,9 @@ class ReplayedReads:
                 body.close()
         status, headers = sent
         kept = tuple((name, value) for name, value in headers if name.lower() not in _PER_REQUEST)
-        answer = ReplayedAnswer(whole, kept, offer.expires_at, status, offer.budget, offer.logged_bytes)
-        answers.put((REPLAYED, offer.version, terms), answer)
-        if offer.detail_root is not None and status.startswith("200") and _shapeable(terms):
-            _keep_shape(answers, terms, offer, kept)
+        if answers is not None and offer.version is not None:
+            answer = ReplayedAnswer(whole, kept, offer.expires_at, status, offer.budget, offer.logged_bytes)
+            answers.put((REPLAYED, offer.version, terms), answer)
+        if offer.stored_root is not None and status.startswith("200") and offer.expires_at is None:
+            keep_shape(self.shapes, terms, offer.stored_root, offer.budget, kept)
         return [whole]

@@ -4,7 +4,6 @@ every answer carries (request id, security, caching), set by `finish_response`.
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +16,7 @@ from api.caching.response_cache import keep_response
 from api.web.access_log import log_request
 from api.web.errors import ProblemError
 from api.web.limits import current_budget
+from api.web.paging import page_meta_and_links
 from api.web.replayed_reads import offer_for_replay
 from models import db
 
@@ -99,8 +99,6 @@ def paginate(
 
 def page_links(page: int, per_page: int, total: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """A page's `meta`, its `links` (first, prev, next, last) and the same links as a `Link` header."""
-    pages = math.ceil(total / per_page)
-    last = max(pages, 1)
 
     def page_url(number: int) -> str:
         other_args = {name: value for name, value in request.args.items() if name not in ("page", "per_page")}
@@ -108,15 +106,7 @@ def page_links(page: int, per_page: int, total: int) -> tuple[dict[str, Any], di
         values: dict[str, Any] = {**(request.view_args or {}), **args}
         return url_for(request.endpoint or "", **values, _external=True)
 
-    links = {
-        "self": page_url(page),
-        "first": page_url(1),
-        "prev": page_url(min(page - 1, last)) if page > 1 else None,
-        "next": page_url(page + 1) if page < pages else None,
-        "last": page_url(last),
-    }
-    meta = {"page": page, "per_page": per_page, "total": total, "pages": pages}
-    link_header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+    meta, links, link_header = page_meta_and_links(page, per_page, total, page_url)
     return meta, links, {"Link": link_header}
 
 
