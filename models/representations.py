@@ -7,7 +7,7 @@ indexed row. A stored representation is sent only while it is what rendering wou
 (`fresh_detail_statement`, one statement):
 
 - the article is public now, and at the version it was rendered from (every write of it renders it
-  again, in the same transaction: `api.collection.stored`);
+  again, in the same transaction: `api.collection.stored`), by the code that renders it now;
 - nothing it shows from elsewhere changed since: topics, series and images bump the state row's
   `related_version` (`models.content_state`), and a representation rendered under another one is stale
   until the worker renders it again;
@@ -43,6 +43,8 @@ class StoredRepresentation(Model):
     item_id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(200))
     item_version: Mapped[int]  # the item's own version (its optimistic lock) it was rendered from
+    # Which code rendered it (`api.web.stored_answers.RENDERER`): another release's is stale.
+    renderer: Mapped[str] = mapped_column(String(32))
     related_version: Mapped[int]  # the state row's related_version it was rendered under
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The first publication time after rendering of the article, its topics or its series: what it shows
@@ -54,11 +56,12 @@ class StoredRepresentation(Model):
     surrogate_key: Mapped[str] = mapped_column(Text)  # the CDN keys of what it shows, space-separated
 
 
-def _fresh(at: Any) -> list[ColumnElement[bool]]:
-    """The conditions of a fresh stored detail at `at`, joined to its article and the state row."""
+def _fresh(at: Any, renderer: str) -> list[ColumnElement[bool]]:
+    """The conditions of a detail stored fresh at `at` by `renderer`, joined to its article and the state row."""
     stored = StoredRepresentation
     return [
         stored.item_type == "article",
+        stored.renderer == renderer,
         stored.item_version == Article.version,
         stored.related_version == ContentState.related_version,
         or_(stored.expires_at.is_(None), stored.expires_at > at),
@@ -74,52 +77,57 @@ def _joined(*columns: Any) -> Any:
     )
 
 
-def fresh_detail_statement() -> Any:
+def fresh_detail_statement(renderer: str) -> Any:
     """The stored detail (body, ETag, CDN keys) of the public article with the slug `:slug`, if fresh at `:now`."""
     stored = StoredRepresentation
     now: Any = bindparam("now")
     return _joined(stored.body, stored.etag, stored.surrogate_key).where(
-        stored.slug == bindparam("slug"), Article.public(at=now), *_fresh(now)
+        stored.slug == bindparam("slug"), Article.public(at=now), *_fresh(now, renderer)
     )
 
 
-def fresh_detail(engine: Engine, slug: str) -> tuple[Any, ...] | None:
+def fresh_detail(engine: Engine, slug: str, renderer: str) -> tuple[Any, ...] | None:
     """(body, etag, surrogate_key) of the public article's stored detail, if it is fresh now. One round trip,
     on the version read's own connections (see `models.content_state._VersionQuery`)."""
     query = version_query(engine)
-    query.add(engine, "stored_detail", fresh_detail_statement(), (), "slug")
-    return query.run(engine, "stored_detail", utcnow(), slug=slug)
+    name = f"stored_detail:{renderer}"
+    query.add(engine, name, fresh_detail_statement(renderer), (), "slug")
+    return query.run(engine, name, utcnow(), slug=slug)
 
 
-def fresh_summaries(article_ids: list[Any], at: Any = None) -> Any:
+def fresh_summaries(article_ids: list[Any], renderer: str, at: Any = None) -> Any:
     """(item_id, slug, summary) of those of these articles whose stored detail is fresh now (the public rule
     is the list's to apply): a page of the list, made of them, needs them all."""
     stored = StoredRepresentation
     return _joined(stored.item_id, stored.slug, stored.summary).where(
-        stored.item_id.in_(article_ids), *_fresh(utcnow() if at is None else at)
+        stored.item_id.in_(article_ids), *_fresh(utcnow() if at is None else at, renderer)
     )
 
 
-def fresh_summaries_read(engine: Engine, article_ids: list[int]) -> list[tuple[Any, ...]]:
+def fresh_summaries_read(engine: Engine, article_ids: list[int], renderer: str) -> list[tuple[Any, ...]]:
     """`fresh_summaries`, in one round trip on the version read's own connections (a statement made once
     per page size)."""
     if not article_ids:
         return []
     names = [f"id{number}" for number in range(len(article_ids))]
-    statement_name = f"stored_summaries:{len(names)}"
+    statement_name = f"stored_summaries:{len(names)}:{renderer}"
     query = version_query(engine)
     query.add(
-        engine, statement_name, fresh_summaries([bindparam(name) for name in names], bindparam("now")), (), *names
+        engine,
+        statement_name,
+        fresh_summaries([bindparam(name) for name in names], renderer, bindparam("now")),
+        (),
+        *names,
     )
     return query.run_all(engine, statement_name, utcnow(), **dict(zip(names, article_ids, strict=True)))
 
 
-def stale_articles() -> Any:
+def stale_articles(renderer: str) -> Any:
     """The ids of the published or scheduled articles whose stored detail is missing or stale now, newest
     first: what the worker renders again."""
     stored = StoredRepresentation
     fresh = select(stored.item_id).join(ContentState, ContentState.state_id == 1)
-    fresh = fresh.where(stored.item_id == Article.article_id, *_fresh(utcnow()))
+    fresh = fresh.where(stored.item_id == Article.article_id, *_fresh(utcnow(), renderer))
     return (
         select(Article.article_id)
         .where(Article.deleted_at.is_(None), Article.status == "published", ~fresh.exists())

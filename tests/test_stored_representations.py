@@ -202,3 +202,16 @@ def test_once_a_lists_order_is_known_any_page_is_two_statements_until_its_member
     add_article(uncached, "newest", published_at=datetime.now(UTC), topics=["quadratus-lumborum"])
     statements, first = statements_for(uncached, client, f"{ARTICLES}?per_page=2")
     assert statements == 4 and first.get_json()["data"][0]["slug"] == "newest"  # a new one: counted, ordered again
+
+
+def test_a_detail_another_release_rendered_is_not_sent_and_the_worker_renders_it_again(uncached, client):
+    """A release whose schemas or renderer differ stores its own: one made by other code is stale."""
+    body = read(client, f"{ARTICLES}/{SEEDED}")
+    with uncached.app_context():
+        db.session.execute(update(StoredRepresentation).values(renderer="an-older-one", body=b"{}"))
+        db.session.commit()
+    statements, response = statements_for(uncached, client, f"{ARTICLES}/{SEEDED}")
+    assert statements > 2 and read(client, f"{ARTICLES}/{SEEDED}") == body
+    with uncached.test_request_context():
+        assert render_stale() == 1
+    assert statements_for(uncached, client, f"{ARTICLES}/{SEEDED}")[0] == 2

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, scoped_session
 from api.caching.content_version import content_headers
 from api.collection.declaration import Collection, collection_of
 from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
-from api.web.stored_answers import list_envelope_rest
+from api.web.stored_answers import RENDERER, list_envelope_rest
 from models import Article, ContentState, db
 from models.editable import PublishableItem
 from models.events import cache_keys, surrogate_key
@@ -108,6 +108,7 @@ def _store(session: Session | scoped_session[Any], article_ids: set[int]) -> Non
                 "item_id": article.article_id,
                 "slug": article.slug,
                 "item_version": article.version,
+                "renderer": RENDERER,
                 "related_version": related_version,
                 "rendered_at": rendered_at,
                 "expires_at": _first_publication_after(rendered_at, article),
@@ -175,7 +176,7 @@ def render_stale(limit: int | None = None) -> int:
     done = 0
     while limit is None or done < limit:
         batch = RENDER_BATCH if limit is None else min(RENDER_BATCH, limit - done)
-        ids = set(db.session.scalars(stale_articles().limit(batch)))
+        ids = set(db.session.scalars(stale_articles(RENDERER).limit(batch)))
         if not ids:
             break
         try:
@@ -193,7 +194,7 @@ def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnsw
     root = request.root_url
     if not _PLAIN_ROOT.fullmatch(root):
         return item_response(collection.representation(collection.find(slug, include_hidden=False)))
-    row = fresh_detail(db.engine, slug) if re.fullmatch(SLUG_PATTERN, slug) else None
+    row = fresh_detail(db.engine, slug, RENDERER) if re.fullmatch(SLUG_PATTERN, slug) else None
     if row is not None:
         body, etag, keys = row[0], row[1], row[2].split()
     else:
@@ -211,7 +212,9 @@ def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict
     root = request.root_url
     if not _PLAIN_ROOT.fullmatch(root):
         return None
-    found = {item_id: (slug, summary) for item_id, slug, summary in db.session.execute(fresh_summaries(page_ids))}
+    found = {
+        item_id: (slug, summary) for item_id, slug, summary in db.session.execute(fresh_summaries(page_ids, RENDERER))
+    }
     if len(found) != len(page_ids):
         return None
     tag_response(

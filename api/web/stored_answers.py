@@ -17,11 +17,13 @@ Flask compressed is not kept). Anything else goes to Flask, which sends the stor
 are kept whether or not the response cache is on: they hold no content.
 """
 
+import hashlib
 import json
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,6 +37,17 @@ from api.web.routing import API_PREFIX
 from models.content_state import ContentVersion
 from models.events import surrogate_key
 from models.representations import PLACEHOLDER_ROOT, fresh_detail, fresh_summaries_read
+
+ROOT = Path(__file__).resolve().parents[2]  # the project's top folder
+
+# Which code renders stored representations: a digest of the source that makes them (the schemas, the
+# models' properties they read, the renderer). A release that changes any of it stores them anew (the
+# worker renders them again; reads render them meanwhile), and never sends one another release made.
+_RENDERING_SOURCES = ("schemas/*.py", "models/content.py", "models/media.py", "api/collection/stored.py")
+RENDERER = hashlib.blake2b(
+    b"".join(path.read_bytes() for pattern in _RENDERING_SOURCES for path in sorted(ROOT.glob(pattern))),
+    digest_size=8,
+).hexdigest()
 
 DETAIL, LIST = "article", "articles"
 _DETAIL_PATH = re.compile(API_PREFIX + r"/articles/([a-z0-9]+(?:-[a-z0-9]+)*)")
@@ -138,7 +151,7 @@ def stored_answer(
 
 
 def _detail(engine: Engine, shape: Shape, slug: str, version: ContentVersion) -> StoredAnswer | None:
-    row = fresh_detail(engine, slug)
+    row = fresh_detail(engine, slug, RENDERER)
     if row is None:
         return None
     stored, etag, keys = row
@@ -158,7 +171,7 @@ def _list_page(
     if total is None or ids is None:
         return None
     page_ids = list(ids[(page - 1) * per_page : page * per_page])
-    found = {item_id: (slug, summary) for item_id, slug, summary in fresh_summaries_read(engine, page_ids)}
+    found = {item_id: (slug, summary) for item_id, slug, summary in fresh_summaries_read(engine, page_ids, RENDERER)}
     if len(found) != len(page_ids):
         return None
     root = shape.root_url

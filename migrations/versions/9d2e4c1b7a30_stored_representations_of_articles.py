@@ -26,6 +26,7 @@ def upgrade():
         sa.Column('item_id', sa.Integer(), nullable=False),
         sa.Column('slug', sa.String(length=200), nullable=False),
         sa.Column('item_version', sa.Integer(), nullable=False),
+        sa.Column('renderer', sa.String(length=32), nullable=False),
         sa.Column('related_version', sa.Integer(), nullable=False),
         sa.Column('rendered_at', sa.DateTime(), nullable=False),
         sa.Column('expires_at', sa.DateTime(), nullable=True),
