@@ -1,6 +1,7 @@
 """Articles' public details stored when written: read in one statement, and never different from what
 rendering the article now would send (after its own write, a topic's, a series', a purge, a schedule)."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -148,8 +149,6 @@ def test_a_scheduled_article_appears_at_its_time_and_a_topic_scheduled_in_it_too
     assert "quadratus-lumborum" not in [
         t["slug"] for t in client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]["topics"]
     ]
-    import time
-
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
     assert client.get_json(f"{ARTICLES}/coming-soon").get_json()["data"]["slug"] == "coming-soon"
     topics = client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]["topics"]
@@ -215,3 +214,15 @@ def test_a_detail_another_release_rendered_is_not_sent_and_the_worker_renders_it
     with uncached.test_request_context():
         assert render_stale() == 1
     assert statements_for(uncached, client, f"{ARTICLES}/{SEEDED}")[0] == 2
+
+
+def test_the_worker_renders_what_a_topic_rename_made_stale(uncached, client, editor_key, worker):
+    running = worker()
+    running.wait_until_consuming()
+    client.write("PATCH", TOPIC, editor_key, 200, json={"name": "QL"})  # its commit queues the render job
+    deadline = time.monotonic() + 60
+    while statements_for(uncached, client, f"{ARTICLES}/{SEEDED}")[0] != 2:
+        assert time.monotonic() < deadline, running.output()
+        time.sleep(0.2)
+    assert "rendered 1 stored details" in running.output()
+    assert "QL" in [topic["name"] for topic in client.get_json(f"{ARTICLES}/{SEEDED}").get_json()["data"]["topics"]]
