@@ -169,7 +169,8 @@ def write_report(path: Path, machine: dict, options, runs: list[dict], small_sta
         "1 to the last, all articles, about 500 searches of the corpus's words, all topics, 2,000 articles to "
         "revalidate); *1 admin PATCH/s* is the spread while a script edits a random article's title every "
         "second through the API (GET, then PATCH with If-Match); *cache off* is the spread with "
-        "`RESPONSE_CACHE_MAX_BYTES=0`, every request a miss. CPU/req is the servers' user + system time over "
+        "`RESPONSE_CACHE_MAX_BYTES=0`, every request a miss of the response cache (articles and plain list "
+        "pages are still made from their stored representations). CPU/req is the servers' user + system time over "
         "the case's slices divided by its requests; p50 the median of the slices', p99 the worst slice's. SQL/req "
         "is counted in-process on the same database: a hit, the spread's first 300 requests replayed through "
         "one cache (its average), and the most any of its first 50 takes as a miss.",
