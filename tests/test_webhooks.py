@@ -115,7 +115,13 @@ def test_a_receiver_failing_twice_gets_the_same_event_a_third_time(client, admin
         verified(registered["secret"], request)
     gaps = [later["at"] - earlier["at"] for earlier, later in itertools.pairwise(received)]
     assert all(gap >= 0.35 for gap in gaps), gaps  # backoff: 0.5 s ± 20 % in the test's schedule
-    log = client.as_key(admin_key, f"/api/v1/webhooks/{registered['id']}/deliveries").get_json()["data"]
+    # The receiver has the third request before the worker records its answer: wait for that.
+    deadline = time.monotonic() + 10
+    while True:
+        log = client.as_key(admin_key, f"/api/v1/webhooks/{registered['id']}/deliveries").get_json()["data"]
+        if log[0]["status"] != "sending" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert [(entry["status"], entry["attempts"], entry["last_status_code"]) for entry in log] == [("succeeded", 3, 200)]
     detail = client.as_key(admin_key, f"/api/v1/webhooks/{registered['id']}/deliveries/{log[0]['id']}")
     attempts = detail.get_json()["data"]["attempts_made"]
