@@ -18,7 +18,9 @@ Anything else goes to Flask as before: writes, a key holder's read, a Range or I
 budget is spent (the limiter answers the 429), an unreadable version (the 503 is Flask's). A read
 that goes to Flask takes the version read here along (`VERSION_READ_BEFORE`): one statement a read.
 A plain GET of an article or of the article list that nothing replays yet is answered from what is
-stored (`api.web.stored_answers`), before Flask too, with the cache on or off.
+stored (`api.web.stored_answers`), before Flask too, with the cache on or off (and kept for replay
+when it is on).
+
 Kept answers live in the response cache itself, under keys of their own, within its one bound
 (RESPONSE_CACHE_MAX_BYTES): with a second map of as many bytes, the two kept different answers (a
 replayed hit never touches the response cache's entry, which aged out while the replay's stayed), and
