@@ -122,14 +122,17 @@ def fresh_summaries_read(engine: Engine, article_ids: list[int], renderer: str) 
     return query.run_all(engine, statement_name, utcnow(), **dict(zip(names, article_ids, strict=True)))
 
 
-def stale_articles(renderer: str) -> Any:
+def stale_articles(renderer: str, below_id: int | None = None) -> Any:
     """The ids of the published or scheduled articles whose stored detail is missing or stale now, newest
-    first: what the worker renders again."""
+    (highest id) first, below `below_id` if given: what the worker renders again, a batch after another,
+    each going on from where the last stopped (asking from the top each time read the fresh ones again:
+    at 100,000 articles PostgreSQL's statement timeout stopped it)."""
     stored = StoredRepresentation
     fresh = select(stored.item_id).join(ContentState, ContentState.state_id == 1)
     fresh = fresh.where(stored.item_id == Article.article_id, *_fresh(utcnow(), renderer))
-    return (
-        select(Article.article_id)
-        .where(Article.deleted_at.is_(None), Article.status == "published", ~fresh.exists())
-        .order_by(Article.published_at.desc(), Article.article_id.desc())
+    query = select(Article.article_id).where(
+        Article.deleted_at.is_(None), Article.status == "published", ~fresh.exists()
     )
+    if below_id is not None:
+        query = query.where(Article.article_id < below_id)
+    return query.order_by(Article.article_id.desc())

@@ -11,7 +11,7 @@ is invalidated, and nothing shared can go stale. An answer that also depends on
 the clock (whether the studio is open) says until when it holds.
 
 Key holders' reads (drafts, private fields) are never cached. Each process
-holds at most RESPONSE_CACHE_MAX_BYTES of bodies (0 turns the cache off),
+holds at most RESPONSE_CACHE_MAX_BYTES of answers (bodies and headers; 0 turns the cache off),
 least recently used first out: cachetools' TLRUCache, bounded by the bodies'
 sizes, with each entry's own expiry.
 """
@@ -32,8 +32,11 @@ from api.caching.content_version import current_content_version
 
 # What an answer carries that belongs to its content; the rest (request id, CORS, limits) is per request.
 KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Link", "Surrogate-Key", "Cache-Tag")
-# What an entry costs beside its body (its key, its headers): an empty body (a 304) is not free.
+# What an entry costs beside its body and headers (its key, its objects): an empty body (a 304) is not free.
 ENTRY_OVERHEAD_BYTES = 512
+# What each header costs beside its name and value (a tuple of two strings): 14 headers of a replayed
+# article are some 2 KB, measured with tracemalloc, which a bound on bodies alone did not count.
+HEADER_OVERHEAD_BYTES = 100
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -46,6 +49,12 @@ class CachedResponse:
 
     def response(self) -> Response:
         return Response(self.body, status=200, headers=list(self.headers))
+
+
+def entry_size(entry: CachedResponse) -> int:
+    """What an entry counts against the cache's bound: its body, its headers and its own objects."""
+    headers = sum(len(name) + len(value) + HEADER_OVERHEAD_BYTES for name, value in entry.headers)
+    return len(entry.body) + headers + ENTRY_OVERHEAD_BYTES
 
 
 def _expiry(_key: tuple[Any, ...], entry: CachedResponse, _now: float) -> float:
@@ -61,7 +70,7 @@ class ResponseCache:
             maxsize=max_bytes,
             ttu=_expiry,
             timer=time.time,
-            getsizeof=lambda entry: len(entry.body) + ENTRY_OVERHEAD_BYTES,
+            getsizeof=entry_size,
         )
         self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
 

@@ -173,12 +173,13 @@ def _forget_written(session: Session) -> None:
 def render_stale(limit: int | None = None) -> int:
     """Render again, in batches of their own transactions, the public articles whose stored detail is
     stale or missing (see `models.representations`); at most `limit`. Returns how many it rendered."""
-    done = 0
+    done, below = 0, None
     while limit is None or done < limit:
         batch = RENDER_BATCH if limit is None else min(RENDER_BATCH, limit - done)
-        ids = set(db.session.scalars(stale_articles(RENDERER).limit(batch)))
+        ids = set(db.session.scalars(stale_articles(RENDERER, below).limit(batch)))
         if not ids:
             break
+        below = min(ids)
         try:
             _store(db.session, ids)
             db.session.commit()
