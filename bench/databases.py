@@ -40,6 +40,7 @@ def _build(url: str, articles: int) -> None:
             # What autovacuum would do soon after a bulk load: the planner's statistics, the visibility map.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
+        db.session.remove()  # every connection closed, so that SQLite folds its WAL into the file it renames
         db.engine.dispose()
 
 

@@ -178,6 +178,7 @@ def render_stale(limit: int | None = None) -> int:
         batch = RENDER_BATCH if limit is None else min(RENDER_BATCH, limit - done)
         ids = set(db.session.scalars(stale_articles(RENDERER, below).limit(batch)))
         if not ids:
+            db.session.commit()  # ends the read: a connection left in it keeps SQLite's WAL open
             break
         below = min(ids)
         try:
