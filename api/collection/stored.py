@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, scoped_session
 from api.caching.content_version import content_headers
 from api.collection.declaration import Collection, collection_of
 from api.web.responses import ViewAnswer, etag_of, item_response, tag_response
-from api.web.stored_answers import RENDERER, list_envelope_rest
+from api.web.stored_answers import RENDERER, list_body, with_root
 from models import Article, ContentState, db
 from models.editable import PublishableItem
 from models.events import cache_keys, surrogate_key
@@ -205,7 +205,7 @@ def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnsw
     tag_response(keys)
     g.stored_answer_root = root  # what `api.web.stored_answers` answers the next such read with
     headers = {"ETag": etag, **content_headers()}
-    return Response(body.replace(PLACEHOLDER_ROOT.encode(), root.encode()), 200, headers, mimetype="application/json")
+    return Response(with_root(body, root), 200, headers, mimetype="application/json")
 
 
 def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict[str, Any]) -> Response | None:
@@ -223,7 +223,5 @@ def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict
         [surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, found[i][0]) for i in page_ids)]
     )
     g.stored_answer_root = root
-    # As json.dumps writes the whole envelope: {"data": [..., ...], "meta": {...}, "links": {...}}
-    data = b", ".join(found[item_id][1] for item_id in page_ids).replace(PLACEHOLDER_ROOT.encode(), root.encode())
-    body = b'{"data": [' + data + b"]" + list_envelope_rest(envelope) + b"}\n"
+    body = list_body([found[item_id][1] for item_id in page_ids], root, envelope)
     return Response(body, 200, mimetype="application/json")

@@ -155,7 +155,7 @@ def _detail(engine: Engine, shape: Shape, slug: str, version: ContentVersion) ->
     if row is None:
         return None
     stored, etag, keys = row
-    body = stored.replace(PLACEHOLDER_ROOT.encode(), shape.root_url.encode())
+    body = with_root(stored, shape.root_url)
     return _answer(shape, body, version, etag, keys.split())
 
 
@@ -180,16 +180,21 @@ def _list_page(
         return f"{root}{_LIST_PATH.lstrip('/')}?page={number}&per_page={per_page}"
 
     meta, links, link_header = page_meta_and_links(page, per_page, total, page_url)
-    data = b", ".join(found[item_id][1] for item_id in page_ids).replace(PLACEHOLDER_ROOT.encode(), root.encode())
-    body = b'{"data": [' + data + b"]" + list_envelope_rest({"meta": meta, "links": links}) + b"}\n"
+    body = list_body([found[item_id][1] for item_id in page_ids], root, {"meta": meta, "links": links})
     keys = [surrogate_key(DETAIL), *(surrogate_key(DETAIL, found[item_id][0]) for item_id in page_ids)]
     return _answer(shape, body, version, quote_etag(generate_etag(body)), sorted(set(keys)), link_header)
 
 
-def list_envelope_rest(envelope: dict[str, Any]) -> bytes:
-    """What follows a page's data in its JSON (meta, links), as json.dumps writes the whole envelope."""
+def with_root(stored: bytes, root_url: str) -> bytes:
+    """Stored bytes with this root URL in their links."""
+    return stored.replace(PLACEHOLDER_ROOT.encode(), root_url.encode())
+
+
+def list_body(summaries: list[bytes], root_url: str, envelope: dict[str, Any]) -> bytes:
+    """A page's JSON from its items' stored summaries and the rest of its envelope (meta, links), as
+    json.dumps writes the whole envelope: {"data": [..., ...], "meta": {...}, "links": {...}}."""
     written = (f", {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)}" for name, value in envelope.items())
-    return "".join(written).encode()
+    return b'{"data": [' + with_root(b", ".join(summaries), root_url) + b"]" + "".join(written).encode() + b"}\n"
 
 
 def _answer(
