@@ -216,6 +216,22 @@ def test_a_detail_another_release_rendered_is_not_sent_and_the_worker_renders_it
     assert statements_for(uncached, client, f"{ARTICLES}/{SEEDED}")[0] == 2
 
 
+def test_the_worker_renders_every_stale_detail_a_batch_after_another(uncached, client, more_articles, monkeypatch):
+    """More public articles than one batch, a draft among them: every public one is rendered, each once,
+    the newest first, and a limit stops it part way (the next sweep goes on)."""
+    monkeypatch.setattr("api.collection.stored.RENDER_BATCH", 3)
+    add_article(uncached, "a-draft", status="draft")
+    forget_stored(uncached)
+    with uncached.test_request_context():
+        assert render_stale(limit=4) == 4
+        assert set(stored_rows(uncached)) == {"extra-6", "extra-5", "extra-4", "extra-3"}
+        assert render_stale() == 4  # the other three extras and the seeded article
+        assert render_stale() == 0
+    public = {f"extra-{number}" for number in range(7)} | {SEEDED}
+    assert set(stored_rows(uncached)) == public
+    assert all(statements_for(uncached, client, f"{ARTICLES}/{slug}")[0] == 2 for slug in public)
+
+
 def test_the_worker_renders_what_a_topic_rename_made_stale(uncached, client, editor_key, worker):
     running = worker()
     running.wait_until_consuming()

@@ -32,8 +32,9 @@ from models.representations import (
     PLACEHOLDER_ROOT,
     StoredRepresentation,
     fresh_detail,
+    fresh_ids,
     fresh_summaries,
-    stale_articles,
+    published_ids,
 )
 from models.types import utcnow
 from schemas.common import SLUG_PATTERN
@@ -42,7 +43,7 @@ from schemas.common import SLUG_PATTERN
 _WRITTEN = "articles_to_render"
 # A root URL that reads the same escaped in JSON and in HTML attributes (any other renders afresh).
 _PLAIN_ROOT = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+/(?:[A-Za-z0-9._~\-/]*/)?")
-# How many articles the worker renders in one transaction.
+# How many articles the worker checks, and renders those stale of, in one transaction.
 RENDER_BATCH = 200
 
 
@@ -172,22 +173,29 @@ def _forget_written(session: Session) -> None:
 
 def render_stale(limit: int | None = None) -> int:
     """Render again, in batches of their own transactions, the public articles whose stored detail is
-    stale or missing (see `models.representations`); at most `limit`. Returns how many it rendered."""
+    stale or missing (see `models.representations`); at most `limit`. Returns how many it rendered.
+
+    It walks the public articles by id, highest first, `RENDER_BATCH` at a time, and renders those of
+    each batch that are not fresh: every statement is bounded by the batch, whatever the corpus size."""
     done, below = 0, None
     while limit is None or done < limit:
-        batch = RENDER_BATCH if limit is None else min(RENDER_BATCH, limit - done)
-        ids = set(db.session.scalars(stale_articles(RENDERER, below).limit(batch)))
-        if not ids:
-            db.session.commit()  # ends the read: a connection left in it keeps SQLite's WAL open
+        batch = list(db.session.scalars(published_ids(below, RENDER_BATCH)))
+        if not batch:
             break
-        below = min(ids)
+        below = batch[-1]
+        stale = set(batch) - set(db.session.scalars(fresh_ids(batch, RENDERER)))
+        if limit is not None:
+            stale = set(sorted(stale, reverse=True)[: limit - done])
+        if not stale:
+            continue
         try:
-            _store(db.session, ids)
+            _store(db.session, stale)
             db.session.commit()
         except IntegrityError:  # another worker renders some of them (a slug moved between two): the next sweep
             db.session.rollback()
             break
-        done += len(ids)
+        done += len(stale)
+    db.session.commit()  # ends the last read: a connection left in it keeps SQLite's WAL open
     return done
 
 
