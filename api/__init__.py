@@ -15,7 +15,7 @@ from api.caching.list_memo import init_list_memo
 from api.caching.response_cache import init_response_cache
 from api.cli import register_commands
 from api.config import INSTANCE_PATH, check_production_environment, load_config
-from api.extensions import migrate
+from api.extensions import init_migrations
 from api.jobs import init_jobs
 from api.media import init_media
 from api.resources import blueprint
@@ -33,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = True
 
     db.init_app(app)
-    migrate.init_app(app, db)
+    init_migrations(app)
     init_response_cache(app)
     init_list_memo(app)
     init_jobs(app)

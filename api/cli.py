@@ -9,7 +9,6 @@ from typing import Any
 import click
 import yaml
 from flask import Flask
-from flask_migrate import upgrade
 
 from api.config import MIGRATIONS_DIRECTORY, REPOSITORY_ROOT
 from api.transfer import ExportFailed, ImportRefused, export_document, import_document
@@ -43,12 +42,19 @@ def spec_as_yaml(spec: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
+def upgrade_schema() -> None:
+    """Apply every migration not yet applied (Flask-Migrate is imported here, not by a serving worker)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=MIGRATIONS_DIRECTORY)
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--if-empty", is_flag=True, help="Seed only a database that holds no studio yet.")
     def seed_command(if_empty: bool) -> None:
         """Bring the schema up to date (migrations), then load the studio's page content (idempotent)."""
-        upgrade(directory=MIGRATIONS_DIRECTORY)
+        upgrade_schema()
         if if_empty and db.session.scalar(db.select(Studio).limit(1)) is not None:
             click.echo("The database already holds content; nothing seeded.")
             return
@@ -83,7 +89,7 @@ def register_commands(app: Flask) -> None:
     def import_command(source: Any) -> None:
         """Load a document `export` wrote (SOURCE, or - for standard input): same slugs update, new ones are
         created, nothing is duplicated; if anything in it is invalid, nothing is written."""
-        upgrade(directory=MIGRATIONS_DIRECTORY)
+        upgrade_schema()
         try:
             document = json.load(source)
         except json.JSONDecodeError as error:

@@ -46,6 +46,19 @@ def test_the_seed_command_migrates_an_empty_database_first(bare_app):
     assert app.test_client().get("/api/v1/articles/massage-for-quadratus-lumborum").status_code == 200
 
 
+def test_flask_db_commands_work_though_a_serving_app_never_loads_alembic(bare_app):
+    """`flask db` is bound on first use (alembic costs a worker 11 MB): it still upgrades and reports."""
+    runner = bare_app.test_cli_runner()
+    upgraded = runner.invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "--directory" in runner.invoke(args=["db", "--help"]).output
+    head = ScriptDirectory(str(MIGRATIONS_DIRECTORY)).get_current_head()
+    with bare_app.app_context():
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_sqlite_connections_are_tuned_for_several_workers(tmp_path, make_app):
     app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tuned.sqlite3'}"})
     with app.app_context(), db.engine.connect() as connection:

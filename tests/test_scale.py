@@ -3,6 +3,9 @@ with the page or the content, SQLite plans that read indexes rather than rows, b
 
 from datetime import UTC, datetime, timedelta
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import event, text
 
@@ -178,3 +181,12 @@ def test_postgresql_reads_the_version_and_list_pages_from_the_public_index_at_sc
         whole_plan = _postgresql_plan(connection, *whole[0])
         assert "Index Only Scan on articles using ix_articles_public_feed" in whole_plan, whole_plan
         assert "Sort" not in whole_plan and "Seq Scan on articles" not in whole_plan, whole_plan
+
+
+def test_a_serving_worker_on_sqlite_loads_no_migration_tooling_nor_postgresql_driver():
+    """Memory per worker: what a worker on SQLite imports to serve (alembic 11 MB, psycopg 10 MB and
+    feedgen's lxml 5 MB were a sixth of it) waits for the command, database or feed that needs it."""
+    probe = "import sys, wsgi; print(' '.join(sorted({'alembic', 'psycopg', 'lxml'} & set(sys.modules))))"
+    environment = {"DATABASE_URL": "sqlite:///:memory:", "PATH": "/usr/bin:/bin"}
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environment, check=True)
+    assert loaded.stdout.strip() == ""

@@ -9,7 +9,6 @@ import re
 from datetime import datetime
 from xml.etree import ElementTree
 
-from feedgen.feed import FeedGenerator
 from flask import Response
 from flask_restx import Namespace, Resource
 from sqlalchemy import select
@@ -79,6 +78,9 @@ class ArticleFeed(Resource):
             .order_by(*Article.newest_first())
             .limit(FEED_LENGTH)
         ).all()
+        # Imported here: feedgen loads lxml, 5 MB more in a worker that never serves the feed.
+        from feedgen.feed import FeedGenerator
+
         feed = FeedGenerator()
         feed_url = url_of(ArticleFeed)
         feed.id(feed_url)

@@ -10,11 +10,11 @@ route hint) ever reaches the client.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-import psycopg
 from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -89,8 +89,14 @@ def database_unavailable(error: Exception) -> bool:
     read-only disk, a lock held too long), as opposed to a fault in the request or the code."""
     if isinstance(error, (OperationalError, InterfaceError)):
         return True
-    if isinstance(error, (sqlite3.OperationalError, psycopg.OperationalError, psycopg.InterfaceError)):
-        return True  # a driver's own error that reached us unwrapped (SQLAlchemy's pool passes some on)
+    # A driver's own error that reached us unwrapped (SQLAlchemy's pool passes some on). psycopg is
+    # looked up, not imported: on SQLite it was never loaded (it costs a worker 10 MB), nor raised.
+    psycopg = sys.modules.get("psycopg")
+    drivers: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+    if psycopg is not None:
+        drivers += (psycopg.OperationalError, psycopg.InterfaceError)
+    if isinstance(error, drivers):
+        return True
     if isinstance(error, DBAPIError):
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
         return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
