@@ -1,10 +1,9 @@
 """What keeps reads fast at 100,000 articles, checked at test size: statement counts that do not grow
 with the page or the content, SQLite plans that read indexes rather than rows, bounded embeds."""
 
-from datetime import UTC, datetime, timedelta
-
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text
