@@ -48,6 +48,32 @@ def test_a_topic_costs_the_same_statements_whatever_its_number_of_articles(seede
     assert statements(f"/api/v1/topics/{QL}") == few
 
 
+def test_which_articles_a_topic_shows_is_found_once_between_membership_changes(seeded_app, client, editor_key):
+    """A topic's latest articles and their count are looked for once (a window over all of its articles);
+    an edit of an article's text still shows at once, and a publication, unpublication or new article
+    changes the list it shows."""
+    seeded_app.extensions["response_cache"] = None  # every read is a miss: what the memo alone gives
+    topic_url = f"/api/v1/topics/{QL}"
+
+    def shown(url: str = topic_url) -> tuple[int, list[str], int]:
+        with counted_queries(seeded_app) as counted:
+            data = client.get_json(url).get_json()["data"]
+        return data["article_count"], [article["title"] for article in data["articles"]], len(counted)
+
+    first = shown()
+    assert first[:2] == (1, ["Massage For Quadratus Lumborum"])
+    assert shown()[2] == first[2] - 1  # the window is not run again
+    seeded = f"{ARTICLES}/massage-for-quadratus-lumborum"
+    client.write("PATCH", seeded, editor_key, 200, json={"title": "QL, retitled"})
+    assert shown()[:2] == (1, ["QL, retitled"])
+    add_article(seeded_app, "ql-newest", topics=[QL], published_at=datetime.now(UTC))
+    assert shown()[:2] == (2, ["Ql Newest", "QL, retitled"])
+    client.write("PATCH", seeded, editor_key, 200, json={"status": "draft"})
+    assert shown()[:2] == (1, ["Ql Newest"])
+    embedded = client.get_json("/api/v1/topics?include=articles&fields=slug,articles").get_json()["data"]
+    assert [a["slug"] for a in next(t for t in embedded if t["slug"] == QL)["articles"]] == ["ql-newest"]
+
+
 @pytest.fixture
 def captured_statements(seeded_app):
     """The SQL text and parameters of every statement the app sends while a test runs."""

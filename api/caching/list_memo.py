@@ -7,6 +7,9 @@ version, whatever the response cache holds (with it off too): paging through 100
 them once, and a page however deep is a slice of the ids instead of an index walk past every item
 before it (page 3,000's OFFSET 75,000 took SQLite some 3 ms). A search's total follows the text: it is
 kept per content version. Key holders' lists are never remembered.
+
+What an item shows of a list is remembered the same way (`remembered_per_item`): a topic's latest public
+articles and how many it has, which a window over its 6,000 articles at 100,000 took 40 ms to find.
 """
 
 import threading
@@ -34,6 +37,7 @@ class ListMemo:
         self._lock = threading.Lock()  # for threaded servers; gunicorn's sync workers have one thread
         self._totals: dict[tuple[Any, ...], int] = {}
         self._orders: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
+        self._values: dict[tuple[Any, ...], Any] = {}
 
     def total(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
         with self._lock:
@@ -44,6 +48,22 @@ class ListMemo:
                 if len(self._totals) >= MAX_TOTALS:
                     self._totals.clear()
                 self._totals[key] = known
+        return known
+
+    def values(
+        self, keys: Mapping[int, tuple[Any, ...]], read: Callable[[list[int]], Mapping[int, Any]]
+    ) -> dict[int, Any]:
+        """Each item's remembered value (`keys`: item id -> its key), read together for those not known."""
+        with self._lock:
+            known = {item: self._values[key] for item, key in keys.items() if key in self._values}
+        missing = [item for item in keys if item not in known]
+        if missing:
+            fresh = read(missing)
+            with self._lock:
+                if len(self._values) + len(missing) > MAX_TOTALS:
+                    self._values.clear()
+                for item in missing:
+                    self._values[keys[item]] = known[item] = fresh[item]
         return known
 
     def known_total(self, key: tuple[Any, ...]) -> int | None:
@@ -105,3 +125,17 @@ def remembered_order(total: int, read: Callable[[], list[int]]) -> Sequence[int]
     if memo is None or "q" in request.args or total > MAX_ORDER_LENGTH:
         return None
     return memo.order(_list_key("order"), read)
+
+
+def remembered_per_item(
+    kind: str, item_ids: Sequence[int], read: Callable[[list[int]], Mapping[int, Any]]
+) -> dict[int, Any]:
+    """For each of `item_ids`, what `read` gives it (called with those not remembered), kept per version of
+    the lists' membership: for what an item shows of the public lists (`kind` names it), never of its text.
+    Every request may use it (a key holder's too): what it remembers is public whoever asks."""
+    memo: ListMemo | None = current_app.extensions.get("list_memo")
+    if memo is None:
+        return dict(read(list(item_ids)))
+    version = current_content_version()
+    generation = (kind, version.membership, version.latest_publication)
+    return memo.values({item: (*generation, item) for item in item_ids}, read)

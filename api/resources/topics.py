@@ -7,6 +7,7 @@ from marshmallow import fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
+from api.caching.list_memo import remembered_per_item
 from api.collection.declaration import Collection, CollectionDocs, Include, public_page
 from api.collection.images import image_of
 from api.collection.publishing import apply_publishing, restored_status
@@ -61,13 +62,32 @@ def snapshot_to_input(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_public_articles(topics: Sequence[Topic]) -> None:
-    """Give each topic its latest published articles, newest first, and how many it has: one query for
-    all the topics, which reads the public rule from an index (see models/plans.py) and only the
-    shown articles' rows."""
+    """Give each topic its latest published articles, newest first, and how many it has. Which ones and how
+    many are remembered between the writes that change the lists' membership (`remembered_per_item`); the
+    articles' own rows (what they show: title, excerpt) are read each time, by primary key."""
+    shown = remembered_per_item("topic_articles", [topic.topic_id for topic in topics], _public_articles_of)
+    articles = _articles_by_id([article_id for _, ids in shown.values() for article_id in ids])
     for topic in topics:
-        topic.public_articles = []
-        topic.public_article_count = 0
-    by_id = {topic.topic_id: topic for topic in topics}
+        total, ids = shown[topic.topic_id]
+        topic.public_article_count = total
+        topic.public_articles = [articles[article_id] for article_id in ids if article_id in articles]
+
+
+def _articles_by_id(article_ids: list[int]) -> dict[int, Article]:
+    """What a topic shows of these articles, by id; public ones only (a write may have hidden one since)."""
+    if not article_ids:
+        return {}
+    query = (
+        select(Article)
+        .where(Article.article_id.in_(article_ids), Article.public())
+        .options(load_only(Article.slug, Article.title, Article.excerpt, Article.published_at))
+    )
+    return {article.article_id: article for article in db.session.scalars(query)}
+
+
+def _public_articles_of(topic_ids: list[int]) -> dict[int, tuple[int, list[int]]]:
+    """Each topic's (public article count, ids of its latest `TOPIC_ARTICLES_SHOWN`, newest first): one query
+    for all the topics, which reads the public rule from an index (see models/plans.py)."""
     by_topic = article_topics.c.topic_id
     ranked = (
         select(
@@ -84,19 +104,18 @@ def load_public_articles(topics: Sequence[Topic]) -> None:
                 "ix_articles_visibility",
             )
         )
-        .where(by_topic.in_(by_id), Article.public())
+        .where(by_topic.in_(topic_ids), Article.public())
         .subquery()
     )
     rows = db.session.execute(
-        select(ranked.c.topic_id, ranked.c.total, Article)
-        .join(Article, Article.article_id == ranked.c.article_id)
+        select(ranked.c.topic_id, ranked.c.total, ranked.c.article_id)
         .where(ranked.c.position <= TOPIC_ARTICLES_SHOWN)
         .order_by(ranked.c.topic_id, ranked.c.position)
-        .options(load_only(Article.slug, Article.title, Article.excerpt, Article.published_at))
     )
-    for topic_id, total, article in rows:
-        by_id[topic_id].public_articles.append(article)
-        by_id[topic_id].public_article_count = total
+    shown: dict[int, tuple[int, list[int]]] = {topic_id: (0, []) for topic_id in topic_ids}
+    for topic_id, total, article_id in rows:
+        shown[topic_id] = (total, [*shown[topic_id][1], article_id])
+    return shown
 
 
 def topic_document(topic: Topic) -> dict[str, Any]:
