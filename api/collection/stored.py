@@ -123,15 +123,15 @@ def _store(session: Session | scoped_session[Any], article_ids: set[int]) -> Non
     assert isinstance(table, Table)
     connection = session.connection()
     # Core, so that keeping them is no content write (it bumps no version). Gone: the rows of those no
-    # longer public, and of a purged article whose slug one of these took.
+    # longer public, and of a purged article whose slug one of these took. Two statements, each on its
+    # own index: one with an OR of both read the whole table, 140 ms of every edit at 100,000 articles.
     rendered_ids = [row["item_id"] for row in rows]
-    connection.execute(
-        delete(table).where(
-            table.c.item_type == collection.item_type,
-            (table.c.item_id.in_(article_ids - set(rendered_ids)))
-            | (table.c.slug.in_([row["slug"] for row in rows]) & table.c.item_id.not_in(rendered_ids)),
-        )
-    )
+    of_type = table.c.item_type == collection.item_type
+    if hidden := article_ids - set(rendered_ids):
+        connection.execute(delete(table).where(of_type, table.c.item_id.in_(hidden)))
+    if rows:
+        taken = table.c.slug.in_([row["slug"] for row in rows])
+        connection.execute(delete(table).where(of_type, taken, table.c.item_id.not_in(rendered_ids)))
     if rows:
         connection.execute(_upsert(connection.dialect.name, table), rows)
 
