@@ -171,8 +171,10 @@ class Article(PublishableItem, Model):
         # bodies' overflow pages, and reading them row by row made a 100,000-article total take 0.26 s.
         # In list order: the public list, its total and any page of it, however deep.
         Index("ix_articles_public_order", "status", "deleted_at", "published_at", "id"),
-        # By id: whether the articles a search matched are public, without reading them.
-        Index("ix_articles_visibility", "id", "status", "deleted_at", "published_at"),
+        # By id: whether the articles a search matched are public, and whether an article's stored detail
+        # is of its version (`models.representations`), without reading them (at 100,000 articles, 456 µs
+        # a random article through its overflow pages, 20 µs from the index).
+        Index("ix_articles_visibility", "id", "status", "deleted_at", "published_at", "version"),
     )
 
     article_id: Mapped[int] = mapped_column("id", primary_key=True)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models import Model
 from models.content import Article
 from models.content_state import ContentState, version_query
+from models.plans import InOrderJoin
 from models.types import UTCDateTime, utcnow
 
 # The root URL a stored representation's links are written against; a read puts its own in its place.
@@ -69,12 +70,14 @@ def _fresh(at: Any, renderer: str) -> list[ColumnElement[bool]]:
 
 
 def _joined(*columns: Any) -> Any:
+    """`columns` of stored representations joined to their articles, looked up in the visibility index (which
+    holds every column `_fresh` and the public rule read: SQLite otherwise reads each article's row, whose
+    status, times and version sit behind its bodies' overflow pages), and to the state row."""
     stored = StoredRepresentation
-    return (
-        select(*columns)
-        .join(Article, Article.article_id == stored.item_id)
-        .join(ContentState, ContentState.state_id == 1)
+    articles = InOrderJoin(
+        stored.__table__, Article.__table__, Article.article_id == stored.item_id, "ix_articles_visibility"
     )
+    return select(*columns).select_from(articles).join(ContentState, ContentState.state_id == 1)
 
 
 def fresh_detail_statement(renderer: str) -> Any:
@@ -91,7 +94,7 @@ def fresh_detail(engine: Engine, slug: str, renderer: str) -> tuple[Any, ...] | 
     on the version read's own connections (see `models.content_state._VersionQuery`)."""
     query = version_query(engine)
     name = f"stored_detail:{renderer}"
-    query.add(engine, name, fresh_detail_statement(renderer), (), "slug")
+    query.add(engine, name, lambda: fresh_detail_statement(renderer), (), "slug")
     return query.run(engine, name, utcnow(), slug=slug)
 
 
@@ -115,7 +118,7 @@ def fresh_summaries_read(engine: Engine, article_ids: list[int], renderer: str) 
     query.add(
         engine,
         statement_name,
-        fresh_summaries([bindparam(name) for name in names], renderer, bindparam("now")),
+        lambda: fresh_summaries([bindparam(name) for name in names], renderer, bindparam("now")),
         (),
         *names,
     )
