@@ -92,8 +92,12 @@ def init_list_memo(app: Flask) -> None:
     app.extensions["list_memo"] = ListMemo()
 
 
-def _memo() -> ListMemo | None:
-    if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
+def _memo(key_holders_too: bool = False) -> ListMemo | None:
+    """The process's memo for this request: never a write's (its reads see its own uncommitted changes, and
+    a rollback would leave them remembered), nor a key holder's unless what is kept is public anyway."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if "Authorization" in request.headers and not key_holders_too:
         return None
     memo: ListMemo | None = current_app.extensions.get("list_memo")
     return memo
@@ -132,8 +136,8 @@ def remembered_per_item(
 ) -> dict[int, Any]:
     """For each of `item_ids`, what `read` gives it (called with those not remembered), kept per version of
     the lists' membership: for what an item shows of the public lists (`kind` names it), never of its text.
-    Every request may use it (a key holder's too): what it remembers is public whoever asks."""
-    memo: ListMemo | None = current_app.extensions.get("list_memo")
+    A key holder's read may use it too (what it remembers is public whoever asks); a write does not."""
+    memo = _memo(key_holders_too=True)
     if memo is None:
         return dict(read(list(item_ids)))
     version = current_content_version()

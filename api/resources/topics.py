@@ -112,10 +112,12 @@ def _public_articles_of(topic_ids: list[int]) -> dict[int, tuple[int, list[int]]
         .where(ranked.c.position <= TOPIC_ARTICLES_SHOWN)
         .order_by(ranked.c.topic_id, ranked.c.position)
     )
-    shown: dict[int, tuple[int, list[int]]] = {topic_id: (0, []) for topic_id in topic_ids}
+    totals = dict.fromkeys(topic_ids, 0)
+    shown: dict[int, list[int]] = {topic_id: [] for topic_id in topic_ids}
     for topic_id, total, article_id in rows:
-        shown[topic_id] = (total, [*shown[topic_id][1], article_id])
-    return shown
+        totals[topic_id] = total
+        shown[topic_id].append(article_id)
+    return {topic_id: (totals[topic_id], shown[topic_id]) for topic_id in topic_ids}
 
 
 def topic_document(topic: Topic) -> dict[str, Any]:
