@@ -14,6 +14,7 @@ from flask import Flask
 from api.caching.list_memo import init_list_memo
 from api.caching.response_cache import init_response_cache
 from api.cli import register_commands
+from api.collection.indexed_search import init_search_index
 from api.config import INSTANCE_PATH, check_production_environment, load_config
 from api.extensions import init_migrations
 from api.jobs import init_jobs
@@ -38,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_list_memo(app)
     init_jobs(app)
     init_media(app)
+    init_search_index(app)
     init_web(app, blueprint)
     app.register_blueprint(blueprint)
     register_commands(app)

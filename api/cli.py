@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi` seed, export-openapi, export, import, api-keys and worker."""
+"""Command-line tools: `flask --app wsgi` seed, export-openapi, export, import, search-index, api-keys and worker."""
 
 import json
 import logging
@@ -10,6 +10,7 @@ import click
 import yaml
 from flask import Flask
 
+from api.collection.indexed_search import search_index
 from api.config import MIGRATIONS_DIRECTORY, REPOSITORY_ROOT
 from api.transfer import ExportFailed, ImportRefused, export_document, import_document
 from api.web.routing import API_PREFIX
@@ -107,6 +108,20 @@ def register_commands(app: Flask) -> None:
             by_type.setdefault(item_type, []).append(f"{count} {outcome}")
         summary = "; ".join(f"{item_type}: {', '.join(done)}" for item_type, done in by_type.items())
         click.echo(f"Imported: {summary or 'nothing'}.")
+
+    @app.cli.command("search-index")
+    @click.option("--rebuild", is_flag=True, help="Build it anew from every article, whatever it holds.")
+    def search_index_command(rebuild: bool) -> None:
+        """Bring this instance's search index up to the database (building it if it has none), as the worker
+        does every minute: before serving a large database's first searches, or after writing to the
+        database outside the API. Safe while the API serves; searches ask the database until it is done."""
+        index = search_index()
+        if index is None:
+            raise click.ClickException("SEARCH_INDEX is off: searches ask the database.")
+        if rebuild:
+            click.echo(f"Search index rebuilt: {index.rebuild():,} articles in {index.path}.")
+        elif index.keep_up():
+            click.echo(f"Search index up to date at content version {index.version} in {index.path}.")
 
     @app.cli.command("worker")
     @click.option("--threads", type=click.IntRange(min=1, max=64), default=4, show_default=True,

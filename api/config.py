@@ -90,6 +90,13 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_FOLDER": "media",
     "MEDIA_MAX_BYTES": 15 * 1024 * 1024,
     "MEDIA_MAX_PIXELS": 50_000_000,
+    # The public's article searches are answered by a search index in this folder (in the instance folder
+    # unless absolute; one per instance, shared by its processes, kept in step through the events). A change
+    # of more articles than SEARCH_INDEX_INLINE_LIMIT, or a first build past it, is the worker's; until it is
+    # done, the database answers. SEARCH_INDEX=false: the database always answers.
+    "SEARCH_INDEX": True,
+    "SEARCH_INDEX_FOLDER": "search-index",
+    "SEARCH_INDEX_INLINE_LIMIT": 2000,
 }
 
 # Settings the environment may give as they are, as integers, or as a switch.
@@ -107,6 +114,7 @@ _STRING_SETTINGS = (
     "PUBLIC_API_URL",
     "MEDIA_STORAGE",
     "MEDIA_FOLDER",
+    "SEARCH_INDEX_FOLDER",
 )
 _INTEGER_SETTINGS = (
     "MAX_CONTENT_LENGTH",
@@ -115,6 +123,7 @@ _INTEGER_SETTINGS = (
     "TRUSTED_PROXIES",
     "MEDIA_MAX_BYTES",
     "MEDIA_MAX_PIXELS",
+    "SEARCH_INDEX_INLINE_LIMIT",
 )
 _OFF = ("0", "false", "no", "off")
 _PUBLIC_ITEM_URL = re.compile(r"PUBLIC_[A-Z]+_URL")
@@ -147,7 +156,7 @@ def config_from_environment(environment: Mapping[str, str] = os.environ) -> dict
         config["TRUSTED_HOSTS"] = [host.strip() for host in hosts if host.strip()]
     if environment.get("REDIS_URL") and not environment.get("JOBS_URL"):
         config["JOBS_URL"] = environment["REDIS_URL"]
-    for switch in ("RATELIMIT_ENABLED", "WEBHOOK_ALLOW_PRIVATE_TARGETS"):
+    for switch in ("RATELIMIT_ENABLED", "WEBHOOK_ALLOW_PRIVATE_TARGETS", "SEARCH_INDEX"):
         if environment.get(switch):
             config[switch] = environment[switch].lower() not in _OFF
     if environment.get("WEBHOOK_RETRY_DELAYS"):

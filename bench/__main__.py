@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import ROOT
-from bench.databases import PostgresCorpus, sqlite_corpus
+from bench.databases import PostgresCorpus, search_folder, sqlite_corpus
 from bench.load import load_generator, run_load
 from bench.report import MODES, write_report
 from bench.servers import Server
@@ -136,9 +136,10 @@ def _print(database: str, case: Case, mode: str, result: dict) -> None:
     )
 
 
-def product_environment(url: str, response_cache: bool) -> dict[str, str]:
+def product_environment(url: str, search_index_folder: str, response_cache: bool) -> dict[str, str]:
     return {
         "DATABASE_URL": url,
+        "SEARCH_INDEX_FOLDER": search_index_folder,
         # One load generator on one address would spend any read budget in a second.
         "RATELIMIT_ENABLED": "false",
         "RESPONSE_CACHE_MAX_BYTES": os.environ.get("RESPONSE_CACHE_MAX_BYTES", str(32 * 1024 * 1024))
@@ -147,18 +148,18 @@ def product_environment(url: str, response_cache: bool) -> dict[str, str]:
     }
 
 
-def run_database(database: str, url: str, articles: int, ceiling: Server, options) -> dict:
+def run_database(database: str, url: str, search_index_folder: str, articles: int, ceiling: Server, options) -> dict:
     """Every case in every mode on one corpus database."""
     key = admin_key(url)
     results: dict[tuple[str, str], dict] = {}
-    product = Server("bench.wsgi:app", product_environment(url, True), f"product-{database}")
+    product = Server("bench.wsgi:app", product_environment(url, search_index_folder, True), f"product-{database}")
     try:
         listed = json.loads(product.get("/api/v1/topics?per_page=100&fields=slug")[1])
         all_cases = cases(articles, [item["slug"] for item in listed["data"]])
         print(f"== {database}: {listed['meta']['total']} public topics", flush=True)
         for case in all_cases:
             prepare(product, case)
-        statements = count_statements(url, all_cases)
+        statements = count_statements(url, search_index_folder, all_cases)
         print(f"== {database}, {articles:,} articles, response cache on", flush=True)
         for mode in (mode for mode in CACHED_MODES if mode in options.modes):
             for case in all_cases:
@@ -181,7 +182,7 @@ def run_database(database: str, url: str, articles: int, ceiling: Server, option
     print(f"== {database}: memory per worker after the cached modes (VmRSS): {memory} MB", flush=True)
     if "uncached" not in options.modes:
         return {"database": database, "results": results}
-    product = Server("bench.wsgi:app", product_environment(url, False), f"product-{database}")
+    product = Server("bench.wsgi:app", product_environment(url, search_index_folder, False), f"product-{database}")
     try:
         print(f"== {database}, {articles:,} articles, response cache off", flush=True)
         for case in all_cases:
@@ -263,11 +264,14 @@ def main() -> None:
     try:
         for database in options.databases:
             if database == "sqlite":
-                runs.append(run_database(database, sqlite_corpus(options.articles), options.articles, ceiling, options))
+                url = sqlite_corpus(options.articles)
+                runs.append(run_database(database, url, search_folder(url), options.articles, ceiling, options))
                 continue
             cluster = PostgresCorpus(options.articles)
             try:
-                runs.append(run_database(database, cluster.url, options.articles, ceiling, options))
+                runs.append(
+                    run_database(database, cluster.url, cluster.search_folder, options.articles, ceiling, options)
+                )
             finally:
                 cluster.stop()
     finally:
@@ -276,7 +280,10 @@ def main() -> None:
         print("== some modes only: no report written (it needs them all)", flush=True)
         return
     small = 1000 if options.articles != 1000 else None
-    small_statements = count_statements(sqlite_corpus(small), cases(small, [])[:1]) if small else None
+    small_url = sqlite_corpus(small) if small else None
+    small_statements = (
+        count_statements(small_url, search_folder(small_url), cases(small, [])[:1]) if small_url else None
+    )
     output = Path(options.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_report(output, machine(), options, runs, small_statements)

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from api import create_app
+from api.collection.indexed_search import keep_search_index_up
 from api.collection.stored import render_stale
 from bench import DATA, ROOT
 from bench.corpus import build_corpus
@@ -18,16 +19,24 @@ from tests.servers import PrivatePostgres, postgres_binaries
 CORPUS_VERSION = 6  # bump when bench/corpus.py changes what it writes
 
 
-def migrate(url: str) -> None:
+def search_folder(url: str) -> str:
+    """The search index of an SQLite corpus, beside its file (a PostgreSQL corpus's is beside its
+    cluster's folder: `PostgresCorpus.search_folder`, since its URL names a port that changes)."""
+    return url.removeprefix("sqlite:///") + ".search-index"
+
+
+def migrate(url: str, search_index_folder: str) -> None:
     """Bring a corpus database to the code's schema (a kept corpus may predate a migration), and have its
-    state row know the publication schedule (as any write through the app would) and every article its
-    stored detail."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    state row know the publication schedule (as any write through the app would), every article its
+    stored detail, and its search index every article (as the worker would)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_FOLDER": search_index_folder})
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:
             keep_schedule(connection)
         render_stale()  # what the worker would (none once rendered)
+        keep_search_index_up()
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -55,7 +64,7 @@ def sqlite_corpus(articles: int) -> str:
         _build(f"sqlite:///{partial}", articles)
         partial.rename(path)
     url = f"sqlite:///{path}"
-    migrate(url)
+    migrate(url, search_folder(url))
     return url
 
 
@@ -81,4 +90,5 @@ class PostgresCorpus(PrivatePostgres):
             print(f"== building a corpus of {articles:,} articles in {directory.relative_to(ROOT)}", flush=True)
             _build(self.url, articles)
             built.touch()
-        migrate(self.url)
+        self.search_folder = str(directory) + ".search-index"
+        migrate(self.url, self.search_folder)

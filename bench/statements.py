@@ -17,8 +17,12 @@ REPLAYED = 300
 
 
 class _Counter:
-    def __init__(self, url: str, response_cache: bool):
-        settings = {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False}
+    def __init__(self, url: str, search_index_folder: str, response_cache: bool):
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SEARCH_INDEX_FOLDER": search_index_folder,
+            "RATELIMIT_ENABLED": False,
+        }
         if not response_cache:
             settings["RESPONSE_CACHE_MAX_BYTES"] = 0
         self.app = create_app(settings)
@@ -41,9 +45,10 @@ class _Counter:
         self.engine.dispose()
 
 
-def count_statements(url: str, cases: list[Case]) -> dict:
+def count_statements(url: str, search_index_folder: str, cases: list[Case]) -> dict:
     logging.getLogger("api.access").setLevel(logging.WARNING)
-    cached, uncached = _Counter(url, response_cache=True), _Counter(url, response_cache=False)
+    cached = _Counter(url, search_index_folder, response_cache=True)
+    uncached = _Counter(url, search_index_folder, response_cache=False)
     counted: dict = {}
     try:
         for case in cases:

@@ -178,6 +178,9 @@ class Article(PublishableItem, Model):
     )
 
     article_id: Mapped[int] = mapped_column("id", primary_key=True)
+    # The content version its last write made (`models.content_state`, set in the write's own flush):
+    # the articles changed since a version are those above it (the search index catches up by it).
+    changed_in: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     title: Mapped[str] = mapped_column(String(200))
     # What lists and cards show: the editor's, or (excerpt_derived) made from the body (see `derive_excerpt`).
     excerpt: Mapped[Optional[str]] = mapped_column(Text)

@@ -144,7 +144,7 @@ def _bump_on_content_change(session: Session, _context: object, _instances: obje
             session.info[RELATED_CHANGED] = True
         # Core, on the flush's own connection: no ORM autoflush inside a flush. On PostgreSQL this takes
         # the row's lock, held until commit: the schedule kept after the flush sees every write before it.
-        session.connection().execute(
+        version = session.connection().scalar(
             table.update()
             .where(table.c.id == 1)
             .values(
@@ -153,7 +153,13 @@ def _bump_on_content_change(session: Session, _context: object, _instances: obje
                 membership_version=table.c.membership_version + (1 if membership else 0),
                 related_version=table.c.related_version + (1 if related else 0),
             )
+            .returning(table.c.version)
         )
+        from models.content import Article  # a sibling module that imports this one's package
+
+        for article in (*session.new, *changed):
+            if isinstance(article, Article) and version is not None:
+                article.changed_in = version
 
 
 @event.listens_for(Session, "after_flush")

@@ -36,6 +36,7 @@ def test_jobs_config(tmp_path) -> dict:
     return {
         "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
         "MEDIA_FOLDER": str(tmp_path / "media"),
+        "SEARCH_INDEX_FOLDER": str(tmp_path / "search-index"),
         "WEBHOOK_ALLOW_PRIVATE_TARGETS": True,
         "WEBHOOK_RETRY_DELAYS": [0.5, 0.5, 0.5],
         "WEBHOOK_TIMEOUT_SECONDS": 2.0,

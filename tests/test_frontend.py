@@ -124,6 +124,9 @@ def test_include_embeds_related_objects(client):
 
 def test_a_list_costs_the_same_number_of_queries_whatever_its_size(seeded_app, client):
     def queries(url: str) -> int:
+        # The search index catches up with the first search after a write (statements per write, not per
+        # page): another search has it done before the one counted.
+        client.get_json(f"{ARTICLES}?q=catch+up")
         with counted_queries(seeded_app) as statements:
             client.get_json(url)
         return len(statements)

@@ -120,6 +120,8 @@ class Collection(Generic[Item]):
     upload_schema: type[Schema] | None = None
     # Whether its public detail is stored ready to send when an item is written (`api.collection.stored`).
     stored: bool = False
+    # Whether the public's searches are answered by the instance's search index (`models.search_index`).
+    indexed_search: bool = False
     schema_cache: dict[Any, type[Schema]] = field(default_factory=dict, compare=False)
     # The Resource classes made from this declaration, by role ("list", "item", ...), once routed.
     resources: dict[str, type] = field(default_factory=dict, compare=False)

@@ -23,6 +23,7 @@ from api.caching.content_version import content_headers
 from api.caching.list_memo import remembered_order, remembered_total
 from api.collection import stored
 from api.collection.declaration import Collection
+from api.collection.indexed_search import indexed_rows
 from api.web.auth import current_key, key_name, require_role
 from api.web.errors import ProblemError
 from api.web.requests import load_body, load_query
@@ -168,6 +169,31 @@ def list_items(collection: Collection[Any]) -> ViewAnswer | Response:
                 errors={"fields": [f"Unknown field: {name}." for name in unknown]},
             )
 
+    if "q" in args and not words(args["q"]):
+        meta, links, headers = page_links(args["page"], args["per_page"], 0)  # no word: nothing matches
+        return {"data": [], "meta": meta, "links": links}, 200, {**headers, **content_headers()}
+    indexed = indexed_rows(collection, args) if "q" in args and key is None else None
+    if indexed is not None:
+        found, total = indexed
+    else:
+        found, total = _database_rows(collection, args, state)
+        if isinstance(found, Response):
+            return found
+    items = [row[0] for row in found]
+    tag_response([surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, i.slug) for i in items)])
+    meta, links, headers = page_links(args["page"], args["per_page"], total)
+    if "q" in args:
+        for item, item_rank, snippet in found:
+            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippet)}
+    for name in args.get("include", ()):
+        collection.includes[name].load(items)
+    schema = schema_class(many=True, only=only) if only else schema_class(many=True)
+    return {"data": schema.dump(items), "meta": meta, "links": links}, 200, {**headers, **content_headers()}
+
+
+def _database_rows(collection: Collection[Any], args: dict[str, Any], state: str) -> tuple[Any, int]:
+    """A page of the list from the database: (rows, total) with rows of (item,) or, for a search,
+    (item, rank, snippet); or (the answer made of stored summaries, total)."""
     model = collection.model
     id_column = model.id_column()
     # The page is found from keys alone (the list order and the public rule are in an index), then
@@ -179,9 +205,6 @@ def list_items(collection: Collection[Any]) -> ViewAnswer | Response:
         keys = collection.filters(keys, args)
     search = None
     sort = args.get("sort") or ("relevance" if "q" in args else collection.default_sort)
-    if "q" in args and not words(args["q"]):
-        meta, links, headers = page_links(args["page"], args["per_page"], 0)  # no word: nothing matches
-        return {"data": [], "meta": meta, "links": links}, 200, {**headers, **content_headers()}
     if "q" in args:
         search = matching(model, args["q"], db.engine.dialect.name)
         search_condition, rank, _snippet, search_from = search
@@ -193,22 +216,16 @@ def list_items(collection: Collection[Any]) -> ViewAnswer | Response:
     order = _list_order(collection, sort, id_column)
     # Counted once per membership of the lists and filters (a search's, once per content version).
     total = remembered_total(lambda: db.session.scalar(select(func.count()).select_from(keys.subquery())) or 0)
-    if collection.stored and key is None and search is None and not only and not args.get("include"):
+    plain = search is None and not args.get("only_fields") and not args.get("include")
+    if collection.stored and current_key() is None and plain:
         answer = _stored_page(collection, keys, order, args, total)
         if answer is not None:
-            return answer
+            return answer, total
     rows = _read_page(collection, keys, order, args["page"], args["per_page"], ranked=search is not None)
-    items = [row[0] for row in rows]
-    tag_response([surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, i.slug) for i in items)])
-    meta, links, headers = page_links(args["page"], args["per_page"], total)
-    if search is not None:
-        snippets = search_snippets(model, search, [primary_key(item) for item in items])
-        for item, item_rank in rows:
-            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippets.get(primary_key(item)))}
-    for name in args.get("include", ()):
-        collection.includes[name].load(items)
-    schema = schema_class(many=True, only=only) if only else schema_class(many=True)
-    return {"data": schema.dump(items), "meta": meta, "links": links}, 200, {**headers, **content_headers()}
+    if search is None:
+        return rows, total
+    snippets = search_snippets(model, search, [primary_key(row[0]) for row in rows])
+    return [(item, item_rank, snippets.get(primary_key(item))) for item, item_rank in rows], total
 
 
 def _apply(collection: Collection[Any], item: EditableItem, data: dict[str, Any]) -> None:

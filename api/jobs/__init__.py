@@ -11,8 +11,9 @@ several machines share the work. Its tasks:
 - `render`: render again the articles' stored details that a topic, series or image change made stale
   (`api.collection.stored.render_stale`), queued by that change's commit;
 - `sweep`, every minute: the same, plus any due delivery whose job was lost (a queue outage, a restart),
-  any image still waiting for its variants, and any stored detail still stale (or that a scheduled
-  publication made stale).
+  any image still waiting for its variants, any stored detail still stale (or that a scheduled
+  publication made stale), and the search index brought up to the database (built, when a large
+  database has none: a web process builds or catches up only a small one).
 
 Web processes only put jobs on the queue, after their transaction commits (a
 job for a change that rolled back would find nothing); a queue that is down
@@ -32,6 +33,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from api.collection.indexed_search import keep_search_index_up
 from api.collection.stored import render_stale
 from api.jobs.payloads import payload_body
 from api.jobs.sending import post, signed_headers
@@ -158,6 +160,7 @@ class Jobs:
             for media_id in unprocessed_media(OVERDUE_AFTER):
                 self.media_task(media_id)
             render_stale()
+            keep_search_index_up()
 
         self.deliver_task = huey.task(name="deliver")(self._in_app(deliver))
         self.announce_task = huey.task(name="announce")(self._in_app(announce))

@@ -156,6 +156,7 @@ ARTICLES = Collection(
     sorts={"published_at": Article.published_at, "title": Article.title, "updated_at": Article.updated_at},
     default_sort="-published_at",
     stored=True,
+    indexed_search=True,
     # The topics are loaded with every page already (selectinload); embedding shows them in full.
     includes={"topics": Include(fields.List(fields.Nested(TopicSummary), attribute="visible_topics"))},
     # Images with their files: two queries a page (or an item) however many it shows.

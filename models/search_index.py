@@ -1,0 +1,409 @@
+"""The public articles' search index: Tantivy, in a folder of each instance, kept in step with the
+database by the content version.
+
+Why an index beside the database: SQLite's FTS5 and PostgreSQL's GIN index find the matches, but rank
+them by scoring every one, so a common word costs what scoring the whole corpus costs. Tantivy ranks
+(BM25) and counts in compiled code with its own postings, the same on both databases.
+
+What it holds: every article that is published and not deleted, its time to come included (a
+scheduled article is in it, and a search asks for `published_at <= now`, so it appears when its time
+comes with no write). Title, excerpt and text, stemmed as FTS5's porter tokenizer does, weighted 3, 2
+and 1; the article's id and publication time as fast fields. No stored text: the page's rows come
+from the database, read by id.
+
+How it stays in step: every write stamps the articles it changes with the content version it makes
+(`Article.changed_in`), and versions follow commits. `state.json` says which generation (a folder) is
+current and the content version it reflects. A search at a version the process has not seen asks the
+database which articles changed since (one indexed read) and applies them, under a file lock that the
+processes of the instance share; another instance has an index of its own and does the same. A change
+of many articles, a database that is not the one indexed (another file, one put back from a backup),
+or no index at all is a full build into a new generation: inline while the corpus is small, else by
+the worker (`keep_up`) or `flask search-index`. Whenever the index cannot answer for the version a
+read sees, `search` says so (None) and the caller asks the database: search is never stale, only slower.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from models import db
+from models.content import Article
+from models.events import Event
+from models.search_snippets import Highlighter
+from models.types import utcnow
+
+# Bump when what a document holds or how it is tokenized changes: an index of another format is built again.
+FORMAT = 1
+# Weights of the searched columns (as PostgreSQL's A, B, C: a title's match outranks a body's).
+FIELDS = {"title": 3.0, "excerpt": 2.0, "body_text": 1.0}
+# Where a snippet is taken from, in this order when several show as many of the search's words: the
+# excerpt and the text before the title, which a reader sees beside the snippet anyway.
+SNIPPET_SOURCES = ("excerpt", "body_text", "title")
+# A typed-ahead last word matched only as a word's start counts for less than a whole word.
+PREFIX_WEIGHT = 0.5
+# How long a search waits for another process of the instance to finish its catch-up before asking
+# the database instead; a build holds the lock for longer, and searches do not wait for it.
+LOCK_WAIT_SECONDS = 0.25
+BATCH = 500
+_WRITER_HEAP = 32_000_000
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Hits:
+    """One page of a search: the articles' ids with their scores, best first, and how many match in all."""
+
+    scored_ids: list[tuple[int, float]]
+    total: int
+
+
+@dataclass(frozen=True)
+class _DatabaseState:
+    version: int  # the content version (content_state.version)
+    identity: str  # the oldest event's event_id: another database has another one
+
+
+def _analyzer() -> Any:
+    """Words as FTS5's `porter unicode61 remove_diacritics 2` makes them: lower case, accents folded,
+    English stems (Snowball's, the Porter stemmer's successor)."""
+    from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
+
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(60))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _schema() -> Any:
+    from tantivy import SchemaBuilder
+
+    builder = SchemaBuilder()
+    builder.add_unsigned_field("article_id", indexed=True, fast=True)
+    builder.add_integer_field("published_at", fast=True)
+    for field in FIELDS:
+        # Frequencies, no positions: ranking needs them, and no query here is a phrase.
+        builder.add_text_field(field, tokenizer_name="stemmed", index_option="freq")
+    return builder.build()
+
+
+def _microseconds(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+class _Terms:
+    """The stems of a query's words, as the index holds them; the last one may be the start of a word."""
+
+    def __init__(self, analyzer: Any, q: str):
+        stems = [analyzer.analyze(word) for word in _WORD.findall(q)]
+        self.whole = [token for tokens in stems[:-1] for token in tokens]
+        last = stems[-1] if stems else []
+        self.whole += last[:-1]
+        self.started = last[-1] if last else None
+
+
+class ArticleIndex:
+    """The index of one instance (a folder), as one process sees it. Safe to share between threads."""
+
+    def __init__(self, path: str | Path, inline_limit: int = 2000):
+        self.path = Path(path)
+        self.inline_limit = inline_limit
+        self._guard = threading.RLock()
+        self._index: Any = None
+        self._schema: Any = None
+        self._analyzer: Any = None
+        self._generation: str | None = None
+        self._state_seen: dict[str, Any] | None = None  # state.json as last read
+        # The content version the open index was found to reflect (past state.json's when the versions
+        # since changed no article), None before it was looked at.
+        self._version: int | None = None
+
+    @property
+    def version(self) -> int | None:
+        """The content version the index was last found to reflect (None before it was looked at)."""
+        return self._version
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def search(self, q: str, offset: int, limit: int, version: int) -> Hits | None:
+        """A page of the public articles matching every word of `q` (the last may be a word's start), or
+        None when the index cannot answer for content version `version` (the caller asks the database)."""
+        with self._guard:
+            if self._version != version and not self._catch_up(self.inline_limit):
+                return None
+            return self._search(q, offset, limit)
+
+    def highlighter(self, q: str) -> Highlighter:
+        """What makes the snippets of a search this index answered, with the stems it searched for."""
+        terms = _Terms(self._analyzer, q)
+        return Highlighter(self._analyzer.analyze, terms.whole, terms.started)
+
+    def _search(self, q: str, offset: int, limit: int) -> Hits:
+        from tantivy import FieldType, Occur, Query
+
+        terms = _Terms(self._analyzer, q)
+        schema = self._schema
+
+        def any_field(stem: str, prefix: bool) -> Any:
+            clauses = [
+                (Occur.Should, Query.boost_query(Query.term_query(schema, field, stem), weight))
+                for field, weight in FIELDS.items()
+            ]
+            if prefix:
+                pattern = re.escape(stem) + ".*"
+                clauses += [
+                    (Occur.Should, Query.boost_query(Query.regex_query(schema, field, pattern), PREFIX_WEIGHT))
+                    for field in FIELDS
+                ]
+            return Query.boolean_query(clauses)
+
+        published = Query.range_query(schema, "published_at", FieldType.Integer, None, _microseconds(utcnow()))
+        required = [(Occur.Must, any_field(stem, prefix=False)) for stem in terms.whole]
+        if terms.started is not None:
+            required.append((Occur.Must, any_field(terms.started, prefix=True)))
+        if not required:
+            return Hits([], 0)
+        searcher = self._index.searcher()
+        result = searcher.search(Query.boolean_query([*required, (Occur.Must, published)]), limit, True, None, offset)
+        addresses = [address for _score, address in result.hits]
+        ids = searcher.fast_field_values("article_id", addresses) if addresses else []
+        return Hits(
+            [(article_id, score) for article_id, (score, _) in zip(ids, result.hits, strict=True)], result.count
+        )
+
+    # --- keeping in step ------------------------------------------------------------------------
+
+    def keep_up(self) -> bool:
+        """Bring the index up to the database, building it if it must, however much that takes (the
+        worker, the CLI): True when it reflects the database now."""
+        with self._guard:
+            return self._catch_up(limit=None, wait=None)
+
+    def rebuild(self) -> int:
+        """Build a new generation from every public article, whatever the current one holds; how many it holds."""
+        with self._guard, self._locked(wait=None):
+            return self._build()
+
+    def _catch_up(self, limit: int | None, wait: float | None = LOCK_WAIT_SECONDS) -> bool:
+        """Make the open index reflect the database: nothing to do (the versions since changed no
+        article), a catch-up of the articles they changed, or a build; False when that is not for this
+        caller (more than `limit` articles, or another process holds the lock longer than `wait`)."""
+        self._open_current()
+        database = self._database_state()
+        if self._usable(database) and self._changed_since(self._version or 0, database, limit) == []:
+            self._version = database.version
+            return True
+        try:
+            with self._locked(wait):
+                self._open_current()  # another process may have gone further meanwhile
+                database = self._database_state()
+                changed = None
+                if self._usable(database):
+                    changed = self._changed_since(self._state_seen["version"], database, limit)  # type: ignore[index]
+                if changed is None:
+                    if limit is not None and self._indexed_count() > limit:
+                        return False  # the worker builds it; until then, the database answers
+                    self._build()
+                    return True
+                if changed:
+                    self._apply(changed, database)
+                self._version = database.version
+                return True
+        except _Busy:
+            return False
+
+    def _usable(self, database: _DatabaseState) -> bool:
+        """Whether the open index is of this database, and not ahead of it (a database put back from a backup)."""
+        state = self._state_seen
+        return (
+            self._index is not None
+            and state is not None
+            and state["identity"] == database.identity
+            and state["version"] <= database.version
+        )
+
+    def _indexed_count(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(Article).where(_indexed())) or 0
+
+    def _database_state(self) -> _DatabaseState:
+        from models.content_state import ContentState
+
+        version = select(ContentState.version).where(ContentState.state_id == 1).scalar_subquery()
+        first = select(Event.event_id).order_by(Event.sequence).limit(1).scalar_subquery()
+        row = db.session.execute(select(version, first)).one()
+        return _DatabaseState(version=row[0] or 0, identity=row[1] or "")
+
+    def _changed_since(self, version: int, database: _DatabaseState, limit: int | None) -> list[int] | None:
+        """The articles written after content version `version` up to the database's, or None when they
+        are more than `limit` (content versions follow commits: each write holds the version row until it commits)."""
+        if version >= database.version:
+            return []
+        query = select(Article.article_id).where(Article.changed_in > version, Article.changed_in <= database.version)
+        if limit is not None:
+            query = query.limit(limit + 1)
+        ids = list(db.session.scalars(query))
+        return None if limit is not None and len(ids) > limit else ids
+
+    def _apply(self, article_ids: list[int], database: _DatabaseState) -> None:
+        writer = self._index.writer(_WRITER_HEAP, 1)
+        try:
+            from tantivy import Query
+
+            for article_id in article_ids:
+                # By a query: tantivy-py 0.27 takes a Python int as a signed term, which deletes nothing
+                # from an unsigned field.
+                writer.delete_documents_by_query(Query.term_query(self._schema, "article_id", article_id))
+            for document in self._documents(Article.article_id.in_(article_ids)):
+                writer.add_document(document)
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            del writer
+        self._write_state(self._state_seen["generation"], database)  # type: ignore[index]
+        self._index.reload()
+
+    def _build(self) -> int:
+        """A new generation from every indexed article (under the lock), then state.json names it."""
+        database = self._database_state()
+        generation = uuid.uuid4().hex
+        folder = self.path / generation
+        folder.mkdir(parents=True)
+        index = self._new_index(folder, create=True)
+        writer = index.writer(_WRITER_HEAP * 4, 0)
+        count = 0
+        last_id = 0
+        while True:
+            batch = list(self._documents(Article.article_id > last_id, ordered=True))
+            for document, article_id in batch:
+                writer.add_document(document)
+                last_id = article_id
+            count += len(batch)
+            if len(batch) < BATCH:
+                break
+        writer.commit()
+        writer.wait_merging_threads()
+        del writer
+        index.reload()
+        db.session.rollback()  # end the read: what was written after `database` is applied as a catch-up
+        previous = self._state_seen["generation"] if self._state_seen else None
+        self._index, self._generation = index, generation
+        self._write_state(generation, database)
+        self._version = database.version
+        for old in self.path.iterdir():
+            # Another process may still read an old one: its open files stay readable until it closes them.
+            if old.is_dir() and old.name != generation and (old.name == previous or len(old.name) == 32):
+                shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def _documents(self, condition: Any, ordered: bool = False) -> Iterator[Any]:
+        from tantivy import Document
+
+        query = select(
+            Article.article_id, Article.published_at, Article.title, Article.excerpt, Article.body_text
+        ).where(condition, _indexed())
+        if ordered:
+            query = query.order_by(Article.article_id).limit(BATCH)
+        for article_id, published_at, title, excerpt, body_text in db.session.execute(query):
+            assert published_at is not None  # what the index holds has a publication time (`_indexed`)
+            document = Document()
+            document.add_unsigned("article_id", article_id)
+            document.add_integer("published_at", _microseconds(published_at))
+            for field, value in (("title", title), ("excerpt", excerpt), ("body_text", body_text)):
+                document.add_text(field, value or "")
+            yield (document, article_id) if ordered else document
+
+    # --- the folder -----------------------------------------------------------------------------
+
+    def _new_index(self, folder: Path, create: bool = False) -> Any:
+        from tantivy import Index
+
+        if self._schema is None:
+            self._schema, self._analyzer = _schema(), _analyzer()
+        index = Index(self._schema, path=str(folder), reuse=not create)
+        index.register_tokenizer("stemmed", self._analyzer)
+        return index
+
+    def _read_state(self) -> dict[str, Any] | None:
+        try:
+            state = json.loads((self.path / "state.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            return None
+        if not (self.path / str(state.get("generation"))).is_dir():
+            return None
+        return state
+
+    def _open_current(self) -> None:
+        """Open the generation state.json names, or see what was committed to it since."""
+        state = self._read_state()
+        if state is None:
+            self._index, self._generation, self._state_seen = None, None, None
+            return
+        if state["generation"] != self._generation:
+            self._index = self._new_index(self.path / state["generation"])
+            self._generation, self._version = state["generation"], state["version"]
+        elif self._state_seen is None or state["version"] != self._state_seen["version"]:
+            self._index.reload()
+            self._version = max(self._version or 0, state["version"])
+        self._state_seen = state
+
+    def _write_state(self, generation: str, database: _DatabaseState) -> None:
+        state = {
+            "format": FORMAT,
+            "generation": generation,
+            "identity": database.identity,
+            "version": database.version,
+        }
+        temporary = self.path / f".state-{os.getpid()}-{threading.get_ident()}.json"
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self.path / "state.json")  # readers see the old state or the new, never half
+        self._state_seen = state
+
+    @contextlib.contextmanager
+    def _locked(self, wait: float | None) -> Iterator[None]:
+        """The instance's write lock (one writer of the folder at a time, whichever process); `wait`
+        seconds at most, or as long as it takes (None); _Busy when another holds it longer."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / "write.lock", "a") as lock_file:
+            deadline = None if wait is None else time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | (fcntl.LOCK_NB if wait is not None else 0))
+                    break
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise _Busy() from None
+                    time.sleep(0.01)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+class _Busy(Exception):
+    """Another process holds the index's write lock."""
+
+
+def _indexed() -> Any:
+    """What the index holds: public now or later (scheduled); a search asks for those whose time has come."""
+    return (Article.deleted_at.is_(None)) & (Article.status == "published") & (Article.published_at.is_not(None))
