@@ -16,7 +16,7 @@ from models.search import MARK_END, MARK_START
 WORDS = 24  # as many as FTS5's snippet() is asked for
 _LEAD = 3  # words shown before the passage's first match
 _PASSAGE_CHARACTERS = 160  # how far after a match others count for the same passage
-_MOST_MATCHES = 200
+_MOST_MATCHES = 64  # a passage with every word is found early, or seldom further on
 _WORD = re.compile(r"\w+")
 
 
@@ -28,6 +28,7 @@ class Highlighter:
         self._whole = set(whole)
         self._started = started
         self._wanted = len(self._whole) + (1 if started is not None else 0)
+        self._seen: dict[str, str | None] = {}
         # A stemmer changes only a word's ending: a word matching a stem starts with all of it but its last
         # letters (happy -> happi), so only words starting so are stemmed. A stem of one or two letters
         # is kept whole: it would make every word a candidate.
@@ -38,12 +39,18 @@ class Highlighter:
 
     def _match(self, word: str) -> str | None:
         """Which searched stem the word is (its key for counting different words), or None."""
+        if word in self._seen:  # a page's texts repeat their words: each is stemmed once
+            return self._seen[word]
+        key = None
         for stem in self._stem_of(word):
             if stem in self._whole:
-                return stem
+                key = stem
+                break
             if self._started is not None and stem.startswith(self._started):
-                return "\x00started"
-        return None
+                key = "\x00started"
+                break
+        self._seen[word] = key
+        return key
 
     def snippet(self, texts: Sequence[str | None]) -> str | None:
         """The snippet from the best of `texts` (earlier ones win ties), or the first text's start when
@@ -67,17 +74,23 @@ class Highlighter:
         """(different words, start) of the text's best passage: the first with the most."""
         assert self._candidates is not None
         matches: list[tuple[int, str]] = []
+        in_window: dict[str, int] = {}  # each searched word's matches in the passage ending at the latest
+        left = 0
         best: tuple[int, int] | None = None
         for candidate in self._candidates.finditer(text):
             key = self._match(candidate.group())
             if key is None:
                 continue
             matches.append((candidate.start(), key))
-            window_start = candidate.start() - _PASSAGE_CHARACTERS
-            in_window = {k for position, k in matches if position >= window_start}
-            first = min(position for position, _ in matches if position >= window_start)
+            in_window[key] = in_window.get(key, 0) + 1
+            while matches[left][0] < candidate.start() - _PASSAGE_CHARACTERS:
+                gone = matches[left][1]
+                in_window[gone] -= 1
+                if not in_window[gone]:
+                    del in_window[gone]
+                left += 1
             if best is None or len(in_window) > best[0]:
-                best = (len(in_window), first)
+                best = (len(in_window), matches[left][0])
                 if best[0] == self._wanted:
                     break
             if len(matches) >= _MOST_MATCHES:

@@ -53,6 +53,10 @@ def test_a_public_search_is_answered_by_the_index_and_a_key_holders_by_the_datab
     assert body["data"][0]["search"]["rank"] > body["data"][1]["search"]["rank"]  # the title's match
     assert "<mark>kidneys</mark>" in body["data"][1]["search"]["snippet"]
     assert set(body["data"][0]) == set(client.get_json(ARTICLES).get_json()["data"][0]) | {"search"}
+    # Made of stored summaries, the page is what the ORM and the schema make of the same articles.
+    every_field = ",".join(body["data"][0])
+    through_the_orm = client.get_json(f"{ARTICLES}?q=kidneys&fields={every_field}").get_json()
+    assert through_the_orm["data"] == body["data"] and through_the_orm["meta"] == body["meta"]
     # Filters, another order and key holders' lists are the database's.
     for url in (f"{ARTICLES}?q=kidneys&topic=quadratus-lumborum", f"{ARTICLES}?q=kidneys&sort=-published_at"):
         assert not answered_by_index(seeded_app, client, url)[1], url

@@ -1,28 +1,42 @@
 """The public's searches of a collection, answered by the instance's search index when it can.
 
 A search with no other filter and the default order (relevance), from a reader without a key, asks
-the index (`models.search_index`) for its page of ids and the total; the page's rows are then read by
-id, and their snippets made from their own text. Anything else, or an index that cannot answer for
-the content version the read sees (being built, or behind by more than it catches up inline), is
-answered by the database's own search, as before: the same items, ranked by the database's measure.
+the index (`models.search_index`) for its page of ids and the total. The page is then its articles'
+stored summaries (`api.collection.stored`), each with its `search` (rank and snippet, the snippet
+made from the article's own text, read by id); with `fields=` or `include=`, or a summary not fresh,
+the ORM reads the page's rows and the schema dumps them, as any list. Anything else, or an index that
+cannot answer for the content version the read sees (being built, or behind by more than it catches
+up inline, or held by another process), is answered by the database's own search, as before: the
+same articles, ranked by the database's measure.
 """
 
+import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import select
+from flask import Flask, Response, current_app
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
-from api.caching.content_version import current_content_version
+from api.caching.content_version import content_headers, current_content_version
+from api.collection import stored
 from api.collection.declaration import Collection
+from api.web.responses import page_links
 from models import Article, db
 from models.editable import primary_key
-from models.search_index import SNIPPET_SOURCES, ArticleIndex
+from models.search import MARK_END, MARK_START
+from models.search_index import SNIPPET_SOURCES, ArticleIndex, Hits
+from models.search_snippets import Highlighter
+from models.types import utcnow
 
 # What a page of found articles leaves out of each row: what a list does (`list_options`), but the text,
 # which its snippet is made from.
 _SEARCH_PAGE_OPTIONS = (defer(Article.body_markdown), defer(Article.body_html), defer(Article.toc))
+# The texts of the page's articles that are public (built once: building it took a tenth of a search).
+_SNIPPET_TEXTS = select(Article.article_id, *(getattr(Article, name) for name in SNIPPET_SOURCES)).where(
+    Article.article_id.in_(bindparam("ids", expanding=True)), Article.public(at=bindparam("now"))
+)
 # Query parameters an indexed search may have besides q: the rest filter or sort in SQL.
 _INDEXED_ARGUMENTS = {"q", "page", "per_page", "sort", "only_fields", "include", "status"}
 
@@ -49,10 +63,28 @@ def keep_search_index_up() -> None:
         index.keep_up()
 
 
-def indexed_rows(
-    collection: Collection[Any], args: dict[str, Any]
-) -> tuple[list[tuple[Any, float, str | None]], int] | None:
-    """(rows of (item, score, snippet), total) of a public search the index can answer, else None."""
+def marked(snippet: str | None) -> str | None:
+    """A search snippet with its matches in <mark> and everything else HTML-escaped."""
+    if snippet is None:
+        return None
+    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
+    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
+    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+@dataclass(frozen=True)
+class IndexedSearch:
+    """A page of a search the index answered: its hits, and what makes their snippets."""
+
+    hits: Hits
+    highlighter: Highlighter
+
+    def snippet(self, item: Any) -> str | None:
+        return marked(self.highlighter.snippet([getattr(item, name) for name in SNIPPET_SOURCES]))
+
+
+def indexed_search(collection: Collection[Any], args: dict[str, Any]) -> IndexedSearch | None:
+    """The page of a public search the index can answer, else None (the database answers)."""
     index = search_index()
     if index is None or not collection.indexed_search or not set(args) <= _INDEXED_ARGUMENTS:
         return None
@@ -60,19 +92,38 @@ def indexed_rows(
         return None
     per_page = args["per_page"]
     hits = index.search(args["q"], (args["page"] - 1) * per_page, per_page, current_content_version().version)
-    if hits is None:
-        return None
+    return None if hits is None else IndexedSearch(hits, index.highlighter(args["q"]))
+
+
+def stored_search_page(collection: Collection[Any], found: IndexedSearch, args: dict[str, Any]) -> Response | None:
+    """The page made of the found articles' stored summaries, each with its `search`; None when one is not
+    fresh. An article the index holds but the database no longer shows (changed since the index looked)
+    is left out: the next read, at the new version, asks an index that caught up."""
+    ids = [article_id for article_id, _ in found.hits.scored_ids]
+    shown = {row[0]: row for row in db.session.execute(_SNIPPET_TEXTS, {"ids": ids, "now": utcnow()})}
+    search_hits = {
+        article_id: {"rank": score, "snippet": found.snippet(shown[article_id])}
+        for article_id, score in found.hits.scored_ids
+        if article_id in shown
+    }
+    meta, links, headers = page_links(args["page"], args["per_page"], found.hits.total)
+    answer = stored.stored_page(collection, list(search_hits), {"meta": meta, "links": links}, search_hits)
+    if answer is not None:
+        answer.headers.update({**headers, **content_headers()})
+    return answer
+
+
+def indexed_rows(collection: Collection[Any], found: IndexedSearch) -> list[tuple[Any, float, str | None]]:
+    """The found articles' rows, as the ORM reads a list's: (item, score, snippet), best first."""
     model = collection.model
     query = (
         select(model)
-        .where(model.id_column().in_([article_id for article_id, _ in hits.scored_ids]), model.public())
+        .where(model.id_column().in_([article_id for article_id, _ in found.hits.scored_ids]), model.public())
         .options(*collection.load_options, *_SEARCH_PAGE_OPTIONS)
     )
     items = {primary_key(item): item for item in db.session.scalars(query)}
-    # An article the index holds but the database does not show any more (changed since the index looked)
-    # is left out of this page; the next read, at the new version, asks an index that caught up.
-    shown = [(items[article_id], score) for article_id, score in hits.scored_ids if article_id in items]
-    highlighter = index.highlighter(args["q"])
     return [
-        (item, score, highlighter.snippet([getattr(item, name) for name in SNIPPET_SOURCES])) for item, score in shown
-    ], hits.total
+        (items[article_id], score, found.snippet(items[article_id]))
+        for article_id, score in found.hits.scored_ids
+        if article_id in items
+    ]

@@ -7,7 +7,6 @@ conflict answers (409 for a taken slug, 412 for a lost race) and the revisions
 are written here once.
 """
 
-import html
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +22,7 @@ from api.caching.content_version import content_headers
 from api.caching.list_memo import remembered_order, remembered_total
 from api.collection import stored
 from api.collection.declaration import Collection
-from api.collection.indexed_search import indexed_rows
+from api.collection.indexed_search import indexed_rows, indexed_search, marked, stored_search_page
 from api.web.auth import current_key, key_name, require_role
 from api.web.errors import ProblemError
 from api.web.requests import load_body, load_query
@@ -44,7 +43,7 @@ from models.editable import EditableItem, primary_key
 from models.events import cache_keys, surrogate_key
 from models.revisions import latest_revision, purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
-from models.search import MARK_END, MARK_START, matching, search_snippets, words
+from models.search import matching, search_snippets, words
 from models.slugs import forget_item, forget_slug, record_rename
 from models.types import utcnow
 from schemas.common import MAX_PAGE, NoQuery, PageQuery
@@ -83,15 +82,6 @@ def _list_schema(collection: Collection[Any], admin: bool, include: tuple[str, .
         embedded = {name: collection.includes[name].field for name in include}
         collection.schema_cache[cache_key] = type(f"{base.__name__}With{''.join(include).title()}", (base,), embedded)
     return collection.schema_cache[cache_key]
-
-
-def _marked(snippet: str | None) -> str | None:
-    """A search snippet with its matches in <mark> and everything else HTML-escaped."""
-    if snippet is None:
-        return None
-    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
-    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
-    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
 Order = Callable[[Any], tuple[ColumnElement[Any], ...]]
@@ -172,9 +162,13 @@ def list_items(collection: Collection[Any]) -> ViewAnswer | Response:
     if "q" in args and not words(args["q"]):
         meta, links, headers = page_links(args["page"], args["per_page"], 0)  # no word: nothing matches
         return {"data": [], "meta": meta, "links": links}, 200, {**headers, **content_headers()}
-    indexed = indexed_rows(collection, args) if "q" in args and key is None else None
+    indexed = indexed_search(collection, args) if "q" in args and key is None else None
+    if indexed is not None and collection.stored and not only and not args.get("include"):
+        answer = stored_search_page(collection, indexed, args)
+        if answer is not None:
+            return answer
     if indexed is not None:
-        found, total = indexed
+        found, total = indexed_rows(collection, indexed), indexed.hits.total
     else:
         found, total = _database_rows(collection, args, state)
         if isinstance(found, Response):
@@ -184,7 +178,7 @@ def list_items(collection: Collection[Any]) -> ViewAnswer | Response:
     meta, links, headers = page_links(args["page"], args["per_page"], total)
     if "q" in args:
         for item, item_rank, snippet in found:
-            item.search_hit = {"rank": float(item_rank), "snippet": _marked(snippet)}
+            item.search_hit = {"rank": float(item_rank), "snippet": snippet}
     for name in args.get("include", ()):
         collection.includes[name].load(items)
     schema = schema_class(many=True, only=only) if only else schema_class(many=True)
@@ -225,7 +219,7 @@ def _database_rows(collection: Collection[Any], args: dict[str, Any], state: str
     if search is None:
         return rows, total
     snippets = search_snippets(model, search, [primary_key(row[0]) for row in rows])
-    return [(item, item_rank, snippets.get(primary_key(item))) for item, item_rank in rows], total
+    return [(item, item_rank, marked(snippets.get(primary_key(item)))) for item, item_rank in rows], total
 
 
 def _apply(collection: Collection[Any], item: EditableItem, data: dict[str, Any]) -> None:
