@@ -40,10 +40,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from models import db
 from models.content import Article
+from models.content_state import version_query
 from models.events import Event
 from models.search_snippets import Highlighter
 from models.types import utcnow
@@ -153,6 +154,12 @@ class ArticleIndex:
             if self._version != version and not self._catch_up(self.inline_limit):
                 return None
             return self._search(q, offset, limit)
+
+    def fresh_search(self, q: str, offset: int, limit: int, version: int) -> Hits | None:
+        """`search`, only when this process already knows the index reflects content version `version`:
+        it asks the database nothing (answers made before Flask, which has no session)."""
+        with self._guard:
+            return self._search(q, offset, limit) if self._version == version else None
 
     def highlighter(self, q: str) -> Highlighter:
         """What makes the snippets of a search this index answered, with the stems it searched for."""
@@ -410,6 +417,27 @@ class ArticleIndex:
 
 class _Busy(Exception):
     """Another process holds the index's write lock."""
+
+
+def snippet_texts_read(engine: Engine, article_ids: list[int]) -> list[tuple[Any, ...]]:
+    """(id, *SNIPPET_SOURCES) of those of these articles that are public, in one round trip on the version
+    read's own connections (a statement made once per page size): what a page of found articles' snippets
+    are made from."""
+    if not article_ids:
+        return []
+    names = [f"id{number}" for number in range(len(article_ids))]
+    query = version_query(engine)
+    statement_name = f"snippet_texts:{len(names)}"
+    query.add(
+        engine,
+        statement_name,
+        lambda: select(Article.article_id, *(getattr(Article, name) for name in SNIPPET_SOURCES)).where(
+            Article.article_id.in_([bindparam(name) for name in names]), Article.public(at=bindparam("now"))
+        ),
+        (),
+        *names,
+    )
+    return query.run_all(engine, statement_name, utcnow(), **dict(zip(names, article_ids, strict=True)))
 
 
 def _indexed() -> Any:

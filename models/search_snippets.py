@@ -8,6 +8,7 @@ the stem of a typed-ahead last word); to stay cheap on long texts, only words th
 searched stem does are stemmed, and the scan stops once a passage has every word of the search.
 """
 
+import html
 import re
 from collections.abc import Callable, Sequence
 
@@ -131,3 +132,12 @@ class Highlighter:
 
 def _start_of(stem: str) -> str:
     return stem if len(stem) <= 3 else stem[: max(3, len(stem) - 2)]
+
+
+def marked(snippet: str | None) -> str | None:
+    """A snippet as an answer shows it: its matches in <mark>, everything else HTML-escaped."""
+    if snippet is None:
+        return None
+    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
+    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
+    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
