@@ -34,6 +34,8 @@ import shutil
 import threading
 import time
 import uuid
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +63,11 @@ SNIPPET_SOURCES = ("excerpt", "body_text", "title")
 # the database instead; a build holds the lock for longer, and searches do not wait for it.
 LOCK_WAIT_SECONDS = 0.25
 BATCH = 500
+# A search's first RANKED matches are remembered (ids and scores: 1.6 KB) for the version of the index they
+# came from, for the MAX_RANKINGS searches asked last: paging through them, or asking again, ranks nothing
+# again until an article changes (as lists' totals and orders are remembered: `api.caching.list_memo`).
+RANKED = 100
+MAX_RANKINGS = 512
 _WRITER_HEAP = 32_000_000
 _WORD = re.compile(r"\w+")
 
@@ -110,6 +117,19 @@ def _microseconds(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """The first matches of a search, best first (ids and scores side by side), and how many match."""
+
+    ids: "array[int]"
+    scores: "array[float]"
+    total: int
+
+    def page(self, offset: int, limit: int) -> Hits:
+        window = slice(offset, offset + limit)
+        return Hits(list(zip(self.ids[window], self.scores[window], strict=True)), self.total)
+
+
 class _Terms:
     """The stems of a query's words, as the index holds them; the last one may be the start of a word."""
 
@@ -139,6 +159,7 @@ class ArticleIndex:
         # The latest publication time (µs) of what the index holds: while it is to come, a search leaves
         # out what is not public yet.
         self._latest_publication = 0
+        self._rankings: OrderedDict[tuple[Any, ...], _Ranking] = OrderedDict()
 
     @property
     def version(self) -> int | None:
@@ -167,23 +188,39 @@ class ArticleIndex:
         return Highlighter(self._analyzer.analyze, terms.whole, terms.started)
 
     def _search(self, q: str, offset: int, limit: int) -> Hits:
+        """A page of the search, from its ranking (remembered for the index's version when the page is
+        among the first RANKED matches); a page past the end is empty, with the true total."""
+        terms = _Terms(self._analyzer, q)
+        now = _microseconds(utcnow())
+        if not terms.whole and terms.started is None:
+            return Hits([], 0)
+        if offset + limit > RANKED or self._latest_publication > now:
+            # A deep page, or an article still to come (what is public changes by the clock): ranked anew.
+            return self._ranked(terms, offset, limit, now).page(0, limit)
+        key = (self._version, self._generation, tuple(terms.whole), terms.started)
+        ranking = self._rankings.get(key)
+        if ranking is None:
+            ranking = self._ranked(terms, 0, RANKED, now)
+            self._rankings[key] = ranking
+            while len(self._rankings) > MAX_RANKINGS:
+                self._rankings.popitem(last=False)
+        else:
+            self._rankings.move_to_end(key)
+        return ranking.page(offset, limit)
+
+    def _ranked(self, terms: _Terms, offset: int, limit: int, now: int) -> "_Ranking":
+        """Tantivy's ranking of the matches from `offset` on, at most `limit` of them, and their count."""
         from tantivy import FieldType, Occur, Query
 
-        terms = _Terms(self._analyzer, q)
         schema = self._schema
-        clauses = []
-        for stem in terms.whole:
-            clauses.append((Occur.Must, Query.term_query(schema, "text", stem)))
+        clauses = [(Occur.Must, Query.term_query(schema, "text", stem)) for stem in terms.whole]
         if terms.started is not None:
             # Any word that starts so (its exact form ranked by BM25 as the others, the longer ones found).
             started = re.escape(terms.started) + ".*"
             clauses.append((Occur.Must, Query.regex_query(schema, "text", started)))
             clauses.append((Occur.Should, Query.term_query(schema, "text", terms.started)))
-        if not clauses:
-            return Hits([], 0)
         for stem in [*terms.whole, *([terms.started] if terms.started else [])]:
             clauses.append((Occur.Should, Query.boost_query(Query.term_query(schema, "title", stem), TITLE_WEIGHT)))
-        now = _microseconds(utcnow())
         if self._latest_publication > now:  # an article still to come is in the index: keep it out
             published = Query.range_query(schema, "published_at", FieldType.Integer, None, now)
             clauses.append((Occur.Must, published))
@@ -191,9 +228,7 @@ class ArticleIndex:
         result = searcher.search(Query.boolean_query(clauses), limit, True, None, offset)
         addresses = [address for _score, address in result.hits]
         ids = searcher.fast_field_values("article_id", addresses) if addresses else []
-        return Hits(
-            [(article_id, score) for article_id, (score, _) in zip(ids, result.hits, strict=True)], result.count
-        )
+        return _Ranking(array("q", ids), array("d", [score for score, _ in result.hits]), result.count)
 
     # --- keeping in step ------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from models.search import MARK_END, MARK_START
 WORDS = 24  # as many as FTS5's snippet() is asked for
 _LEAD = 3  # words shown before the passage's first match
 _PASSAGE_CHARACTERS = 160  # how far after a match others count for the same passage
+_SCANNED = 4000  # the characters of a text a passage is looked for in (a long article's first page or so)
 _MOST_MATCHES = 64  # a passage with every word is found early, or seldom further on
 _WORD = re.compile(r"\w+")
 
@@ -78,7 +79,7 @@ class Highlighter:
         in_window: dict[str, int] = {}  # each searched word's matches in the passage ending at the latest
         left = 0
         best: tuple[int, int] | None = None
-        for candidate in self._candidates.finditer(text):
+        for candidate in self._candidates.finditer(text, 0, _SCANNED):
             key = self._match(candidate.group())
             if key is None:
                 continue
