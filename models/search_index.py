@@ -28,6 +28,7 @@ read sees, `search` says so (None) and the caller asks the database: search is n
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -63,6 +64,8 @@ SNIPPET_SOURCES = ("excerpt", "body_text", "title")
 # the database instead; a build holds the lock for longer, and searches do not wait for it.
 LOCK_WAIT_SECONDS = 0.25
 BATCH = 500
+# What a search index on a disk can fail with (tantivy reports I/O and format errors as ValueError).
+_INDEX_FAILURES = (OSError, ValueError, RuntimeError)
 # A search's first RANKED matches are remembered (ids and scores: 1.6 KB) for the version of the index they
 # came from, for the MAX_RANKINGS searches asked last: paging through them, or asking again, ranks nothing
 # again until an article changes (as lists' totals and orders are remembered: `api.caching.list_memo`).
@@ -70,6 +73,7 @@ RANKED = 100
 MAX_RANKINGS = 512
 _WRITER_HEAP = 32_000_000
 _WORD = re.compile(r"\w+")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,23 @@ class ArticleIndex:
         """A page of the public articles matching every word of `q` (the last may be a word's start), or
         None when the index cannot answer for content version `version` (the caller asks the database)."""
         with self._guard:
-            if self._version != version and not self._catch_up(self.inline_limit):
+            try:
+                if self._version != version and not self._catch_up(self.inline_limit):
+                    return None
+                return self._search(q, offset, limit)
+            except _INDEX_FAILURES as failure:
+                # A folder that cannot be written (read-only, full, gone): the database answers, and the
+                # index is looked at afresh next time.
+                self._forget(failure)
                 return None
-            return self._search(q, offset, limit)
+
+    def _forget(self, failure: Exception) -> None:
+        log.warning(
+            "the search index cannot answer; the database does",
+            extra={"fields": {"event": "search_index_failed", "folder": str(self.path), "error": repr(failure)}},
+        )
+        self._index, self._generation, self._state_seen, self._version = None, None, None, None
+        db.session.rollback()  # whatever the failed catch-up read
 
     def fresh_search(self, q: str, offset: int, limit: int, version: int) -> Hits | None:
         """`search`, only when this process already knows the index reflects content version `version`:

@@ -178,3 +178,14 @@ def test_an_index_of_another_database_is_never_used(make_app, tmp_path, database
     body, indexed = answered_by_index(apps[1], second, f"{ARTICLES}?q=levator")
     assert indexed and found(body) == ["second-article"]
     assert found(second.get_json(f"{ARTICLES}?q=serratus").get_json()) == []
+
+
+def test_an_index_folder_that_cannot_be_written_leaves_search_to_the_database(
+    make_app, database_url, seeded_app, tmp_path, caplog
+):
+    (tmp_path / "a-file").write_text("not a folder")
+    app = make_app({"SQLALCHEMY_DATABASE_URI": database_url, "SEARCH_INDEX_FOLDER": str(tmp_path / "a-file" / "index")})
+    client = ApiClient(app.test_client())
+    body, indexed = answered_by_index(app, client, f"{ARTICLES}?q=kidneys")
+    assert not indexed and found(body) == [SEEDED]
+    assert "search_index_failed" in caplog.text or "cannot answer" in caplog.text
