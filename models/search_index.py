@@ -26,24 +26,29 @@ read sees, `search` says so (None) and the caller asks the database: search is n
 """
 
 import contextlib
+import ctypes
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
 import threading
 import time
 import uuid
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from models import db
 from models.content import Article
+from models.content_state import version_query
 from models.events import Event
 from models.search_snippets import Highlighter
 from models.types import utcnow
@@ -60,8 +65,16 @@ SNIPPET_SOURCES = ("excerpt", "body_text", "title")
 # the database instead; a build holds the lock for longer, and searches do not wait for it.
 LOCK_WAIT_SECONDS = 0.25
 BATCH = 500
-_WRITER_HEAP = 32_000_000
+# What a search index on a disk can fail with (tantivy reports I/O and format errors as ValueError).
+_INDEX_FAILURES = (OSError, ValueError, RuntimeError)
+# A search's first RANKED matches are remembered (ids and scores: 1.6 KB) for the version of the index they
+# came from, for the MAX_RANKINGS searches asked last: paging through them, or asking again, ranks nothing
+# again until an article changes (as lists' totals and orders are remembered: `api.caching.list_memo`).
+RANKED = 100
+MAX_RANKINGS = 512
+_WRITER_HEAP = 15_000_000  # the least tantivy takes, for one thread
 _WORD = re.compile(r"\w+")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,19 @@ def _microseconds(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """The first matches of a search, best first (ids and scores side by side), and how many match."""
+
+    ids: "array[int]"
+    scores: "array[float]"
+    total: int
+
+    def page(self, offset: int, limit: int) -> Hits:
+        window = slice(offset, offset + limit)
+        return Hits(list(zip(self.ids[window], self.scores[window], strict=True)), self.total)
+
+
 class _Terms:
     """The stems of a query's words, as the index holds them; the last one may be the start of a word."""
 
@@ -138,6 +164,7 @@ class ArticleIndex:
         # The latest publication time (µs) of what the index holds: while it is to come, a search leaves
         # out what is not public yet.
         self._latest_publication = 0
+        self._rankings: OrderedDict[tuple[Any, ...], _Ranking] = OrderedDict()
 
     @property
     def version(self) -> int | None:
@@ -150,9 +177,29 @@ class ArticleIndex:
         """A page of the public articles matching every word of `q` (the last may be a word's start), or
         None when the index cannot answer for content version `version` (the caller asks the database)."""
         with self._guard:
-            if self._version != version and not self._catch_up(self.inline_limit):
+            try:
+                if self._version != version and not self._catch_up(self.inline_limit):
+                    return None
+                return self._search(q, offset, limit)
+            except _INDEX_FAILURES as failure:
+                # A folder that cannot be written (read-only, full, gone): the database answers, and the
+                # index is looked at afresh next time.
+                self._forget(failure)
                 return None
-            return self._search(q, offset, limit)
+
+    def _forget(self, failure: Exception) -> None:
+        log.warning(
+            "the search index cannot answer; the database does",
+            extra={"fields": {"event": "search_index_failed", "folder": str(self.path), "error": repr(failure)}},
+        )
+        self._index, self._generation, self._state_seen, self._version = None, None, None, None
+        db.session.rollback()  # whatever the failed catch-up read
+
+    def fresh_search(self, q: str, offset: int, limit: int, version: int) -> Hits | None:
+        """`search`, only when this process already knows the index reflects content version `version`:
+        it asks the database nothing (answers made before Flask, which has no session)."""
+        with self._guard:
+            return self._search(q, offset, limit) if self._version == version else None
 
     def highlighter(self, q: str) -> Highlighter:
         """What makes the snippets of a search this index answered, with the stems it searched for."""
@@ -160,23 +207,39 @@ class ArticleIndex:
         return Highlighter(self._analyzer.analyze, terms.whole, terms.started)
 
     def _search(self, q: str, offset: int, limit: int) -> Hits:
+        """A page of the search, from its ranking (remembered for the index's version when the page is
+        among the first RANKED matches); a page past the end is empty, with the true total."""
+        terms = _Terms(self._analyzer, q)
+        now = _microseconds(utcnow())
+        if not terms.whole and terms.started is None:
+            return Hits([], 0)
+        if offset + limit > RANKED or self._latest_publication > now:
+            # A deep page, or an article still to come (what is public changes by the clock): ranked anew.
+            return self._ranked(terms, offset, limit, now).page(0, limit)
+        key = (self._version, self._generation, tuple(terms.whole), terms.started)
+        ranking = self._rankings.get(key)
+        if ranking is None:
+            ranking = self._ranked(terms, 0, RANKED, now)
+            self._rankings[key] = ranking
+            while len(self._rankings) > MAX_RANKINGS:
+                self._rankings.popitem(last=False)
+        else:
+            self._rankings.move_to_end(key)
+        return ranking.page(offset, limit)
+
+    def _ranked(self, terms: _Terms, offset: int, limit: int, now: int) -> "_Ranking":
+        """Tantivy's ranking of the matches from `offset` on, at most `limit` of them, and their count."""
         from tantivy import FieldType, Occur, Query
 
-        terms = _Terms(self._analyzer, q)
         schema = self._schema
-        clauses = []
-        for stem in terms.whole:
-            clauses.append((Occur.Must, Query.term_query(schema, "text", stem)))
+        clauses = [(Occur.Must, Query.term_query(schema, "text", stem)) for stem in terms.whole]
         if terms.started is not None:
             # Any word that starts so (its exact form ranked by BM25 as the others, the longer ones found).
             started = re.escape(terms.started) + ".*"
             clauses.append((Occur.Must, Query.regex_query(schema, "text", started)))
             clauses.append((Occur.Should, Query.term_query(schema, "text", terms.started)))
-        if not clauses:
-            return Hits([], 0)
         for stem in [*terms.whole, *([terms.started] if terms.started else [])]:
             clauses.append((Occur.Should, Query.boost_query(Query.term_query(schema, "title", stem), TITLE_WEIGHT)))
-        now = _microseconds(utcnow())
         if self._latest_publication > now:  # an article still to come is in the index: keep it out
             published = Query.range_query(schema, "published_at", FieldType.Integer, None, now)
             clauses.append((Occur.Must, published))
@@ -184,9 +247,7 @@ class ArticleIndex:
         result = searcher.search(Query.boolean_query(clauses), limit, True, None, offset)
         addresses = [address for _score, address in result.hits]
         ids = searcher.fast_field_values("article_id", addresses) if addresses else []
-        return Hits(
-            [(article_id, score) for article_id, (score, _) in zip(ids, result.hits, strict=True)], result.count
-        )
+        return _Ranking(array("q", ids), array("d", [score for score, _ in result.hits]), result.count)
 
     # --- keeping in step ------------------------------------------------------------------------
 
@@ -283,6 +344,7 @@ class ArticleIndex:
             del writer
         self._write_state(self._state_seen["generation"], database, latest)  # type: ignore[index]
         self._index.reload()
+        _give_back_freed_memory()
 
     def _build(self) -> int:
         """A new generation from every indexed article (under the lock), then state.json names it."""
@@ -410,6 +472,36 @@ class ArticleIndex:
 
 class _Busy(Exception):
     """Another process holds the index's write lock."""
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system what a catch-up's writer freed: glibc keeps it in the heap otherwise, and a web
+    process grew by some 50 MB over 20 catch-ups (malloc_trim gave it back). Only where there is glibc."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def snippet_texts_read(engine: Engine, article_ids: list[int]) -> list[tuple[Any, ...]]:
+    """(id, *SNIPPET_SOURCES) of those of these articles that are public, in one round trip on the version
+    read's own connections (a statement made once per page size): what a page of found articles' snippets
+    are made from."""
+    if not article_ids:
+        return []
+    names = [f"id{number}" for number in range(len(article_ids))]
+    query = version_query(engine)
+    statement_name = f"snippet_texts:{len(names)}"
+    query.add(
+        engine,
+        statement_name,
+        lambda: select(Article.article_id, *(getattr(Article, name) for name in SNIPPET_SOURCES)).where(
+            Article.article_id.in_([bindparam(name) for name in names]), Article.public(at=bindparam("now"))
+        ),
+        (),
+        *names,
+    )
+    return query.run_all(engine, statement_name, utcnow(), **dict(zip(names, article_ids, strict=True)))
 
 
 def _indexed() -> Any:

@@ -8,6 +8,7 @@ the stem of a typed-ahead last word); to stay cheap on long texts, only words th
 searched stem does are stemmed, and the scan stops once a passage has every word of the search.
 """
 
+import html
 import re
 from collections.abc import Callable, Sequence
 
@@ -16,6 +17,7 @@ from models.search import MARK_END, MARK_START
 WORDS = 24  # as many as FTS5's snippet() is asked for
 _LEAD = 3  # words shown before the passage's first match
 _PASSAGE_CHARACTERS = 160  # how far after a match others count for the same passage
+_SCANNED = 4000  # the characters of a text a passage is looked for in (a long article's first page or so)
 _MOST_MATCHES = 64  # a passage with every word is found early, or seldom further on
 _WORD = re.compile(r"\w+")
 
@@ -77,7 +79,7 @@ class Highlighter:
         in_window: dict[str, int] = {}  # each searched word's matches in the passage ending at the latest
         left = 0
         best: tuple[int, int] | None = None
-        for candidate in self._candidates.finditer(text):
+        for candidate in self._candidates.finditer(text, 0, _SCANNED):
             key = self._match(candidate.group())
             if key is None:
                 continue
@@ -131,3 +133,12 @@ class Highlighter:
 
 def _start_of(stem: str) -> str:
     return stem if len(stem) <= 3 else stem[: max(3, len(stem) - 2)]
+
+
+def marked(snippet: str | None) -> str | None:
+    """A snippet as an answer shows it: its matches in <mark>, everything else HTML-escaped."""
+    if snippet is None:
+        return None
+    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
+    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
+    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

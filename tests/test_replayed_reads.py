@@ -253,3 +253,44 @@ def test_with_the_cache_off_articles_and_pages_are_still_made_before_flask(seede
     ):
         assert comparable(client.get_json(url)) == comparable(flask_answer(seeded_app, make_app, url, {}))
     assert handled == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=listed",
+        "?q=listed&per_page=2&page=2",
+        "?per_page=2&q=Listed+0",
+        "?q=+lis&page=40",
+        "?q=body%20of&per_page=3",
+    ],
+)
+@pytest.mark.parametrize("variant", ["plain", "from another origin"])
+def test_a_search_page_is_made_before_flask_as_flask_makes_it(seeded_app, client, make_app, listed, query, variant):
+    headers = {"Origin": "https://studio.example"} if variant != "plain" else {}
+    client.get_json(f"{ARTICLES}?q=massage", headers=headers)  # Flask answers: the index caught up, the shape kept
+    handled = counting_flask(seeded_app)
+    made = client.raw.get(ARTICLES + query, headers=headers)
+    assert handled == []
+    assert comparable(made) == comparable(flask_answer(seeded_app, make_app, ARTICLES + query, headers))
+
+
+def test_the_first_search_after_a_write_goes_to_flask_and_the_next_is_made_before_it(
+    seeded_app, client, listed, editor_key
+):
+    client.get_json(f"{ARTICLES}?q=listed")
+    client.write("PATCH", f"{ARTICLES}/listed-1", editor_key, 200, json={"title": "Renamed Entirely"})
+    handled = counting_flask(seeded_app)
+    assert [item["slug"] for item in client.get_json(f"{ARTICLES}?q=entirely").get_json()["data"]] == ["listed-1"]
+    assert [item["slug"] for item in client.get_json(f"{ARTICLES}?q=renamed").get_json()["data"]] == ["listed-1"]
+    assert handled == [ARTICLES]  # the first brought the index up to the write; the second needed no Flask
+
+
+@pytest.mark.parametrize(
+    "query", ["?q=listed&topic=quadratus-lumborum", "?q=listed&sort=title", "?q=%21%21", "?q=x&q=y"]
+)
+def test_a_search_with_anything_but_a_page_goes_to_flask(seeded_app, client, listed, query):
+    client.get_json(f"{ARTICLES}?q=massage")
+    handled = counting_flask(seeded_app)
+    client.raw.get(ARTICLES + query)
+    assert handled == [ARTICLES]

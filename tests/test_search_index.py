@@ -76,6 +76,12 @@ def test_the_index_and_the_database_find_the_same_articles(seeded_app, make_app,
         assert sorted(found(by_index)) == sorted(found(by_database)), q
         assert by_index["meta"] == by_database["meta"], q
     assert found(indexed.get_json(f"{ARTICLES}?q=secret").get_json()) == []
+    # Pages of one ranking, a page past what is remembered of it, and a page past the end.
+    four = found(indexed.get_json(f"{ARTICLES}?q=hip+stretch&per_page=4").get_json())
+    two_pages = [found(indexed.get_json(f"{ARTICLES}?q=hip+stretch&per_page=2&page={n}").get_json()) for n in (1, 2)]
+    assert two_pages[0] + two_pages[1] == four
+    deep = indexed.get_json(f"{ARTICLES}?q=hip&per_page=100&page=2").get_json()
+    assert deep["data"] == [] and deep["meta"]["total"] == len(found(indexed.get_json(f"{ARTICLES}?q=hip").get_json()))
     # A last word still being typed matches the start of a word, on PostgreSQL too (whose own search does not).
     for q in ("kidn", "quadratus+lumb"):
         assert found(indexed.get_json(f"{ARTICLES}?q={q}").get_json()) == [SEEDED], q
@@ -172,3 +178,14 @@ def test_an_index_of_another_database_is_never_used(make_app, tmp_path, database
     body, indexed = answered_by_index(apps[1], second, f"{ARTICLES}?q=levator")
     assert indexed and found(body) == ["second-article"]
     assert found(second.get_json(f"{ARTICLES}?q=serratus").get_json()) == []
+
+
+def test_an_index_folder_that_cannot_be_written_leaves_search_to_the_database(
+    make_app, database_url, seeded_app, tmp_path, caplog
+):
+    (tmp_path / "a-file").write_text("not a folder")
+    app = make_app({"SQLALCHEMY_DATABASE_URI": database_url, "SEARCH_INDEX_FOLDER": str(tmp_path / "a-file" / "index")})
+    client = ApiClient(app.test_client())
+    body, indexed = answered_by_index(app, client, f"{ARTICLES}?q=kidneys")
+    assert not indexed and found(body) == [SEEDED]
+    assert "search_index_failed" in caplog.text or "cannot answer" in caplog.text

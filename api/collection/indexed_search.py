@@ -10,33 +10,27 @@ up inline, or held by another process), is answered by the database's own search
 same articles, ranked by the database's measure.
 """
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from api.caching.content_version import content_headers, current_content_version
 from api.collection import stored
 from api.collection.declaration import Collection
 from api.web.responses import page_links
+from api.web.stored_answers import searched_summaries
 from models import Article, db
 from models.editable import primary_key
-from models.search import MARK_END, MARK_START
 from models.search_index import SNIPPET_SOURCES, ArticleIndex, Hits
-from models.search_snippets import Highlighter
-from models.types import utcnow
+from models.search_snippets import Highlighter, marked
 
 # What a page of found articles leaves out of each row: what a list does (`list_options`), but the text,
 # which its snippet is made from.
 _SEARCH_PAGE_OPTIONS = (defer(Article.body_markdown), defer(Article.body_html), defer(Article.toc))
-# The texts of the page's articles that are public (built once: building it took a tenth of a search).
-_SNIPPET_TEXTS = select(Article.article_id, *(getattr(Article, name) for name in SNIPPET_SOURCES)).where(
-    Article.article_id.in_(bindparam("ids", expanding=True)), Article.public(at=bindparam("now"))
-)
 # Query parameters an indexed search may have besides q: the rest filter or sort in SQL.
 _INDEXED_ARGUMENTS = {"q", "page", "per_page", "sort", "only_fields", "include", "status"}
 
@@ -63,15 +57,6 @@ def keep_search_index_up() -> None:
         index.keep_up()
 
 
-def marked(snippet: str | None) -> str | None:
-    """A search snippet with its matches in <mark> and everything else HTML-escaped."""
-    if snippet is None:
-        return None
-    # Topics' passages are stored as JSON lists: show their text, not the list's brackets and quotes.
-    snippet = snippet.replace('", "', " … ").replace('["', "").replace('"]', "")
-    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-
-
 @dataclass(frozen=True)
 class IndexedSearch:
     """A page of a search the index answered: its hits, and what makes their snippets."""
@@ -96,18 +81,15 @@ def indexed_search(collection: Collection[Any], args: dict[str, Any]) -> Indexed
 
 
 def stored_search_page(collection: Collection[Any], found: IndexedSearch, args: dict[str, Any]) -> Response | None:
-    """The page made of the found articles' stored summaries, each with its `search`; None when one is not
-    fresh. An article the index holds but the database no longer shows (changed since the index looked)
-    is left out: the next read, at the new version, asks an index that caught up."""
-    ids = [article_id for article_id, _ in found.hits.scored_ids]
-    shown = {row[0]: row for row in db.session.execute(_SNIPPET_TEXTS, {"ids": ids, "now": utcnow()})}
-    search_hits = {
-        article_id: {"rank": score, "snippet": found.snippet(shown[article_id])}
-        for article_id, score in found.hits.scored_ids
-        if article_id in shown
-    }
+    """The page made of the found articles' stored summaries, each with its `search` (as the same search is
+    answered before Flask: `api.web.stored_answers`); None when one is not fresh."""
+    index = search_index()
+    assert index is not None  # it found them
+    parts = searched_summaries(db.engine, index, found.hits, args["q"])
+    if parts is None:
+        return None
     meta, links, headers = page_links(args["page"], args["per_page"], found.hits.total)
-    answer = stored.stored_page(collection, list(search_hits), {"meta": meta, "links": links}, search_hits)
+    answer = stored.summaries_page(collection, *parts, {"meta": meta, "links": links})
     if answer is not None:
         answer.headers.update({**headers, **content_headers()})
     return answer

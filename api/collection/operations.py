@@ -22,7 +22,7 @@ from api.caching.content_version import content_headers
 from api.caching.list_memo import remembered_order, remembered_total
 from api.collection import stored
 from api.collection.declaration import Collection
-from api.collection.indexed_search import indexed_rows, indexed_search, marked, stored_search_page
+from api.collection.indexed_search import indexed_rows, indexed_search, stored_search_page
 from api.web.auth import current_key, key_name, require_role
 from api.web.errors import ProblemError
 from api.web.requests import load_body, load_query
@@ -44,6 +44,7 @@ from models.events import cache_keys, surrogate_key
 from models.revisions import latest_revision, purge_revisions, record_revision, revisions_of
 from models.richtext import slugify
 from models.search import matching, search_snippets, words
+from models.search_snippets import marked
 from models.slugs import forget_item, forget_slug, record_rename
 from models.types import utcnow
 from schemas.common import MAX_PAGE, NoQuery, PageQuery

@@ -216,31 +216,27 @@ def public_detail(collection: Collection[Any], slug: str) -> Response | ViewAnsw
     return Response(with_root(body, root), 200, headers, mimetype="application/json")
 
 
-def stored_page(
-    collection: Collection[Any],
-    page_ids: list[int],
-    envelope: dict[str, Any],
-    search_hits: dict[int, dict[str, Any]] | None = None,
-) -> Response | None:
+def stored_page(collection: Collection[Any], page_ids: list[int], envelope: dict[str, Any]) -> Response | None:
     """A page of the public list made of its articles' stored summaries (in `page_ids`' order) and the rest of
-    its `envelope` (meta, links), each with its `search` (last of a summary's fields) when the page is a
-    search's; None unless every one of them is fresh (the ORM then reads the page)."""
-    root = request.root_url
-    if not _PLAIN_ROOT.fullmatch(root):
+    its `envelope` (meta, links); None unless every one of them is fresh (the ORM then reads the page)."""
+    if not _PLAIN_ROOT.fullmatch(request.root_url):
         return None
     # On the version read's connections, with a statement made once per page size (as before Flask).
     found = {item_id: (slug, summary) for item_id, slug, summary in fresh_summaries_read(db.engine, page_ids, RENDERER)}
     if len(found) != len(page_ids):
         return None
-    tag_response(
-        [surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, found[i][0]) for i in page_ids)]
-    )
-    g.stored_answer_root = root
-    summaries = [found[item_id][1] for item_id in page_ids]
-    if search_hits is not None:
-        summaries = [
-            summary[:-1] + b', "search": ' + _json(search_hits[item_id]).encode() + b"}"
-            for item_id, summary in zip(page_ids, summaries, strict=True)
-        ]
-    body = list_body(summaries, root, envelope)
-    return Response(body, 200, mimetype="application/json")
+    slugs, summaries = [found[item_id][0] for item_id in page_ids], [found[item_id][1] for item_id in page_ids]
+    return summaries_page(collection, slugs, summaries, envelope)
+
+
+def summaries_page(
+    collection: Collection[Any], slugs: list[str], summaries: list[bytes], envelope: dict[str, Any]
+) -> Response | None:
+    """A page of the public list, or of a search (whose summaries carry their `search`), made of stored
+    summaries (links against PLACEHOLDER_ROOT) and the rest of its `envelope` (meta, links)."""
+    root = request.root_url
+    if not _PLAIN_ROOT.fullmatch(root):
+        return None
+    tag_response([surrogate_key(collection.item_type), *(surrogate_key(collection.item_type, slug) for slug in slugs)])
+    g.stored_answer_root = root  # what `api.web.stored_answers` answers the next such read with
+    return Response(list_body(summaries, root, envelope), 200, mimetype="application/json")

@@ -1,5 +1,6 @@
-"""Public reads of articles answered before Flask from what is stored: an article's detail, and a page of
-the article list made of its articles' stored summaries (`models.representations`).
+"""Public reads of articles answered before Flask from what is stored: an article's detail, a page of the
+article list made of its articles' stored summaries (`models.representations`), and a page of a search the
+instance's search index answers (`models.search_index`), made of the same summaries with their `search`.
 
 Through Flask, a stored answer still costs the request context, Flask-RESTX's dispatch and every hook
 (0.6 ms of a 1.4 ms read, SQLite, 100,000 articles). The body needs none of them, and the headers Flask
@@ -12,7 +13,9 @@ makes them. A test asks both ways and compares.
 
 Only a plain GET is answered so: the list with no parameter but `page` and `per_page` (written as
 digits), whose total and order this process already knows for the current membership version
-(`api.caching.list_memo`); no condition (If-None-Match, If-Modified-Since), no compression (a shape
+(`api.caching.list_memo`); a search with no parameter but `q`, `page` and `per_page`, that the index
+answers without asking the database (it knows it reflects the current content version: the first
+search after a write goes to Flask, which brings the index up to it); no condition (If-None-Match, If-Modified-Since), no compression (a shape
 Flask compressed is not kept). Anything else goes to Flask, which sends the stored parts too. Shapes
 are kept whether or not the response cache is on: they hold no content.
 """
@@ -25,7 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask
 from sqlalchemy import Engine
@@ -37,6 +40,9 @@ from api.web.routing import API_PREFIX
 from models.content_state import ContentVersion
 from models.events import surrogate_key
 from models.representations import PLACEHOLDER_ROOT, fresh_detail, fresh_summaries_read
+from models.search import words
+from models.search_index import ArticleIndex, Hits, snippet_texts_read
+from models.search_snippets import marked
 
 ROOT = Path(__file__).resolve().parents[2]  # the project's top folder
 
@@ -49,13 +55,15 @@ RENDERER = hashlib.blake2b(
     digest_size=8,
 ).hexdigest()
 
-DETAIL, LIST = "article", "articles"
+DETAIL, LIST, SEARCH = "article", "articles", "search"
 _DETAIL_PATH = re.compile(API_PREFIX + r"/articles/([a-z0-9]+(?:-[a-z0-9]+)*)")
 _LIST_PATH = API_PREFIX + "/articles"
 _NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 # What an answer carries of its own; the rest of Flask's answer is the same for every answer of its route.
 _OWN_HEADERS = {"content-length", "etag", "last-modified", "link", "surrogate-key", "cache-tag"}
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100  # as schemas.common.PageQuery
+MAX_SEARCH = 200  # as schemas.common.SearchText
+_URL_SAFE = "!$'()*,/:;?@"  # what Werkzeug's url_for leaves as it is in a query string
 MAX_SHAPES = 256
 # Where `replayed_reads._terms` puts the path and the query, and the conditions a stored answer cannot meet.
 _PATH, _QUERY = 6, 7
@@ -104,20 +112,39 @@ def route_of(terms: tuple[Any, ...]) -> str | None:
     if terms[0] != "GET" or any(terms[_CONDITIONS]):
         return None
     if terms[_PATH] == _LIST_PATH:
+        if _search_of(terms[_QUERY]) is not None:
+            return SEARCH
         return LIST if _page_of(terms[_QUERY]) is not None else None
     return DETAIL if not terms[_QUERY] and _DETAIL_PATH.fullmatch(terms[_PATH]) else None
 
 
-def _page_of(query: str) -> tuple[int, int] | None:
-    """(page, per_page) of a query string of only those two, written as digits in range."""
+def _page_of(query: str, allowed: frozenset[str] = frozenset({"page", "per_page"})) -> tuple[int, int] | None:
+    """(page, per_page) of a query string of only those two (and what else is `allowed`), written as digits
+    in range."""
     pairs = parse_qsl(query, keep_blank_values=True) if query else []
     values = dict(pairs)
-    if len(values) != len(pairs) or set(values) - {"page", "per_page"}:
+    if len(values) != len(pairs) or set(values) - allowed:
         return None
+    values.pop("q", None)
     if not all(_NUMBER.fullmatch(value) for value in values.values()):
         return None
     page, per_page = int(values.get("page", 1)), int(values.get("per_page", DEFAULT_PER_PAGE))
     return (page, per_page) if per_page <= MAX_PER_PAGE else None
+
+
+def _search_of(query: str) -> tuple[str, int, int] | None:
+    """(q as sent, page, per_page) of a search's query string of only those three, q valid and with a
+    word in it (anything else is Flask's: its 400s, its empty answer to a search of no word)."""
+    if "q=" not in query:
+        return None
+    page_of = _page_of(query, frozenset({"q", "page", "per_page"}))
+    if page_of is None:
+        return None
+    q = dict(parse_qsl(query, keep_blank_values=True))["q"]
+    searched = q.strip()  # as `schemas.common.SearchText` reads it
+    if len(searched) > MAX_SEARCH or "\x00" in searched or not words(searched):
+        return None
+    return q, *page_of
 
 
 def _shape_key(route: str, terms: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -146,6 +173,9 @@ def stored_answer(
         match = _DETAIL_PATH.fullmatch(terms[_PATH])
         assert match is not None
         return _detail(engine, shape, match.group(1), version)
+    if route == SEARCH:
+        index: ArticleIndex | None = app.extensions.get("search_index")
+        return _search_page(engine, shape, index, terms, version) if index is not None else None
     memo: ListMemo | None = app.extensions.get("list_memo")
     return _list_page(engine, shape, memo, terms, version) if memo is not None else None
 
@@ -183,6 +213,50 @@ def _list_page(
     body = list_body([found[item_id][1] for item_id in page_ids], root, {"meta": meta, "links": links})
     keys = [surrogate_key(DETAIL), *(surrogate_key(DETAIL, found[item_id][0]) for item_id in page_ids)]
     return _answer(shape, body, version, quote_etag(generate_etag(body)), sorted(set(keys)), link_header)
+
+
+def _search_page(
+    engine: Engine, shape: Shape, index: ArticleIndex, terms: tuple[Any, ...], version: ContentVersion
+) -> StoredAnswer | None:
+    search = _search_of(terms[_QUERY])
+    assert search is not None
+    q, page, per_page = search
+    hits = index.fresh_search(q.strip(), (page - 1) * per_page, per_page, version.version)
+    found = searched_summaries(engine, index, hits, q.strip()) if hits is not None else None
+    if hits is None or found is None:
+        return None
+    slugs, summaries = found
+    root = shape.root_url
+    query = urlencode([("q", q)], safe=_URL_SAFE)  # as url_for writes the other arguments, after these
+
+    def page_url(number: int) -> str:
+        return f"{root}{_LIST_PATH.lstrip('/')}?page={number}&per_page={per_page}&{query}"
+
+    meta, links, link_header = page_meta_and_links(page, per_page, hits.total, page_url)
+    body = list_body(summaries, root, {"meta": meta, "links": links})
+    keys = [surrogate_key(DETAIL), *(surrogate_key(DETAIL, slug) for slug in slugs)]
+    return _answer(shape, body, version, quote_etag(generate_etag(body)), sorted(set(keys)), link_header)
+
+
+def searched_summaries(engine: Engine, index: ArticleIndex, hits: Hits, q: str) -> tuple[list[str], list[bytes]] | None:
+    """The slugs and stored summaries of the found articles the public may see, best first, each summary
+    with its `search` (its rank and snippet, the last of a summary's fields); None when one is not fresh
+    (the ORM makes the page). An article the index holds but the database no longer shows (changed since
+    the index looked) is left out: the next read, at the new version, asks an index that caught up."""
+    texts = {row[0]: row[1:] for row in snippet_texts_read(engine, [article_id for article_id, _ in hits.scored_ids])}
+    shown = [(article_id, score) for article_id, score in hits.scored_ids if article_id in texts]
+    stored = {
+        row[0]: row[1:] for row in fresh_summaries_read(engine, [article_id for article_id, _ in shown], RENDERER)
+    }
+    if len(stored) != len(shown):
+        return None
+    highlighter = index.highlighter(q)
+    summaries = []
+    for article_id, score in shown:
+        hit = {"rank": score, "snippet": marked(highlighter.snippet(texts[article_id]))}
+        summary = stored[article_id][1]
+        summaries.append(summary[:-1] + b', "search": ' + json.dumps(hit, ensure_ascii=False).encode() + b"}")
+    return [stored[article_id][0] for article_id, _ in shown], summaries
 
 
 def with_root(stored: bytes, root_url: str) -> bytes:
