@@ -477,10 +477,8 @@ class _Busy(Exception):
 def _give_back_freed_memory() -> None:
     """Return to the system what a catch-up's writer freed: glibc keeps it in the heap otherwise, and a web
     process grew by some 50 MB over 20 catch-ups (malloc_trim gave it back). Only where there is glibc."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def snippet_texts_read(engine: Engine, article_ids: list[int]) -> list[tuple[Any, ...]]:
