@@ -383,17 +383,16 @@ class ArticleIndex:
         (`ordered`: the first BATCH of them by id)."""
         from tantivy import Document
 
-        query = select(
-            Article.article_id, Article.published_at, Article.title, Article.excerpt, Article.body_text
-        ).where(condition, _indexed())
+        searched = [getattr(Article, name) for name in FIELDS]
+        query = select(Article.article_id, Article.published_at, Article.title, *searched).where(condition, _indexed())
         if ordered:
             query = query.order_by(Article.article_id).limit(BATCH)
-        for article_id, published_at, title, excerpt, body_text in db.session.execute(query):
+        for article_id, published_at, title, *texts in db.session.execute(query):
             assert published_at is not None  # what the index holds has a publication time (`_indexed`)
             document = Document()
             document.add_unsigned("article_id", article_id)
             document.add_integer("published_at", _microseconds(published_at))
-            document.add_text("text", "\n".join(text for text in (title, excerpt, body_text) if text))
+            document.add_text("text", "\n".join(text for text in texts if text))
             document.add_text("title", title)
             yield document, article_id, _microseconds(published_at)
 

@@ -83,9 +83,7 @@ def indexed_search(collection: Collection[Any], args: dict[str, Any]) -> Indexed
 def stored_search_page(collection: Collection[Any], found: IndexedSearch, args: dict[str, Any]) -> Response | None:
     """The page made of the found articles' stored summaries, each with its `search` (as the same search is
     answered before Flask: `api.web.stored_answers`); None when one is not fresh."""
-    index = search_index()
-    assert index is not None  # it found them
-    parts = searched_summaries(db.engine, index, found.hits, args["q"])
+    parts = searched_summaries(db.engine, found.highlighter, found.hits)
     if parts is None:
         return None
     meta, links, headers = page_links(args["page"], args["per_page"], found.hits.total)

@@ -42,7 +42,7 @@ from models.events import surrogate_key
 from models.representations import PLACEHOLDER_ROOT, fresh_detail, fresh_summaries_read
 from models.search import words
 from models.search_index import ArticleIndex, Hits, snippet_texts_read
-from models.search_snippets import marked
+from models.search_snippets import Highlighter, marked
 
 ROOT = Path(__file__).resolve().parents[2]  # the project's top folder
 
@@ -222,7 +222,7 @@ def _search_page(
     assert search is not None
     q, page, per_page = search
     hits = index.fresh_search(q.strip(), (page - 1) * per_page, per_page, version.version)
-    found = searched_summaries(engine, index, hits, q.strip()) if hits is not None else None
+    found = searched_summaries(engine, index.highlighter(q.strip()), hits) if hits is not None else None
     if hits is None or found is None:
         return None
     slugs, summaries = found
@@ -238,7 +238,7 @@ def _search_page(
     return _answer(shape, body, version, quote_etag(generate_etag(body)), sorted(set(keys)), link_header)
 
 
-def searched_summaries(engine: Engine, index: ArticleIndex, hits: Hits, q: str) -> tuple[list[str], list[bytes]] | None:
+def searched_summaries(engine: Engine, highlighter: Highlighter, hits: Hits) -> tuple[list[str], list[bytes]] | None:
     """The slugs and stored summaries of the found articles the public may see, best first, each summary
     with its `search` (its rank and snippet, the last of a summary's fields); None when one is not fresh
     (the ORM makes the page). An article the index holds but the database no longer shows (changed since
@@ -250,7 +250,6 @@ def searched_summaries(engine: Engine, index: ArticleIndex, hits: Hits, q: str) 
     }
     if len(stored) != len(shown):
         return None
-    highlighter = index.highlighter(q)
     summaries = []
     for article_id, score in shown:
         hit = {"rank": score, "snippet": marked(highlighter.snippet(texts[article_id]))}
